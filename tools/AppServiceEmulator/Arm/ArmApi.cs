@@ -21,7 +21,7 @@ internal sealed class ArmApi(AppServiceEmulatorServer server)
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
-            context.Response.StatusCode = 499;
+            // The caller went away; there is nobody to answer.
         }
         catch (Exception ex) when (!context.Response.HasStarted)
         {
