@@ -13,6 +13,18 @@ public sealed class ReleaseEngineOptions
     /// <summary>Storage connection string; when empty, <c>AzureWebJobsStorage</c> is used.</summary>
     public string? StorageConnectionString { get; set; }
 
+    /// <summary>Azure Resource Manager (or the App Service emulator's loopback endpoint), for slots and metrics.</summary>
+    public Uri ArmEndpoint { get; set; } = new("https://management.azure.com");
+
+    /// <summary>Who moves traffic and swaps slots; <c>AppService</c> (ARM <c>Microsoft.Web</c>) is the one provider.</summary>
+    public string SlotsProvider { get; set; } = AppServiceProvider;
+
+    /// <summary>Where canary and post-swap metrics come from; <c>AzureMonitor</c> (Metrics REST API) is the one provider.</summary>
+    public string MetricsProvider { get; set; } = AzureMonitorProvider;
+
+    public const string AppServiceProvider = "AppService";
+    public const string AzureMonitorProvider = "AzureMonitor";
+
     /// <summary>NCRONTAB (6 fields) of the reconcile tick.</summary>
     public string TickSchedule { get; set; } = "*/10 * * * * *";
 
@@ -93,6 +105,18 @@ public sealed class ReleaseEngineOptions
         if (MaxInconclusiveExtensions < 0)
         {
             problems.Add($"{SectionName}:MaxInconclusiveExtensions must not be negative.");
+        }
+        if (SlotsProvider != AppServiceProvider)
+        {
+            problems.Add($"{SectionName}:SlotsProvider '{SlotsProvider}' is unknown; the supported provider is '{AppServiceProvider}'.");
+        }
+        if (MetricsProvider != AzureMonitorProvider)
+        {
+            problems.Add($"{SectionName}:MetricsProvider '{MetricsProvider}' is unknown; the supported provider is '{AzureMonitorProvider}'.");
+        }
+        if (!ArmEndpoint.IsAbsoluteUri || !(ArmEndpoint.Scheme == "https" || (ArmEndpoint.Scheme == "http" && ArmEndpoint.IsLoopback)))
+        {
+            problems.Add($"{SectionName}:ArmEndpoint must be an https URI (http only for a loopback emulator), got '{ArmEndpoint}'.");
         }
         if (SlotScheme is not ("https" or "http"))
         {

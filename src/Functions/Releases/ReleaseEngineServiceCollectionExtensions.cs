@@ -1,7 +1,12 @@
 using Azure.Core;
 using Azure.Identity;
 using Blueshift.Functions.Analysis;
+using Blueshift.Functions.Analysis.AzureMonitor;
+using Blueshift.Functions.Azure.AppService;
+using Blueshift.Functions.Azure.Monitor;
 using Blueshift.Functions.Notifications;
+using Blueshift.Functions.Traffic;
+using Blueshift.Functions.Traffic.AppService;
 using Blueshift.Storage.Tables;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -12,8 +17,8 @@ public static class ReleaseEngineServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the release engine: its options (validated at start-up), its Table storage, the reconciler, the tick,
-    /// the notifiers and the HTTP probe. The App Service and metrics adapters, the app registry and the audit trail
-    /// are registered by their own features.
+    /// the notifiers, the HTTP probe and the App Service and metrics adapters behind their ports.
+    /// The app registry (<see cref="Apps.IManagedAppStore"/>) and the audit trail are registered by their own features.
     /// </summary>
     public static IServiceCollection AddReleaseEngine(this IServiceCollection services, IConfiguration configuration)
     {
@@ -41,6 +46,21 @@ public static class ReleaseEngineServiceCollectionExtensions
                     $"The release engine has no storage: set {ReleaseEngineOptions.SectionName}:StorageConnectionString or AzureWebJobsStorage.");
             }
             return new ReleaseStore(new TableClient(connectionString, options.TableName));
+        });
+        // Retry waits run on the system clock: they pace real HTTP calls, not the release's own (possibly simulated) time.
+        services.TryAddSingleton(sp => new WebSitesClient(sp.GetRequiredService<TokenCredential>(),
+            new AppServiceClientOptions { Endpoint = sp.GetRequiredService<ReleaseEngineOptions>().ArmEndpoint }));
+        services.TryAddSingleton(sp => new MetricsClient(sp.GetRequiredService<TokenCredential>(),
+            new MetricsClientOptions { Endpoint = sp.GetRequiredService<ReleaseEngineOptions>().ArmEndpoint }));
+        services.AddSingleton<IAppServiceSlots>(sp => sp.GetRequiredService<ReleaseEngineOptions>().SlotsProvider switch
+        {
+            ReleaseEngineOptions.AppServiceProvider => new ArmAppServiceSlots(sp.GetRequiredService<WebSitesClient>()),
+            var unknown => throw new InvalidOperationException($"Unknown slots provider '{unknown}'."),
+        });
+        services.AddSingleton<IMetricsProvider>(sp => sp.GetRequiredService<ReleaseEngineOptions>().MetricsProvider switch
+        {
+            ReleaseEngineOptions.AzureMonitorProvider => new AzureMonitorMetricsProvider(sp.GetRequiredService<MetricsClient>()),
+            var unknown => throw new InvalidOperationException($"Unknown metrics provider '{unknown}'."),
         });
         services.AddSingleton<ReleaseEngine>();
         services.AddSingleton<ReconcileTick>();
