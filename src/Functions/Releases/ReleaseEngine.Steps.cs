@@ -40,8 +40,10 @@ internal sealed partial class ReleaseEngine
                 BeginRollback(run, RollbackCause.NotViable, EngineActor, $"Deploying {state.Version} to the {state.Target.StagingSlot} slot failed {state.DeployAttempts} times.");
                 return Next.Continue;
             }
-            state.DeployAttempts++;
+            // Counted once the request is accepted: a refused start (409 while an earlier deployment still runs, for
+            // instance one whose start was never recorded) is retried on a later tick within the phase's timeout.
             var started = await slots.StartDeployAsync(state.Target, state.Package, cancellationToken);
+            state.DeployAttempts++;
             crashPoints.At(CrashPoints.AfterDeployStarted, state.Id);
             state.DeployOperationUrl = started.State == SlotOperationState.Running ? started.OperationUrl : null;
             if (started.State == SlotOperationState.Running)
