@@ -97,7 +97,7 @@ internal sealed class ReleaseService(
             CreatedAt = now,
             UpdatedAt = now,
             Policy = policy,
-            Target = app,
+            Target = request.SourceSlot is { Length: > 0 } slot ? app with { StagingSlot = slot } : app,
             Phase = ReleasePhase.AwaitingApproval,
             PhaseEnteredAt = now,
             DueAt = now,
