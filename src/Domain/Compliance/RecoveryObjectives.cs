@@ -1,15 +1,18 @@
 namespace Blueshift.Domain.Compliance;
 
 /// <summary>Recovery objectives of seed 000 §11.1: lose at most an hour of data, be back within four hours.</summary>
-public sealed record BackupPolicy
+public sealed record BackupPolicy(TimeSpan Rpo = default, TimeSpan Rto = default)
 {
+    public static readonly TimeSpan DefaultRpo = TimeSpan.FromHours(1);
+    public static readonly TimeSpan DefaultRto = TimeSpan.FromHours(4);
+
     public static BackupPolicy Default { get; } = new();
 
-    /// <summary>Recovery point objective: the newest successful backup may be at most this old.</summary>
-    public TimeSpan Rpo { get; init; } = TimeSpan.FromHours(1);
+    /// <summary>Recovery point objective: the newest successful backup may be at most this old; unset means one hour.</summary>
+    public TimeSpan Rpo { get; init; } = Rpo == default ? DefaultRpo : Rpo;
 
-    /// <summary>Recovery time objective: a restore test must finish within this.</summary>
-    public TimeSpan Rto { get; init; } = TimeSpan.FromHours(4);
+    /// <summary>Recovery time objective: a restore test must finish within this; unset means four hours.</summary>
+    public TimeSpan Rto { get; init; } = Rto == default ? DefaultRto : Rto;
 }
 
 public sealed record RpoCheck(bool Compliant, DateTimeOffset? LatestBackupAt, TimeSpan? BackupAge, TimeSpan Rpo, string Reason);

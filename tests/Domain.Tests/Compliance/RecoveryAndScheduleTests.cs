@@ -47,6 +47,7 @@ public class RecoveryObjectivesTests
     public void CheckRpo_ConfiguredRpo_Applied()
     {
         Assert.True(RecoveryObjectives.CheckRpo(Now.AddHours(-3), Now, BackupPolicy.Default with { Rpo = TimeSpan.FromHours(4) }).Compliant);
+        Assert.Equal(TimeSpan.FromHours(4), new BackupPolicy(Rpo: TimeSpan.FromMinutes(15)).Rto);
     }
 
     [Theory]
