@@ -302,7 +302,7 @@ public sealed class WebSitesClient
             {
                 return items;
             }
-            message = ArmOperations.CreatePollRequest(_rest.Pipeline, _rest.Endpoint, nextLink);
+            message = _rest.CreateListBackupsNextPageRequest(nextLink);
         }
     }
 
