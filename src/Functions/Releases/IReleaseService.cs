@@ -1,0 +1,89 @@
+using Blueshift.Functions.Apps;
+using Blueshift.Functions.Security;
+
+namespace Blueshift.Functions.Releases;
+
+/// <summary>What a caller asks for with <c>POST /api/releases</c>, already shape-checked by the HTTP layer.</summary>
+/// <param name="ReleaseType">Major, Minor, Patch or Hotfix (seed 000 §4.2).</param>
+/// <param name="ChangeClass">Standard, Normal or Emergency (seed 000 §7).</param>
+/// <param name="Package">The package URI deployed to the staging slot with OneDeploy.</param>
+/// <param name="Strategy"><c>canary</c> (traffic steps, then swap) or <c>blue-green</c> (swap after verification, no steps).</param>
+public sealed record ReleaseRequest(
+    string App,
+    string Version,
+    Uri Package,
+    string ReleaseType,
+    string ChangeClass,
+    string? ChangeReference = null,
+    string? SourceSlot = null,
+    string Strategy = "canary",
+    IReadOnlyList<int>? TrafficSteps = null,
+    TimeSpan? BakeTime = null,
+    IReadOnlyList<SmokeTest>? SmokeTests = null,
+    string? Reason = null);
+
+/// <summary>A release as callers see it: <c>GET /api/releases/{id}</c>.</summary>
+/// <param name="Status">Active, Succeeded, RolledBack, Aborted or Failed.</param>
+/// <param name="Phase">The engine's current phase (e.g. AwaitingApproval, Deploying, Verifying, Shifting, Swapping, Watching).</param>
+/// <param name="Step">Index of the current traffic step, when shifting.</param>
+public sealed record ReleaseView(
+    string Id,
+    string App,
+    string Version,
+    string Status,
+    string Phase,
+    int? Step,
+    int TrafficPercent,
+    string ReleaseType,
+    string ChangeClass,
+    string? ChangeReference,
+    string RequestedBy,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    string? StatusReason,
+    IReadOnlyList<ApprovalView> Approvals,
+    IReadOnlyList<AnalysisView> Analyses,
+    IReadOnlyList<TimelineEvent> Timeline);
+
+public sealed record ApprovalView(string Approver, string Role, DateTimeOffset At, string? Comment);
+
+/// <summary>One analysis run: the measured values, the thresholds and the verdict of each check.</summary>
+public sealed record AnalysisView(string Kind, int? Step, int TrafficPercent, DateTimeOffset At, string Outcome, string Summary, IReadOnlyList<CheckView> Checks);
+
+public sealed record CheckView(string Metric, double? Measured, double? Baseline, double? Threshold, string Outcome, string Reason);
+
+public sealed record TimelineEvent(DateTimeOffset At, string Phase, string Message, int TrafficPercent);
+
+/// <summary>The outcome of a command: accepted (possibly a replay of an earlier identical request), or rejected with an HTTP status.</summary>
+public abstract record ReleaseCommandResult
+{
+    private ReleaseCommandResult()
+    {
+    }
+
+    public sealed record Accepted(ReleaseView Release, bool Replayed = false) : ReleaseCommandResult;
+
+    /// <param name="Status">400, 403, 404, 409 or 422; the HTTP layer turns this into problem details.</param>
+    /// <param name="ActiveReleaseId">On 409 for a second release of one app: the release that holds the app.</param>
+    public sealed record Rejected(int Status, string Title, string Detail, string? ActiveReleaseId = null, IReadOnlyDictionary<string, string[]>? Errors = null) : ReleaseCommandResult;
+}
+
+/// <summary>The release engine's command and query surface, used by the HTTP API and the alert webhook.</summary>
+public interface IReleaseService
+{
+    Task<ReleaseCommandResult> StartAsync(ReleaseRequest request, Caller caller, string? idempotencyKey, CancellationToken cancellationToken);
+
+    Task<ReleaseView?> GetAsync(string releaseId, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ReleaseView>> ListAsync(string? app, string? status, CancellationToken cancellationToken);
+
+    Task<ReleaseCommandResult> ApproveAsync(string releaseId, Caller caller, string role, string? comment, CancellationToken cancellationToken);
+
+    Task<ReleaseCommandResult> AbortAsync(string releaseId, Caller caller, string? reason, CancellationToken cancellationToken);
+
+    /// <summary>Skips the rest of the current bake; never skips a check.</summary>
+    Task<ReleaseCommandResult> PromoteAsync(string releaseId, Caller caller, string? reason, CancellationToken cancellationToken);
+
+    /// <summary>Rolls back at once (route 0 % before the swap, swap back after it); never waits for an analysis.</summary>
+    Task<ReleaseCommandResult> RollbackAsync(string releaseId, Caller caller, string reason, CancellationToken cancellationToken);
+}
