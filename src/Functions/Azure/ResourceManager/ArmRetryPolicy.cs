@@ -1,57 +1,89 @@
+using System.Runtime.ExceptionServices;
 using Azure.Core;
 using Azure.Core.Pipeline;
 
 namespace Blueshift.Functions.Azure.ResourceManager;
 
 /// <summary>
-/// Azure.Core's retry policy (429, 408 and 5xx, honouring <c>Retry-After</c>, <c>retry-after-ms</c> and
-/// <c>x-ms-retry-after-ms</c> through <see cref="DelayStrategy"/>) with its waiting moved onto a
-/// <see cref="TimeProvider"/>, so tests observe the requested wait without sleeping.
+/// Azure.Core's retry behaviour (the message's <see cref="ResponseClassifier"/> decides: 408, 429, 5xx and transport
+/// failures by default; the wait is <see cref="DelayStrategy"/>'s, which takes the larger of the server's
+/// <c>Retry-After</c> / <c>retry-after-ms</c> / <c>x-ms-retry-after-ms</c> and the client's back-off) with the wait
+/// running on a <see cref="TimeProvider"/>. <see cref="RetryPolicy"/> sleeps on the system clock in a method that
+/// cannot be overridden, so the loop is taken over here; tests then observe the requested wait without sleeping.
 /// </summary>
 internal sealed class ArmRetryPolicy : RetryPolicy
 {
-    private const string RetryCountProperty = "Blueshift.ArmRetryPolicy.RetryCount";
-
+    private readonly int _maxRetries;
     private readonly DelayStrategy _delayStrategy;
     private readonly TimeProvider _timeProvider;
 
     public ArmRetryPolicy(RetryOptions retry, TimeProvider timeProvider)
-        // The base policy gets a zero delay strategy: it never sleeps itself, the wait happens in ShouldRetryAsync.
-        : base(retry.MaxRetries, DelayStrategy.CreateFixedDelayStrategy(TimeSpan.Zero))
+        : base(retry.MaxRetries)
     {
+        _maxRetries = retry.MaxRetries;
         _delayStrategy = retry.Mode == RetryMode.Fixed
             ? DelayStrategy.CreateFixedDelayStrategy(retry.Delay)
             : DelayStrategy.CreateExponentialDelayStrategy(retry.Delay, retry.MaxDelay);
         _timeProvider = timeProvider;
     }
 
-    protected override async ValueTask<bool> ShouldRetryAsync(HttpMessage message, Exception? exception)
-    {
-        if (!await base.ShouldRetryAsync(message, exception).ConfigureAwait(false))
-        {
-            return false;
-        }
-        await WaitBeforeRetryAsync(message).ConfigureAwait(false);
-        return true;
-    }
+    public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+        ProcessAsync(message, pipeline, async: true);
 
-    protected override bool ShouldRetry(HttpMessage message, Exception? exception)
-    {
-        if (!base.ShouldRetry(message, exception))
-        {
-            return false;
-        }
-        WaitBeforeRetryAsync(message).GetAwaiter().GetResult();
-        return true;
-    }
+    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+        ProcessAsync(message, pipeline, async: false).AsTask().GetAwaiter().GetResult();
 
-    private Task WaitBeforeRetryAsync(HttpMessage message)
+    private async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline, bool async)
     {
-        // HttpMessage.RetryNumber is internal to Azure.Core, so the policy counts the retries of a message itself.
-        var retry = message.TryGetProperty(RetryCountProperty, out var count) && count is int previous ? previous + 1 : 1;
-        message.SetProperty(RetryCountProperty, retry);
-        // DelayStrategy takes the larger of the server's Retry-After and the client's back-off.
-        var delay = _delayStrategy.GetNextDelay(message.HasResponse ? message.Response : null, retry);
-        return delay > TimeSpan.Zero ? Task.Delay(delay, _timeProvider, message.CancellationToken) : Task.CompletedTask;
+        for (var retry = 0; ; retry++)
+        {
+            Exception? failure = null;
+            try
+            {
+                if (async)
+                {
+                    await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
+                }
+                else
+                {
+                    ProcessNext(message, pipeline);
+                }
+            }
+            catch (Exception exception)
+            {
+                failure = exception;
+            }
+
+            var retriable = retry < _maxRetries && (failure is not null
+                ? message.ResponseClassifier.IsRetriable(message, failure)
+                : message.Response.IsError && message.ResponseClassifier.IsRetriableResponse(message));
+            if (!retriable)
+            {
+                if (failure is not null)
+                {
+                    ExceptionDispatchInfo.Capture(failure).Throw();
+                }
+                return;
+            }
+
+            var delay = _delayStrategy.GetNextDelay(message.HasResponse ? message.Response : null, retry + 1);
+            if (message.HasResponse)
+            {
+                // Frees the connection before the wait.
+                message.Response.ContentStream?.Dispose();
+            }
+            if (delay > TimeSpan.Zero)
+            {
+                var wait = Task.Delay(delay, _timeProvider, message.CancellationToken);
+                if (async)
+                {
+                    await wait.ConfigureAwait(false);
+                }
+                else
+                {
+                    wait.GetAwaiter().GetResult();
+                }
+            }
+        }
     }
 }
