@@ -16,6 +16,9 @@ internal sealed partial class HandlerProcess(FunctionAppFolder app, LocalSetting
     private readonly TaskCompletionSource<Uri> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Process? _process;
 
+    /// <summary>The handler's process id while it runs.</summary>
+    public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
+
     /// <summary>Completes with the handler's base address once it accepts connections.</summary>
     public Task<Uri> Ready => _ready.Task;
 
@@ -42,6 +45,8 @@ internal sealed partial class HandlerProcess(FunctionAppFolder app, LocalSetting
         {
             start.Environment[name] = value;
         }
+        // One line per handler log entry, so they interleave readably with the host's own.
+        start.Environment.TryAdd("Logging__Console__FormatterOptions__SingleLine", "true");
         start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         _process = Process.Start(start) ?? throw new FunctionAppException($"Could not start {handler.ExecutablePath}.");
