@@ -1,0 +1,44 @@
+using Blueshift.Functions.Security;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Blueshift.Functions.Api;
+
+/// <summary>Services of the HTTP API: settings validated at start-up, caller identity, the OpenAPI document.</summary>
+public static class ApiRegistration
+{
+    public const string OpenApiRoute = "/api/openapi/{documentName}.json";
+    public const string OpenApiDocument = "v1";
+
+    public static IServiceCollection AddBlueshiftApi(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ApiOptions>>(new ValidateWith<ApiOptions>(o => o.Validate()));
+        services.AddOptions<SecurityOptions>().Bind(configuration.GetSection(SecurityOptions.Section)).ValidateOnStart();
+        // App Service sets WEBSITE_INSTANCE_ID on every instance; a development identity there would let anyone in.
+        var runningInAzure = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WEBSITE_INSTANCE_ID"));
+        services.AddSingleton<IValidateOptions<SecurityOptions>>(new ValidateWith<SecurityOptions>(o => o.Validate(runningInAzure)));
+        services.TryAddSingleton<CallerResolver>();
+        services.AddOpenApi(OpenApiDocument, openApi =>
+        {
+            openApi.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "Blueshift";
+                document.Info.Description = "Progressive releases to Azure App Service: releases, managed apps, the audit trail.";
+                return Task.CompletedTask;
+            });
+        });
+        return services;
+    }
+
+    private sealed class ValidateWith<T>(Func<T, IEnumerable<string>> validate) : IValidateOptions<T>
+        where T : class
+    {
+        public ValidateOptionsResult Validate(string? name, T options)
+        {
+            var failures = validate(options).ToList();
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+    }
+}
