@@ -19,6 +19,10 @@ public static class ApiRegistration
         // App Service sets WEBSITE_INSTANCE_ID on every instance; a development identity there would let anyone in.
         var runningInAzure = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WEBSITE_INSTANCE_ID"));
         services.AddSingleton<IValidateOptions<SecurityOptions>>(new ValidateWith<SecurityOptions>(o => o.Validate(runningInAzure)));
+        if (configuration.GetSection($"{SecurityOptions.Section}:Entra:Authority").Value is { Length: > 0 })
+        {
+            services.TryAddSingleton<EntraTokenValidator>();
+        }
         services.TryAddSingleton<CallerResolver>();
         services.AddOpenApi(OpenApiDocument, openApi =>
         {

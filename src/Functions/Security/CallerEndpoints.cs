@@ -14,7 +14,7 @@ public static class CallerEndpoints
         builder.AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
-            var resolution = http.RequestServices.GetRequiredService<CallerResolver>().Resolve(http);
+            var resolution = await http.RequestServices.GetRequiredService<CallerResolver>().ResolveAsync(http.Request, http.RequestAborted);
             if (resolution.Caller is not { } caller)
             {
                 SecurityLog.CallerRefused(http.RequestServices.GetRequiredService<ILogger<CallerResolver>>(), http.Request.Method, http.Request.Path);

@@ -25,6 +25,9 @@ public sealed class SecurityOptions
     /// <summary>The id a function-key caller is audited under.</summary>
     public string FunctionKeyCallerId { get; set; } = "function-key";
 
+    /// <summary>Entra ID bearer tokens; refused unless an authority is configured.</summary>
+    public EntraOptions? Entra { get; set; }
+
     /// <summary>A fixed identity for local runs, applied when a call carries no other identity. Off unless set.</summary>
     public DevelopmentIdentityOptions? DevelopmentIdentity { get; set; }
 
@@ -41,6 +44,10 @@ public sealed class SecurityOptions
         if (string.IsNullOrWhiteSpace(FunctionKeyCallerId))
         {
             yield return $"{Section}:FunctionKeyCallerId must not be empty.";
+        }
+        foreach (var failure in Entra?.Validate() ?? [])
+        {
+            yield return failure;
         }
         if (DevelopmentIdentity is { } dev)
         {

@@ -1,11 +1,15 @@
 using Blueshift.Functions.Security;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 using Xunit;
 
 namespace Blueshift.Functions.Tests.Security;
 
 public sealed class CallerResolverTests
 {
+    private static async Task<CallerResolution> ResolveAsync(HttpRequest request, SecurityOptions options) =>
+        await new CallerResolver(Options.Create(options)).ResolveAsync(request, CancellationToken.None);
+
     private static HttpRequest Request(Action<HttpRequest>? configure = null)
     {
         var context = new DefaultHttpContext();
@@ -14,20 +18,20 @@ public sealed class CallerResolverTests
     }
 
     [Fact]
-    public void Resolve_NothingConfigured_IsAnonymous()
+    public async Task Resolve_NothingConfigured_IsAnonymous()
     {
-        var resolution = CallerResolver.Resolve(Request(r => r.Headers[CallerResolver.FunctionKeyHeader] = "key"), new SecurityOptions());
+        var resolution = await ResolveAsync(Request(r => r.Headers[CallerResolver.FunctionKeyHeader] = "key"), new SecurityOptions());
 
         Assert.Null(resolution.Caller);
         Assert.Contains("No caller identity", resolution.Failure, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Resolve_PrincipalHeaderWithoutAppServiceAuthentication_IsRefusedEvenWithDevelopmentIdentity()
+    public async Task Resolve_PrincipalHeaderWithoutAppServiceAuthentication_IsRefusedEvenWithDevelopmentIdentity()
     {
         var options = new SecurityOptions { DevelopmentIdentity = new DevelopmentIdentityOptions { UserId = "dev", Roles = [Roles.Admin] } };
 
-        var resolution = CallerResolver.Resolve(
+        var resolution = await ResolveAsync(
             Request(r => r.Headers[ClientPrincipal.HeaderName] = ClientPrincipalTests.Header("x", "Mallory", Roles.Admin)),
             options);
 
@@ -36,9 +40,9 @@ public sealed class CallerResolverTests
     }
 
     [Fact]
-    public void Resolve_PrincipalHeaderWithAppServiceAuthentication_IsTheCaller()
+    public async Task Resolve_PrincipalHeaderWithAppServiceAuthentication_IsTheCaller()
     {
-        var resolution = CallerResolver.Resolve(
+        var resolution = await ResolveAsync(
             Request(r => r.Headers[ClientPrincipal.HeaderName] = ClientPrincipalTests.Header("oid-1", "Ada", Roles.Releaser)),
             new SecurityOptions { AppServiceAuthentication = true, FunctionKeyCallerRoles = [Roles.Admin] });
 
@@ -50,11 +54,11 @@ public sealed class CallerResolverTests
     [Theory]
     [InlineData(true, false)]
     [InlineData(false, true)]
-    public void Resolve_FunctionKeyWithConfiguredRoles_IsTheMachineIdentity(bool header, bool query)
+    public async Task Resolve_FunctionKeyWithConfiguredRoles_IsTheMachineIdentity(bool header, bool query)
     {
         var options = new SecurityOptions { FunctionKeyCallerRoles = [Roles.Releaser], FunctionKeyCallerId = "ci-pipeline" };
 
-        var resolution = CallerResolver.Resolve(
+        var resolution = await ResolveAsync(
             Request(r =>
             {
                 if (header)
@@ -73,30 +77,30 @@ public sealed class CallerResolverTests
     }
 
     [Fact]
-    public void Resolve_FunctionKeyRolesConfiguredButNoKey_IsAnonymous()
+    public async Task Resolve_FunctionKeyRolesConfiguredButNoKey_IsAnonymous()
     {
-        var resolution = CallerResolver.Resolve(Request(), new SecurityOptions { FunctionKeyCallerRoles = [Roles.Releaser] });
+        var resolution = await ResolveAsync(Request(), new SecurityOptions { FunctionKeyCallerRoles = [Roles.Releaser] });
 
         Assert.Null(resolution.Caller);
     }
 
     [Fact]
-    public void Resolve_BearerToken_IsRefusedWithWhatToDo()
+    public async Task Resolve_BearerToken_IsRefusedWithWhatToDo()
     {
-        var resolution = CallerResolver.Resolve(
+        var resolution = await ResolveAsync(
             Request(r => r.Headers.Authorization = "Bearer abc"),
             new SecurityOptions { DevelopmentIdentity = new DevelopmentIdentityOptions { UserId = "dev" } });
 
         Assert.Null(resolution.Caller);
-        Assert.Contains("App Service Authentication", resolution.Failure, StringComparison.Ordinal);
+        Assert.Contains("not accepted by this deployment", resolution.Failure, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Resolve_DevelopmentIdentity_AppliesOnlyWhenConfigured()
+    public async Task Resolve_DevelopmentIdentity_AppliesOnlyWhenConfigured()
     {
         var options = new SecurityOptions { DevelopmentIdentity = new DevelopmentIdentityOptions { UserId = "dev-user", Roles = ["Blueshift.Approver.Manager"] } };
 
-        var caller = CallerResolver.Resolve(Request(), options).Caller;
+        var caller = (await ResolveAsync(Request(), options)).Caller;
 
         Assert.Equal("dev-user", caller?.Id);
         Assert.True(caller!.IsInRole(Roles.Approver));
