@@ -1,0 +1,177 @@
+namespace Blueshift.Domain.Analysis;
+
+/// <summary>
+/// Limits for the watch after the swap (seed 000 §6.1, seed 004): roll back on consecutive health-check failures,
+/// an error-rate rise of more than <see cref="MaxErrorRateIncreasePoints"/> percentage points over the pre-release
+/// baseline, or latency above <see cref="MaxLatencyRatio"/> × the baseline (+300 %) or above <see cref="MaxLatencyMs"/>.
+/// </summary>
+public sealed record PostSwapPolicy
+{
+    public PostSwapPolicy()
+    {
+    }
+
+    public PostSwapPolicy(
+        int maxConsecutiveHealthFailures,
+        double maxErrorRateIncreasePoints,
+        double maxLatencyRatio,
+        double maxLatencyMs,
+        TimeSpan watchDuration,
+        long minimumRequests = 100)
+    {
+        MaxConsecutiveHealthFailures = maxConsecutiveHealthFailures;
+        MaxErrorRateIncreasePoints = maxErrorRateIncreasePoints;
+        MaxLatencyRatio = maxLatencyRatio;
+        MaxLatencyMs = maxLatencyMs;
+        WatchDuration = watchDuration;
+        MinimumRequests = minimumRequests;
+    }
+
+    public static PostSwapPolicy Default { get; } = new();
+
+    /// <summary>Roll back when this many health checks in a row have failed.</summary>
+    public int MaxConsecutiveHealthFailures { get; init; } = 3;
+
+    /// <summary>Percentage points: 5.0 means production's error rate may be at most 5 points above the baseline's.</summary>
+    public double MaxErrorRateIncreasePoints { get; init; } = 5.0;
+
+    public double MaxLatencyRatio { get; init; } = 4.0;
+
+    public double MaxLatencyMs { get; init; } = 2000;
+
+    /// <summary>How long production is watched after the swap before the release counts as finished.</summary>
+    public TimeSpan WatchDuration { get; init; } = TimeSpan.FromMinutes(10);
+
+    public long MinimumRequests { get; init; } = 100;
+
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (MaxConsecutiveHealthFailures < 1)
+        {
+            problems.Add($"MaxConsecutiveHealthFailures must be at least 1 (got {MaxConsecutiveHealthFailures}).");
+        }
+        if (!double.IsFinite(MaxErrorRateIncreasePoints) || MaxErrorRateIncreasePoints < 0 || MaxErrorRateIncreasePoints > 100)
+        {
+            problems.Add($"MaxErrorRateIncreasePoints must be between 0 and 100 percentage points (got {MaxErrorRateIncreasePoints}).");
+        }
+        if (!double.IsFinite(MaxLatencyRatio) || MaxLatencyRatio < 1)
+        {
+            problems.Add($"MaxLatencyRatio must be a finite number of at least 1 (got {MaxLatencyRatio}).");
+        }
+        if (!double.IsFinite(MaxLatencyMs) || MaxLatencyMs <= 0)
+        {
+            problems.Add($"MaxLatencyMs must be a positive number of milliseconds (got {MaxLatencyMs}).");
+        }
+        if (WatchDuration <= TimeSpan.Zero)
+        {
+            problems.Add($"WatchDuration must be positive (got {WatchDuration}).");
+        }
+        if (MinimumRequests < 1)
+        {
+            problems.Add($"MinimumRequests must be at least 1 (got {MinimumRequests}).");
+        }
+        return problems;
+    }
+}
+
+/// <summary>Judges production after the swap against the metrics production had before the release.</summary>
+public static class PostSwapAnalysis
+{
+    private const string Subject = "Post-swap watch";
+
+    public static AnalysisVerdict Assess(MetricWindow preReleaseBaseline, MetricWindow production, int consecutiveHealthFailures, PostSwapPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(preReleaseBaseline);
+        ArgumentNullException.ThrowIfNull(production);
+        ArgumentNullException.ThrowIfNull(policy);
+
+        var problems = new List<string>(policy.Validate());
+        Verdicts.ValidateWindow("Pre-release baseline", preReleaseBaseline, problems);
+        Verdicts.ValidateWindow("Production", production, problems);
+        if (consecutiveHealthFailures < 0)
+        {
+            problems.Add($"Consecutive health failures must not be negative (got {consecutiveHealthFailures}).");
+        }
+        if (problems.Count > 0)
+        {
+            return Verdicts.InvalidInput(Subject, problems);
+        }
+
+        var enoughTraffic = production.Requests >= policy.MinimumRequests;
+        var checks = new List<CheckResult>
+        {
+            HealthCheck(consecutiveHealthFailures, policy),
+            enoughTraffic
+                ? new CheckResult(CheckNames.Requests, production.Requests, null, policy.MinimumRequests, VerdictOutcome.Successful,
+                    $"Production served {production.Requests} requests (minimum {policy.MinimumRequests}).")
+                : new CheckResult(CheckNames.Requests, production.Requests, null, policy.MinimumRequests, VerdictOutcome.Inconclusive,
+                    $"Production served only {production.Requests} of the {policy.MinimumRequests} requests needed to judge it."),
+            ErrorRateCheck(preReleaseBaseline, production, policy, enoughTraffic),
+            LatencyCheck(preReleaseBaseline, production, policy, enoughTraffic),
+        };
+        return Verdicts.From(Subject, checks);
+    }
+
+    private static CheckResult HealthCheck(int consecutiveHealthFailures, PostSwapPolicy policy) =>
+        consecutiveHealthFailures >= policy.MaxConsecutiveHealthFailures
+            ? new CheckResult(CheckNames.HealthChecks, consecutiveHealthFailures, null, policy.MaxConsecutiveHealthFailures, VerdictOutcome.Failed,
+                $"{consecutiveHealthFailures} consecutive health checks failed (limit {policy.MaxConsecutiveHealthFailures}).")
+            : new CheckResult(CheckNames.HealthChecks, consecutiveHealthFailures, null, policy.MaxConsecutiveHealthFailures, VerdictOutcome.Successful,
+                $"{consecutiveHealthFailures} consecutive health check failures (limit {policy.MaxConsecutiveHealthFailures}).");
+
+    private static CheckResult ErrorRateCheck(MetricWindow baseline, MetricWindow production, PostSwapPolicy policy, bool enoughTraffic)
+    {
+        // An empty baseline (a quiet app before the release) is treated as error-free: the rise is measured from zero.
+        var baselineRate = baseline.ErrorRate ?? 0;
+        var threshold = baselineRate + policy.MaxErrorRateIncreasePoints / 100;
+        var baselineText = baseline.Requests > 0
+            ? $"the pre-release baseline of {Verdicts.Percent(baselineRate)}"
+            : "0 %, because the pre-release baseline served no requests";
+        var limitText = $"{Verdicts.Percent(threshold)} ({policy.MaxErrorRateIncreasePoints} points above {baselineText})";
+
+        if (!enoughTraffic)
+        {
+            var lowestPossibleRate = (double)production.ServerErrors / policy.MinimumRequests;
+            if (lowestPossibleRate > threshold)
+            {
+                return new CheckResult(CheckNames.ErrorRate, production.ErrorRate, baselineRate, threshold, VerdictOutcome.Failed,
+                    $"Production already has {production.ServerErrors} server errors in {production.Requests} requests; even if the next requests up to the minimum of {policy.MinimumRequests} all succeed, its error rate of at least {Verdicts.Percent(lowestPossibleRate)} exceeds {limitText}.");
+            }
+            return new CheckResult(CheckNames.ErrorRate, production.ErrorRate, baselineRate, threshold, VerdictOutcome.Inconclusive,
+                $"Error rate not judged: {production.ServerErrors} server errors in only {production.Requests} requests.");
+        }
+
+        var rate = production.ErrorRate!.Value;
+        return rate > threshold
+            ? new CheckResult(CheckNames.ErrorRate, rate, baselineRate, threshold, VerdictOutcome.Failed,
+                $"Production's error rate {Verdicts.Percent(rate)} ({production.ServerErrors}/{production.Requests}) exceeds {limitText}.")
+            : new CheckResult(CheckNames.ErrorRate, rate, baselineRate, threshold, VerdictOutcome.Successful,
+                $"Production's error rate {Verdicts.Percent(rate)} ({production.ServerErrors}/{production.Requests}) is within {limitText}.");
+    }
+
+    private static CheckResult LatencyCheck(MetricWindow baseline, MetricWindow production, PostSwapPolicy policy, bool enoughTraffic)
+    {
+        if (!enoughTraffic)
+        {
+            return new CheckResult(CheckNames.Latency, production.AverageLatencyMs, baseline.AverageLatencyMs, null, VerdictOutcome.Inconclusive,
+                $"Latency not judged: only {production.Requests} production requests.");
+        }
+        if (production.AverageLatencyMs is not { } ms)
+        {
+            return new CheckResult(CheckNames.Latency, null, baseline.AverageLatencyMs, null, VerdictOutcome.Error,
+                $"The metrics source reported no latency for production although it served {production.Requests} requests.");
+        }
+
+        var hasBaseline = baseline.Requests > 0 && baseline.AverageLatencyMs is > 0;
+        var threshold = hasBaseline ? Math.Min(policy.MaxLatencyRatio * baseline.AverageLatencyMs!.Value, policy.MaxLatencyMs) : policy.MaxLatencyMs;
+        var limitText = hasBaseline
+            ? $"{Verdicts.Ms(threshold)} (the lower of {policy.MaxLatencyRatio}× the baseline's {Verdicts.Ms(baseline.AverageLatencyMs!.Value)} and {Verdicts.Ms(policy.MaxLatencyMs)})"
+            : $"the absolute limit {Verdicts.Ms(threshold)}, because the pre-release baseline has no latency to compare with";
+        return ms > threshold
+            ? new CheckResult(CheckNames.Latency, ms, baseline.AverageLatencyMs, threshold, VerdictOutcome.Failed,
+                $"Production's latency {Verdicts.Ms(ms)} exceeds {limitText}.")
+            : new CheckResult(CheckNames.Latency, ms, baseline.AverageLatencyMs, threshold, VerdictOutcome.Successful,
+                $"Production's latency {Verdicts.Ms(ms)} is within {limitText}.");
+    }
+}

@@ -1,0 +1,47 @@
+using System.Text.Json.Nodes;
+using Blueshift.Testing;
+
+namespace Blueshift.Domain.Tests.Alerts;
+
+/// <summary>The Azure Monitor samples in the shared reference folder, as the webhook would deliver them.</summary>
+internal static class AlertSamples
+{
+    public static string Folder => RepositoryPaths.InReference("alerts");
+
+    public static IReadOnlyList<string> FileNames =>
+        Directory.GetFiles(Folder, "*.json").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
+
+    public static string Raw(string fileName) => File.ReadAllText(Path.Combine(Folder, fileName));
+
+    /// <summary>The whole webhook body: the file itself, or (for alertContext-only samples) the file wrapped in an envelope.</summary>
+    public static string Payload(string fileName)
+    {
+        var raw = Raw(fileName);
+        var node = JsonNode.Parse(raw)!.AsObject();
+        return node.ContainsKey("schemaId") ? raw : Envelope(node["alertContext"]!.ToJsonString());
+    }
+
+    public static string Envelope(string alertContextJson, string severity = "Sev1", string condition = "Fired", string target = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Web/sites/shop") => $$"""
+        {
+          "schemaId": "azureMonitorCommonAlertSchema",
+          "data": {
+            "essentials": {
+              "alertId": "/subscriptions/s1/providers/Microsoft.AlertsManagement/alerts/00000000-0000-0000-0000-000000000001",
+              "alertRule": "shop-5xx",
+              "severity": "{{severity}}",
+              "signalType": "Metric",
+              "monitorCondition": "{{condition}}",
+              "monitoringService": "Platform",
+              "alertTargetIDs": [ "{{target}}" ],
+              "configurationItems": [ "shop" ],
+              "originAlertId": "origin-1",
+              "firedDateTime": "2026-11-19T22:30:00.000Z",
+              "description": "5xx above 1 %",
+              "essentialsVersion": "1.0",
+              "alertContextVersion": "1.0"
+            },
+            "alertContext": {{alertContextJson}}
+          }
+        }
+        """;
+}
