@@ -15,7 +15,7 @@ public sealed record PutAppBody(
 
 /// <param name="BakeTime">ISO 8601 (<c>PT30M</c>) or <c>00:30:00</c>, 1 s to 24 h.</param>
 /// <param name="MaxErrorRateRatio">The canary fails when its error rate exceeds the baseline's times this (1–100; default 2).</param>
-/// <param name="MinErrorRateToFail">…and exceeds this fraction of requests (0–1; default 0.01 = 1 %).</param>
+/// <param name="MinErrorRateToFail">…and exceeds this fraction of requests (0 ≤ x &lt; 1; default 0.01 = 1 %).</param>
 /// <param name="MaxLatencyRatio">The canary fails when its latency exceeds the baseline's times this (1–100; default 1.5).</param>
 /// <param name="MinimumRequests">Fewer requests than this in a window make the analysis inconclusive (1–10,000,000).</param>
 /// <param name="PostSwapWatch">How long production is watched after the swap (1 s to 24 h; default 10 min).</param>
@@ -96,7 +96,10 @@ public static class ManagedAppValidation
         var steps = FieldRules.TrafficSteps(e, "policy.trafficSteps", policy.TrafficSteps);
         var bake = FieldRules.Duration(e, "policy.bakeTime", policy.BakeTime);
         Range(e, "policy.maxErrorRateRatio", policy.MaxErrorRateRatio, 1, 100);
-        Range(e, "policy.minErrorRateToFail", policy.MinErrorRateToFail, 0, 1);
+        if (policy.MinErrorRateToFail is { } floor && (!double.IsFinite(floor) || floor is < 0 or >= 1))
+        {
+            e.Add("policy.minErrorRateToFail", "Must be a fraction from 0 up to (not including) 1; 0.01 means 1 %.");
+        }
         Range(e, "policy.maxLatencyRatio", policy.MaxLatencyRatio, 1, 100);
         if (policy.MinimumRequests is < 1 or > 10_000_000)
         {
@@ -113,7 +116,7 @@ public static class ManagedAppValidation
 
     private static void Range(FieldErrors e, string field, double? value, double min, double max)
     {
-        if (value is { } v && (double.IsNaN(v) || v < min || v > max))
+        if (value is { } v && (!double.IsFinite(v) || v < min || v > max))
         {
             e.Add(field, $"Must be between {min} and {max}.");
         }

@@ -139,7 +139,7 @@ public static partial class ReleaseEndpoints
         var role = BlueshiftRoles.CanonicalApprovalRole(body.Value!.Role);
         if (role is null)
         {
-            errors.Add("role", $"Required, the approval you grant: one of {string.Join(", ", BlueshiftRoles.ApprovalRoles)}.");
+            errors.Add("role", $"Required, the approval you grant: one of {string.Join(", ", BlueshiftRoles.ApprovalRoleNames)}.");
         }
         FieldRules.Text(errors, "comment", body.Value.Comment, 1000, required: false, "a comment for the audit trail");
         if (errors.Any)

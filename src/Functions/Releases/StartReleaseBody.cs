@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Blueshift.Domain.ChangeControl;
 using Blueshift.Functions.Api;
 
 namespace Blueshift.Functions.Releases;
@@ -27,8 +28,8 @@ public sealed record StartReleaseBody(
 /// <summary>The vocabulary of a release request (ARCHITECTURE.md §4, seed 000 §4.2 and §7).</summary>
 public static class ReleaseVocabulary
 {
-    public static readonly IReadOnlyList<string> ReleaseTypes = ["Major", "Minor", "Patch", "Hotfix"];
-    public static readonly IReadOnlyList<string> ChangeClasses = ["Standard", "Normal", "Emergency"];
+    public static readonly IReadOnlyList<string> ReleaseTypes = Enum.GetNames<ReleaseType>();
+    public static readonly IReadOnlyList<string> ChangeClasses = Enum.GetNames<ChangeClass>();
     public static readonly IReadOnlyList<string> Strategies = ["canary", "blue-green"];
     public static readonly IReadOnlyList<string> Statuses = ["Active", "Succeeded", "RolledBack", "Aborted", "Failed"];
 
@@ -81,7 +82,7 @@ public static partial class StartReleaseValidation
         {
             e.Add("changeReference", "Use the change request's id: 1–64 letters, digits and '.', '_', '/', ':', '#', '-'.");
         }
-        else if (body.ChangeReference is null && changeClass == "Normal")
+        else if (body.ChangeReference is null && changeClass == nameof(ChangeClass.Normal))
         {
             e.Add("changeReference", "Required for a Normal change: the id of the change request the CAB reviews.");
         }
@@ -103,7 +104,7 @@ public static partial class StartReleaseValidation
         var bakeTime = FieldRules.Duration(e, "bakeTime", body.BakeTime);
         var smokeTests = FieldRules.SmokeTests(e, "smokeTests", body.SmokeTests);
 
-        FieldRules.Text(e, "reason", body.Reason, MaxReasonLength, required: changeClass == "Emergency", "why this emergency change cannot wait");
+        FieldRules.Text(e, "reason", body.Reason, MaxReasonLength, required: changeClass == nameof(ChangeClass.Emergency), "why this emergency change cannot wait");
 
         errors = e.ToDictionary();
         if (e.Any)

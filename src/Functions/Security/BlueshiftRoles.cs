@@ -1,3 +1,5 @@
+using Blueshift.Domain.ChangeControl;
+
 namespace Blueshift.Functions.Security;
 
 /// <summary>
@@ -9,19 +11,33 @@ public static class BlueshiftRoles
 {
     public const string ApproverPrefix = Roles.Approver + ".";
 
-    /// <summary>The approvals of the change-control policy (ARCHITECTURE.md §4): who may sign off which release.</summary>
-    public static readonly IReadOnlyList<string> ApprovalRoles = ["CAB", "TeamLead", "Manager", "CISO", "Stakeholder"];
+    /// <summary>The domain's approval roles (<see cref="ApprovalRoles"/>) and the Entra ID app role that lets a person grant each.</summary>
+    private static readonly IReadOnlyList<(string Approval, string AppRoleSuffix)> ApprovalAppRoles =
+    [
+        (ApprovalRoles.ChangeAdvisoryBoard, "CAB"),
+        (ApprovalRoles.TeamLead, "TeamLead"),
+        (ApprovalRoles.Manager, "Manager"),
+        (ApprovalRoles.Ciso, "CISO"),
+        (ApprovalRoles.Stakeholder, "Stakeholder"),
+    ];
+
+    /// <summary>The approvals a release may need, as the change-control policy names them (<c>cab</c>, <c>team-lead</c>, …).</summary>
+    public static readonly IReadOnlyList<string> ApprovalRoleNames = ApprovalAppRoles.Select(a => a.Approval).ToList();
 
     public static readonly IReadOnlyList<string> All =
-        [Roles.Releaser, Roles.Approver, Roles.Admin, .. ApprovalRoles.Select(ForApproval)];
+        [Roles.Releaser, Roles.Approver, Roles.Admin, .. ApprovalAppRoles.Select(a => ApproverPrefix + a.AppRoleSuffix)];
 
-    public static string ForApproval(string approvalRole) => ApproverPrefix + approvalRole;
+    /// <summary>The Entra ID app role needed to grant the approval <paramref name="approvalRole"/> (a name from <see cref="ApprovalRoleNames"/>).</summary>
+    public static string ForApproval(string approvalRole) =>
+        ApproverPrefix + ApprovalAppRoles.First(a => a.Approval.Equals(approvalRole, StringComparison.OrdinalIgnoreCase)).AppRoleSuffix;
 
     public static bool IsKnown(string role) => All.Contains(role, StringComparer.Ordinal);
 
-    /// <summary>The canonical approval role named <paramref name="value"/> (case-insensitive), or null.</summary>
+    /// <summary>The policy's name of the approval <paramref name="value"/> names, either way it is spelled (<c>team-lead</c> or <c>TeamLead</c>); null when none.</summary>
     public static string? CanonicalApprovalRole(string? value) =>
-        value is null ? null : ApprovalRoles.FirstOrDefault(r => r.Equals(value, StringComparison.OrdinalIgnoreCase));
+        value is null
+            ? null
+            : ApprovalAppRoles.FirstOrDefault(a => a.Approval.Equals(value, StringComparison.OrdinalIgnoreCase) || a.AppRoleSuffix.Equals(value, StringComparison.OrdinalIgnoreCase)).Approval;
 
     /// <summary>Keeps Blueshift's roles (canonical spelling) and adds <see cref="Roles.Approver"/> to holders of an approval role.</summary>
     public static IReadOnlySet<string> Normalize(IEnumerable<string> roles)

@@ -123,14 +123,26 @@ public sealed class CallerResolverTests
         Assert.Single(options.Validate(runningInAzure: false));
     }
 
+    [Theory]
+    [InlineData("cab", "cab")]
+    [InlineData("CAB", "cab")]
+    [InlineData("TeamLead", "team-lead")]
+    [InlineData("team-lead", "team-lead")]
+    [InlineData("CISO", "ciso")]
+    [InlineData("Architect", null)]
+    public void CanonicalApprovalRole_EitherSpelling_IsThePolicysName(string value, string? expected)
+    {
+        Assert.Equal(expected, BlueshiftRoles.CanonicalApprovalRole(value));
+    }
+
     [Fact]
     public void MayGrant_AdminWithoutApprovalRole_CannotApprove()
     {
         var admin = new Caller("a", "Admin", BlueshiftRoles.Normalize([Roles.Admin]));
         var cab = new Caller("c", "CAB member", BlueshiftRoles.Normalize(["Blueshift.Approver.CAB"]));
 
-        Assert.False(BlueshiftRoles.MayGrant(admin, "CAB"));
-        Assert.True(BlueshiftRoles.MayGrant(cab, "CAB"));
-        Assert.False(BlueshiftRoles.MayGrant(cab, "CISO"));
+        Assert.False(BlueshiftRoles.MayGrant(admin, "cab"));
+        Assert.True(BlueshiftRoles.MayGrant(cab, "cab"));
+        Assert.False(BlueshiftRoles.MayGrant(cab, "ciso"));
     }
 }
