@@ -1,4 +1,34 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/api/health/live", () => Results.Ok(new { status = "Healthy" }));
-app.Run();
+using Blueshift.Functions.Diagnostics;
+using Blueshift.Functions.Health;
+using Blueshift.Functions.Hosting;
+
+namespace Blueshift.Functions;
+
+// A namespaced entry point (not top-level statements) so test projects that also reference the App Service
+// emulator can name this app's Program unambiguously in WebApplicationFactory<Program>.
+public sealed class Program
+{
+    public static void Main(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.UseCustomHandlerPort();
+        builder.Services.AddProblemDetails();
+
+        // The function catalog: every module registered here is declared in the generated function.json files and mapped below.
+        builder.Services.AddHealth();
+        builder.Services.AddDiagnosticsWhenEnabled(builder.Configuration);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapFunctions();
+
+        if (builder.Configuration[FunctionMetadata.WriteOption] is { Length: > 0 } metadataDirectory)
+        {
+            FunctionMetadata.Write(app.Services.GetRequiredService<FunctionCatalog>(), metadataDirectory, app.Logger);
+            return;
+        }
+
+        app.Run();
+    }
+}

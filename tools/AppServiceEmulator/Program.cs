@@ -1,3 +1,48 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.Run();
+using Blueshift.AppServiceEmulator;
+
+CommandLine commandLine;
+try
+{
+    commandLine = CommandLine.Parse(args);
+}
+catch (Exception ex) when (ex is ArgumentException or FormatException or IOException or System.Text.Json.JsonException)
+{
+    Console.Error.WriteLine($"App Service emulator: {ex.Message}");
+    return 2;
+}
+
+using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true));
+await using var emulator = await AppServiceEmulatorServer.StartAsync(new EmulatorOptions
+{
+    Port = commandLine.Port,
+    SimulateLatency = commandLine.SimulateLatency,
+    OperationPollsToComplete = commandLine.OperationPolls,
+    OperationDuration = commandLine.OperationDuration,
+    LoggerFactory = loggerFactory,
+});
+foreach (var spec in commandLine.Sites)
+{
+    await emulator.CreateSiteAsync(commandLine.SubscriptionId, commandLine.ResourceGroup, spec.Name, spec.Slots, AppBehaviour.Initial with { Version = commandLine.Version });
+}
+
+Console.WriteLine($"ARM endpoint:     {emulator.ArmEndpoint}");
+Console.WriteLine($"Control API:      {emulator.ControlEndpoint}");
+foreach (var site in emulator.Sites)
+{
+    Console.WriteLine($"Site {site.ResourceId}");
+    foreach (var slot in site.Slots)
+    {
+        Console.WriteLine($"  {slot.Name,-12} defaultHostName {slot.DefaultHostName,-22} direct {slot.DirectEndpoint}");
+    }
+}
+Console.WriteLine("Press Ctrl+C to stop.");
+
+var stopped = new TaskCompletionSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stopped.TrySetResult();
+};
+AppDomain.CurrentDomain.ProcessExit += (_, _) => stopped.TrySetResult();
+await stopped.Task;
+return 0;

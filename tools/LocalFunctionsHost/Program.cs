@@ -1,3 +1,26 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.Run();
+using Blueshift.LocalFunctionsHost;
+using Blueshift.LocalFunctionsHost.FunctionApp;
+
+LocalHostOptions options;
+try
+{
+    options = LocalHostOptions.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    Console.Error.WriteLine(LocalHostOptions.Usage);
+    return 2;
+}
+
+try
+{
+    await using var app = LocalFunctionsHostApp.Build(options);
+    await app.RunAsync();
+    return 0;
+}
+catch (FunctionAppException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 1;
+}

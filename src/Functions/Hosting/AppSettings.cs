@@ -1,0 +1,28 @@
+namespace Blueshift.Functions.Hosting;
+
+/// <summary>
+/// Every app setting Blueshift reads, by the name it has in the function app's configuration (and in
+/// local.settings.sample.json). The README's configuration reference documents each; a test keeps the sample complete.
+/// </summary>
+public static class AppSettings
+{
+    /// <summary>The Functions host's storage connection; Blueshift keeps its state in the same account's tables.</summary>
+    public const string AzureWebJobsStorage = "AzureWebJobsStorage";
+
+    /// <summary>Always <c>custom</c>: the host runs Blueshift as a custom handler.</summary>
+    public const string FunctionsWorkerRuntime = "FUNCTIONS_WORKER_RUNTIME";
+
+    /// <summary>How long the readiness check waits for the Table service (a <see cref="TimeSpan"/>).</summary>
+    public const string HealthStorageTimeout = "Blueshift__Health__StorageTimeout";
+
+    /// <summary>Adds the diagnostic functions (echo, invocation recorder); off unless a test or an operator turns it on.</summary>
+    public const string DiagnosticsEnabled = "Blueshift__Diagnostics__Enabled";
+
+    public static IReadOnlyList<string> All { get; } =
+    [
+        AzureWebJobsStorage, FunctionsWorkerRuntime, HealthStorageTimeout, DiagnosticsEnabled,
+    ];
+
+    /// <summary>The configuration key (<c>A:B</c>) for an app setting named with the <c>A__B</c> convention.</summary>
+    public static string ConfigurationKey(string appSetting) => appSetting.Replace("__", ":", StringComparison.Ordinal);
+}

@@ -1,0 +1,2 @@
+global using Blueshift.Testing;
+global using Xunit;

@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Blueshift.AppServiceEmulator;
+
+/// <summary>A site to create at start-up, from <c>--sites name:slot1,slot2</c> or the JSON config.</summary>
+internal sealed record SiteSpec(string Name, string[] Slots);
+
+/// <summary>
+/// Command-line and JSON configuration of the emulator process. Arguments: <c>--port 7200</c>,
+/// <c>--sites demo-app:staging other-app</c>, <c>--subscription</c>, <c>--resource-group</c>, <c>--version 1.0.0</c>,
+/// <c>--no-latency</c>, <c>--operation-polls 2</c>, <c>--operation-seconds 30</c>, <c>--config emulator.json</c>.
+/// </summary>
+internal sealed class CommandLine
+{
+    public int Port { get; private set; } = 7200;
+    public string SubscriptionId { get; private set; } = ControlApi.DefaultSubscription;
+    public string ResourceGroup { get; private set; } = ControlApi.DefaultResourceGroup;
+    public string Version { get; private set; } = AppBehaviour.Initial.Version;
+    public bool SimulateLatency { get; private set; } = true;
+    public int OperationPolls { get; private set; } = 2;
+    public TimeSpan OperationDuration { get; private set; } = TimeSpan.FromSeconds(30);
+    public List<SiteSpec> Sites { get; } = [];
+
+    private sealed record ConfigFile(int? Port, string? SubscriptionId, string? ResourceGroup, string? Version, bool? SimulateLatency,
+        int? OperationPolls, double? OperationSeconds, ConfigSite[]? Sites);
+
+    private sealed record ConfigSite(string Name, string[]? Slots);
+
+    public static CommandLine Parse(string[] args)
+    {
+        var parsed = new CommandLine();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
+                ? args[++i]
+                : throw new ArgumentException($"{args[i]} needs a value.");
+            switch (args[i])
+            {
+                case "--port":
+                    parsed.Port = int.Parse(Value(), CultureInfo.InvariantCulture);
+                    break;
+                case "--subscription":
+                    parsed.SubscriptionId = Value();
+                    break;
+                case "--resource-group":
+                    parsed.ResourceGroup = Value();
+                    break;
+                case "--version":
+                    parsed.Version = Value();
+                    break;
+                case "--no-latency":
+                    parsed.SimulateLatency = false;
+                    break;
+                case "--operation-polls":
+                    parsed.OperationPolls = int.Parse(Value(), CultureInfo.InvariantCulture);
+                    break;
+                case "--operation-seconds":
+                    parsed.OperationDuration = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture));
+                    break;
+                case "--sites":
+                    parsed.Sites.Add(ParseSite(Value()));
+                    while (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                    {
+                        parsed.Sites.Add(ParseSite(args[++i]));
+                    }
+                    break;
+                case "--config":
+                    parsed.ApplyConfig(Value());
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown argument '{args[i]}'. See tools/AppServiceEmulator/README.md.");
+            }
+        }
+        return parsed;
+    }
+
+    private static SiteSpec ParseSite(string text)
+    {
+        var parts = text.Split(':', 2);
+        var slots = parts.Length == 2 ? parts[1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [];
+        return new SiteSpec(parts[0], slots);
+    }
+
+    private void ApplyConfig(string path)
+    {
+        var config = JsonSerializer.Deserialize<ConfigFile>(File.ReadAllText(path), new JsonSerializerOptions(JsonSerializerDefaults.Web))
+            ?? throw new ArgumentException($"{path} is empty.");
+        Port = config.Port ?? Port;
+        SubscriptionId = config.SubscriptionId ?? SubscriptionId;
+        ResourceGroup = config.ResourceGroup ?? ResourceGroup;
+        Version = config.Version ?? Version;
+        SimulateLatency = config.SimulateLatency ?? SimulateLatency;
+        OperationPolls = config.OperationPolls ?? OperationPolls;
+        OperationDuration = config.OperationSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : OperationDuration;
+        Sites.AddRange((config.Sites ?? []).Select(s => new SiteSpec(s.Name, s.Slots ?? [])));
+    }
+}

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+
+namespace Blueshift.LocalFunctionsHost.FunctionApp;
+
+/// <summary>
+/// Starts the custom handler the way the Functions host does: the executable from host.json, the app settings as
+/// environment, <c>FUNCTIONS_CUSTOMHANDLER_PORT</c> set to a free loopback port; then waits until it listens.
+/// Stopping kills the handler's whole process tree.
+/// </summary>
+internal sealed partial class HandlerProcess(FunctionAppFolder app, LocalSettings settings, ILogger<HandlerProcess> logger) : IHostedService, IDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private readonly TaskCompletionSource<Uri> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Process? _process;
+
+    /// <summary>Completes with the handler's base address once it accepts connections.</summary>
+    public Task<Uri> Ready => _ready.Task;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var handler = app.Handler;
+        if (!File.Exists(handler.ExecutablePath))
+        {
+            throw new FunctionAppException($"The custom handler {handler.ExecutablePath} (host.json customHandler.description.defaultExecutablePath) does not exist.");
+        }
+        var port = FreeLoopbackPort();
+        var start = new ProcessStartInfo(handler.ExecutablePath)
+        {
+            WorkingDirectory = handler.WorkingDirectory,
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in handler.Arguments)
+        {
+            start.ArgumentList.Add(AppSettingReference().Replace(argument, m => settings.Values.GetValueOrDefault(m.Groups[1].Value) ?? Environment.GetEnvironmentVariable(m.Groups[1].Value) ?? ""));
+        }
+        foreach (var (name, value) in settings.Values)
+        {
+            start.Environment[name] = value;
+        }
+        start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        _process = Process.Start(start) ?? throw new FunctionAppException($"Could not start {handler.ExecutablePath}.");
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) { Log.HandlerOutput(logger, e.Data); } };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Log.HandlerOutput(logger, e.Data); } };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        Log.HandlerStarting(logger, handler.ExecutablePath, _process.Id, port);
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(StartTimeout);
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new FunctionAppException($"The custom handler exited with code {_process.ExitCode} before listening on port {port}; its output is in the log above.");
+            }
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port, timeout.Token);
+                break;
+            }
+            catch (SocketException)
+            {
+                // Not listening yet; the loop is bounded by StartTimeout.
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new FunctionAppException($"The custom handler did not listen on port {port} within {StartTimeout.TotalSeconds:0} s.");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(50), timeout.Token);
+        }
+        Log.HandlerReady(logger, port);
+        _ready.TrySetResult(new Uri($"http://127.0.0.1:{port}"));
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Kill();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process?.Dispose();
+        _process = null;
+    }
+
+    private void Kill()
+    {
+        _ready.TrySetCanceled();
+        if (_process is { HasExited: false })
+        {
+            Log.HandlerStopping(logger, _process.Id);
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [GeneratedRegex("%([A-Za-z0-9_]+)%")]
+    private static partial Regex AppSettingReference();
+}
