@@ -11,6 +11,9 @@ public sealed class ApiOptions
     /// </summary>
     public bool AllowLoopbackHttp { get; set; }
 
+    /// <summary>The table of the managed-app registry, in the <c>AzureWebJobsStorage</c> account.</summary>
+    public string AppsTable { get; set; } = "BlueshiftApps";
+
     /// <summary>The widest window one audit query may span, so a single call cannot scan the whole trail.</summary>
     public TimeSpan MaxAuditRange { get; set; } = TimeSpan.FromDays(31);
 
@@ -19,6 +22,10 @@ public sealed class ApiOptions
 
     public IEnumerable<string> Validate()
     {
+        if (string.IsNullOrEmpty(AppsTable) || AppsTable.Length is < 3 or > 63 || !char.IsAsciiLetter(AppsTable[0]) || !AppsTable.All(char.IsAsciiLetterOrDigit))
+        {
+            yield return $"{Section}:AppsTable must be a table name: 3 to 63 letters and digits, starting with a letter.";
+        }
         if (MaxAuditRange <= TimeSpan.Zero || MaxAuditRange > TimeSpan.FromDays(731))
         {
             yield return $"{Section}:MaxAuditRange must be positive and at most 731 days (the audit retention).";

@@ -1,4 +1,9 @@
+using Blueshift.Functions.Apps;
+using Blueshift.Functions.Audit;
+using Blueshift.Functions.Hosting;
+using Blueshift.Functions.Releases;
 using Blueshift.Functions.Security;
+using Blueshift.Storage.Tables;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -7,11 +12,18 @@ namespace Blueshift.Functions.Api;
 /// <summary>Services of the HTTP API: settings validated at start-up, caller identity, the OpenAPI document.</summary>
 public static class ApiRegistration
 {
-    public const string OpenApiRoute = "/api/openapi/{documentName}.json";
-    public const string OpenApiDocument = "v1";
-
     public static IServiceCollection AddBlueshiftApi(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddFunctionModule<ReleaseApiModule>();
+        services.AddFunctionModule<AppsModule>();
+        services.AddFunctionModule<AuditApiModule>();
+        services.AddFunctionModule<OpenApiModule>();
+        services.TryAddSingleton<IManagedAppStore>(provider => new TableManagedAppStore(new TableClient(
+            configuration[AppSettings.AzureWebJobsStorage] is { Length: > 0 } connectionString
+                ? connectionString
+                : throw new InvalidOperationException($"The managed-app registry has no storage: set {AppSettings.AzureWebJobsStorage} to a storage connection string."),
+            provider.GetRequiredService<IOptions<ApiOptions>>().Value.AppsTable)));
+
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiOptions>>(new ValidateWith<ApiOptions>(o => o.Validate()));
@@ -24,8 +36,10 @@ public static class ApiRegistration
             services.TryAddSingleton<EntraTokenValidator>();
         }
         services.TryAddSingleton<CallerResolver>();
-        services.AddOpenApi(OpenApiDocument, openApi =>
+        services.AddOpenApi(OpenApiModule.DocumentName, openApi =>
         {
+            // The host's invocation endpoints (POST /{FunctionName}) are not part of the API callers use.
+            openApi.ShouldInclude = description => description.RelativePath?.StartsWith(FunctionCatalog.RoutePrefix + "/", StringComparison.Ordinal) == true;
             openApi.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info.Title = "Blueshift";

@@ -255,4 +255,4 @@ internal static partial class FieldRules
 }
 
 /// <summary>A smoke test as callers send it; missing fields take the defaults of <see cref="SmokeTest"/>.</summary>
-public sealed record SmokeTestBody(string? Name, string? Path, int? ExpectedStatus, string? BodyContains, bool? Critical);
+public sealed record SmokeTestBody(string? Name, string? Path, int? ExpectedStatus = null, string? BodyContains = null, bool? Critical = null);

@@ -1,5 +1,6 @@
 using Blueshift.Functions.Api;
 using Blueshift.Functions.Audit;
+using Blueshift.Functions.Hosting;
 using Blueshift.Functions.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -9,23 +10,29 @@ namespace Blueshift.Functions.Apps;
 /// <summary>The managed-app registry: <c>/api/apps</c>.</summary>
 public static class AppEndpoints
 {
+    public static readonly HttpFunction Put = new("PutApp", "apps/{name}", ["PUT"], AuthLevel.Function);
+    public static readonly HttpFunction Get = new("GetApp", "apps/{name}", ["GET"], AuthLevel.Function);
+    public static readonly HttpFunction List = new("ListApps", "apps", ["GET"], AuthLevel.Function);
+
+    public static IEnumerable<FunctionDefinition> Functions => [Put, Get, List];
+
     public static void Map(IEndpointRouteBuilder endpoints)
     {
-        var apps = endpoints.MapGroup("/api/apps").WithTags("Apps");
-
-        apps.MapPut("/{name}", PutAsync)
-            .WithName("PutApp")
+        endpoints.MapHttpFunction(Put, PutAsync)
+            .WithTags("Apps")
             .WithSummary("Registers a managed app or replaces its registration")
-            .Accepts<PutAppBody>("application/json")
+            .DescribesJsonBody<PutAppBody>()
+            .ProducesApiProblems(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType)
             .RequireCaller(Roles.Admin);
 
-        apps.MapGet("/{name}", GetAsync)
-            .WithName("GetApp")
+        endpoints.MapHttpFunction(Get, GetAsync)
+            .WithTags("Apps")
             .WithSummary("Reads a managed app's registration")
+            .ProducesApiProblems(StatusCodes.Status404NotFound)
             .RequireCaller();
 
-        apps.MapGet("", ListAsync)
-            .WithName("ListApps")
+        endpoints.MapHttpFunction(List, ListAsync)
+            .WithTags("Apps")
             .WithSummary("Lists the managed apps")
             .RequireCaller();
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Blueshift.Functions.Api;
+using Blueshift.Functions.Hosting;
 using Blueshift.Functions.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -15,13 +16,17 @@ public static partial class AuditEndpoints
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:\d{2})?)?$", RegexOptions.CultureInvariant)]
     private static partial Regex IsoInstantPattern();
 
+    public static readonly HttpFunction Query = new("QueryAudit", "audit", ["GET"], AuthLevel.Function);
+
+    public static IEnumerable<FunctionDefinition> Functions => [Query];
+
     public static void Map(IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/audit", QueryAsync)
+        endpoints.MapHttpFunction(Query, QueryAsync)
             .WithTags("Audit")
-            .WithName("QueryAudit")
             .WithSummary("Reads audit records, oldest first: who did what, why and when")
             .WithDescription("'from' and 'to' are ISO 8601 instants (default: the last 24 hours); a query spans at most the configured maximum range.")
+            .ProducesApiProblems(StatusCodes.Status400BadRequest)
             .RequireCaller();
     }
 

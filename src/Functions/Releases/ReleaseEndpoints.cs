@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Blueshift.Functions.Api;
+using Blueshift.Functions.Hosting;
 using Blueshift.Functions.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -18,54 +19,60 @@ public static partial class ReleaseEndpoints
     [GeneratedRegex("^[\\x21-\\x7E]{1,128}$", RegexOptions.CultureInvariant)]
     private static partial Regex IdempotencyKeyPattern();
 
+    public static readonly HttpFunction Start = new("StartRelease", "releases", ["POST"], AuthLevel.Function);
+    public static readonly HttpFunction List = new("ListReleases", "releases", ["GET"], AuthLevel.Function);
+    public static readonly HttpFunction Get = new("GetRelease", "releases/{id}", ["GET"], AuthLevel.Function);
+    public static readonly HttpFunction Approve = new("ApproveRelease", "releases/{id}/approvals", ["POST"], AuthLevel.Function);
+    public static readonly HttpFunction Abort = new("AbortRelease", "releases/{id}/abort", ["POST"], AuthLevel.Function);
+    public static readonly HttpFunction Promote = new("PromoteRelease", "releases/{id}/promote", ["POST"], AuthLevel.Function);
+    public static readonly HttpFunction Rollback = new("RollBackRelease", "releases/{id}/rollback", ["POST"], AuthLevel.Function);
+
+    public static IEnumerable<FunctionDefinition> Functions => [Start, List, Get, Approve, Abort, Promote, Rollback];
+
     public static void Map(IEndpointRouteBuilder endpoints)
     {
-        var releases = endpoints.MapGroup("/api/releases").WithTags("Releases");
-
-        releases.MapPost("", StartAsync)
-            .WithName("StartRelease")
+        endpoints.MapHttpFunction(Start, StartAsync)
+            .WithTags("Releases")
             .WithSummary("Requests a release of a managed app")
             .WithDescription("Accepted releases run asynchronously; poll the Location. Send an Idempotency-Key header to make retries safe.")
-            .Accepts<StartReleaseBody>("application/json")
+            .DescribesJsonBody<StartReleaseBody>()
+            .ProducesApiProblems(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity)
             .RequireCaller(Roles.Releaser);
 
-        releases.MapGet("", ListAsync)
-            .WithName("ListReleases")
+        endpoints.MapHttpFunction(List, ListAsync)
+            .WithTags("Releases")
             .WithSummary("Lists releases, optionally of one app and in one status")
+            .ProducesApiProblems(StatusCodes.Status400BadRequest)
             .RequireCaller();
 
-        releases.MapGet("/{id}", GetAsync)
-            .WithName("GetRelease")
+        endpoints.MapHttpFunction(Get, GetAsync)
+            .WithTags("Releases")
             .WithSummary("Reads a release: phase, traffic, approvals, analyses and timeline")
+            .ProducesApiProblems(StatusCodes.Status404NotFound)
             .RequireCaller();
 
-        releases.MapPost("/{id}/approvals", ApproveAsync)
-            .WithName("ApproveRelease")
+        endpoints.MapHttpFunction(Approve, ApproveAsync)
+            .WithTags("Releases")
             .WithSummary("Grants one approval the release's change control asks for")
-            .Accepts<ApprovalBody>("application/json")
+            .DescribesJsonBody<ApprovalBody>()
+            .ProducesApiProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity)
             .RequireCaller(Roles.Approver);
 
-        releases.MapPost("/{id}/abort", AbortAsync)
-            .WithName("AbortRelease")
-            .WithSummary("Stops a release and returns all traffic to production")
-            .Accepts<ReasonBody>("application/json")
-            .RequireCaller(Roles.Releaser);
-
-        releases.MapPost("/{id}/promote", PromoteAsync)
-            .WithName("PromoteRelease")
-            .WithSummary("Ends the current bake early; every check still runs")
-            .Accepts<ReasonBody>("application/json")
-            .RequireCaller(Roles.Releaser);
-
-        releases.MapPost("/{id}/rollback", RollbackAsync)
-            .WithName("RollBackRelease")
-            .WithSummary("Rolls a release back at once (reason required)")
-            .Accepts<ReasonBody>("application/json")
-            .RequireCaller(Roles.Releaser);
+        MapCommand(endpoints, Abort, AbortAsync, "Stops a release and returns all traffic to production");
+        MapCommand(endpoints, Promote, PromoteAsync, "Ends the current bake early; every check still runs");
+        MapCommand(endpoints, Rollback, RollbackAsync, "Rolls a release back at once (reason required)");
     }
 
+    private static void MapCommand(IEndpointRouteBuilder endpoints, HttpFunction function, Delegate handler, string summary) =>
+        endpoints.MapHttpFunction(function, handler)
+            .WithTags("Releases")
+            .WithSummary(summary)
+            .DescribesJsonBody<ReasonBody>(required: function == Rollback)
+            .ProducesApiProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity)
+            .RequireCaller(Roles.Releaser);
+
     public static async Task<Results<Accepted<ReleaseView>, ProblemHttpResult>> StartAsync(
-        HttpContext context, IReleaseService releases, IOptions<ApiOptions> options, CancellationToken cancellationToken)
+        HttpContext context, IOptions<ApiOptions> options, CancellationToken cancellationToken)
     {
         string? idempotencyKey = null;
         if (context.Request.Headers.TryGetValue(IdempotencyKeyHeader, out var keys))
@@ -89,12 +96,12 @@ public static partial class ReleaseEndpoints
             return ApiProblems.Validation(errors);
         }
 
-        var result = await releases.StartAsync(request, context.GetCaller(), idempotencyKey, cancellationToken);
+        var result = await Engine(context).StartAsync(request, context.GetCaller(), idempotencyKey, cancellationToken);
         return Accept(context, result);
     }
 
     public static async Task<Results<Ok<IReadOnlyList<ReleaseView>>, ProblemHttpResult>> ListAsync(
-        string? app, string? status, IReleaseService releases, CancellationToken cancellationToken)
+        string? app, string? status, HttpContext context, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
         if (app is not null && !FieldRules.IsAppName(app))
@@ -110,13 +117,13 @@ public static partial class ReleaseEndpoints
         {
             return ApiProblems.Validation(errors.ToDictionary());
         }
-        return TypedResults.Ok(await releases.ListAsync(app, canonicalStatus, cancellationToken));
+        return TypedResults.Ok(await Engine(context).ListAsync(app, canonicalStatus, cancellationToken));
     }
 
     public static async Task<Results<Ok<ReleaseView>, ProblemHttpResult>> GetAsync(
-        string id, IReleaseService releases, CancellationToken cancellationToken)
+        string id, HttpContext context, CancellationToken cancellationToken)
     {
-        if (!ReleaseIdPattern().IsMatch(id) || await releases.GetAsync(id, cancellationToken) is not { } release)
+        if (!ReleaseIdPattern().IsMatch(id) || await Engine(context).GetAsync(id, cancellationToken) is not { } release)
         {
             return ApiProblems.NotFound("release", id);
         }
@@ -124,7 +131,7 @@ public static partial class ReleaseEndpoints
     }
 
     public static async Task<Results<Ok<ReleaseView>, ProblemHttpResult>> ApproveAsync(
-        string id, HttpContext context, IReleaseService releases, CancellationToken cancellationToken)
+        string id, HttpContext context, CancellationToken cancellationToken)
     {
         if (!ReleaseIdPattern().IsMatch(id))
         {
@@ -153,7 +160,7 @@ public static partial class ReleaseEndpoints
             return ApiProblems.Forbidden($"Granting the {role} approval needs the '{BlueshiftRoles.ForApproval(role!)}' role, which '{caller.DisplayName}' does not hold.");
         }
 
-        var result = await releases.ApproveAsync(id, caller, role!, body.Value.Comment, cancellationToken);
+        var result = await Engine(context).ApproveAsync(id, caller, role!, body.Value.Comment, cancellationToken);
         return result switch
         {
             ReleaseCommandResult.Accepted accepted => TypedResults.Ok(accepted.Release),
@@ -163,19 +170,19 @@ public static partial class ReleaseEndpoints
     }
 
     public static Task<Results<Accepted<ReleaseView>, ProblemHttpResult>> AbortAsync(
-        string id, HttpContext context, IReleaseService releases, CancellationToken cancellationToken) =>
+        string id, HttpContext context, CancellationToken cancellationToken) =>
         CommandAsync(id, context, reasonRequired: false,
-            (caller, reason) => releases.AbortAsync(id, caller, reason, cancellationToken), cancellationToken);
+            (caller, reason) => Engine(context).AbortAsync(id, caller, reason, cancellationToken), cancellationToken);
 
     public static Task<Results<Accepted<ReleaseView>, ProblemHttpResult>> PromoteAsync(
-        string id, HttpContext context, IReleaseService releases, CancellationToken cancellationToken) =>
+        string id, HttpContext context, CancellationToken cancellationToken) =>
         CommandAsync(id, context, reasonRequired: false,
-            (caller, reason) => releases.PromoteAsync(id, caller, reason, cancellationToken), cancellationToken);
+            (caller, reason) => Engine(context).PromoteAsync(id, caller, reason, cancellationToken), cancellationToken);
 
     public static Task<Results<Accepted<ReleaseView>, ProblemHttpResult>> RollbackAsync(
-        string id, HttpContext context, IReleaseService releases, CancellationToken cancellationToken) =>
+        string id, HttpContext context, CancellationToken cancellationToken) =>
         CommandAsync(id, context, reasonRequired: true,
-            (caller, reason) => releases.RollbackAsync(id, caller, reason!, cancellationToken), cancellationToken);
+            (caller, reason) => Engine(context).RollbackAsync(id, caller, reason!, cancellationToken), cancellationToken);
 
     private static async Task<Results<Accepted<ReleaseView>, ProblemHttpResult>> CommandAsync(
         string id, HttpContext context, bool reasonRequired, Func<Caller, string?, Task<ReleaseCommandResult>> command, CancellationToken cancellationToken)
@@ -214,6 +221,9 @@ public static partial class ReleaseEndpoints
                 throw new InvalidOperationException($"Unexpected command result {result.GetType().Name}.");
         }
     }
+
+    // Resolved only once a request has passed identity and validation, so every refusal is independent of the engine.
+    private static IReleaseService Engine(HttpContext context) => context.RequestServices.GetRequiredService<IReleaseService>();
 
     public static string Location(string releaseId) => $"/api/releases/{Uri.EscapeDataString(releaseId)}";
 }
