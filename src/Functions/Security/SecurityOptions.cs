@@ -28,7 +28,7 @@ public sealed class SecurityOptions
     /// <summary>Entra ID bearer tokens; refused unless an authority is configured.</summary>
     public EntraOptions? Entra { get; set; }
 
-    /// <summary>A fixed identity for local runs, applied when a call carries no other identity. Off unless set.</summary>
+    /// <summary>A fixed identity for local runs, applied when a call carries no other identity. Off unless its user id is set.</summary>
     public DevelopmentIdentityOptions? DevelopmentIdentity { get; set; }
 
     /// <summary>Validates at start-up; a misconfiguration stops the app instead of weakening authentication.</summary>
@@ -49,7 +49,7 @@ public sealed class SecurityOptions
         {
             yield return failure;
         }
-        if (DevelopmentIdentity is { } dev)
+        if (DevelopmentIdentity is { UserId.Length: > 0 } dev)
         {
             if (runningInAzure)
             {
@@ -57,7 +57,7 @@ public sealed class SecurityOptions
             }
             if (string.IsNullOrWhiteSpace(dev.UserId))
             {
-                yield return $"{Section}:DevelopmentIdentity:UserId is required when a development identity is configured.";
+                yield return $"{Section}:DevelopmentIdentity:UserId must not be blank.";
             }
             foreach (var role in dev.Roles)
             {
