@@ -14,6 +14,8 @@ public static class CommonAlertParser
 {
     public const string SchemaId = "azureMonitorCommonAlertSchema";
 
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
     public static AlertParseResult Parse(string json, AlertParserLimits? limits = null)
     {
         limits ??= AlertParserLimits.Default;
@@ -31,6 +33,10 @@ public static class CommonAlertParser
     public static AlertParseResult Parse(ReadOnlyMemory<byte> utf8Json, AlertParserLimits? limits = null)
     {
         limits ??= AlertParserLimits.Default;
+        if (utf8Json.Span.StartsWith(Utf8Bom))
+        {
+            utf8Json = utf8Json[Utf8Bom.Length..];
+        }
         if (utf8Json.Length == 0)
         {
             return Invalid("$", "The payload is empty.");

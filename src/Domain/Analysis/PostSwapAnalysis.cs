@@ -5,44 +5,20 @@ namespace Blueshift.Domain.Analysis;
 /// an error-rate rise of more than <see cref="MaxErrorRateIncreasePoints"/> percentage points over the pre-release
 /// baseline, or latency above <see cref="MaxLatencyRatio"/> × the baseline (+300 %) or above <see cref="MaxLatencyMs"/>.
 /// </summary>
-public sealed record PostSwapPolicy
+public sealed record PostSwapPolicy(
+    int MaxConsecutiveHealthFailures = 3,
+    double MaxErrorRateIncreasePoints = 5.0,
+    double MaxLatencyRatio = 4.0,
+    double MaxLatencyMs = 2000,
+    TimeSpan WatchDuration = default,
+    long MinimumRequests = 100)
 {
-    public PostSwapPolicy()
-    {
-    }
-
-    public PostSwapPolicy(
-        int maxConsecutiveHealthFailures,
-        double maxErrorRateIncreasePoints,
-        double maxLatencyRatio,
-        double maxLatencyMs,
-        TimeSpan watchDuration,
-        long minimumRequests = 100)
-    {
-        MaxConsecutiveHealthFailures = maxConsecutiveHealthFailures;
-        MaxErrorRateIncreasePoints = maxErrorRateIncreasePoints;
-        MaxLatencyRatio = maxLatencyRatio;
-        MaxLatencyMs = maxLatencyMs;
-        WatchDuration = watchDuration;
-        MinimumRequests = minimumRequests;
-    }
+    public static readonly TimeSpan DefaultWatchDuration = TimeSpan.FromMinutes(10);
 
     public static PostSwapPolicy Default { get; } = new();
 
-    /// <summary>Roll back when this many health checks in a row have failed.</summary>
-    public int MaxConsecutiveHealthFailures { get; init; } = 3;
-
-    /// <summary>Percentage points: 5.0 means production's error rate may be at most 5 points above the baseline's.</summary>
-    public double MaxErrorRateIncreasePoints { get; init; } = 5.0;
-
-    public double MaxLatencyRatio { get; init; } = 4.0;
-
-    public double MaxLatencyMs { get; init; } = 2000;
-
-    /// <summary>How long production is watched after the swap before the release counts as finished.</summary>
-    public TimeSpan WatchDuration { get; init; } = TimeSpan.FromMinutes(10);
-
-    public long MinimumRequests { get; init; } = 100;
+    /// <summary>How long production is watched after the swap before the release counts as finished; unset means <see cref="DefaultWatchDuration"/>.</summary>
+    public TimeSpan WatchDuration { get; init; } = WatchDuration == default ? DefaultWatchDuration : WatchDuration;
 
     public IReadOnlyList<string> Validate()
     {

@@ -251,6 +251,16 @@ public class CommonAlertParserTests
     }
 
     [Fact]
+    public void Parse_Utf8BytesWithByteOrderMark_Parsed()
+    {
+        byte[] bytes = [0xEF, 0xBB, 0xBF, .. System.Text.Encoding.UTF8.GetBytes(AlertSamples.Raw("test-action-log-v2.json"))];
+
+        var result = CommonAlertParser.Parse(bytes);
+
+        Assert.Equal("test-logAlertRule-v2", Assert.IsType<AlertParseResult.Parsed>(result).Alert.AlertRule);
+    }
+
+    [Fact]
     public void Parse_UnpairedSurrogateEscape_ErrorNotException()
     {
         var json = AlertSamples.Raw("test-action-log-v2.json").Replace("\"test-logAlertRule-v2\"", "\"bad\\ud800rule\"");

@@ -21,6 +21,19 @@ public class PostSwapAnalysisTests
         Assert.Equal(Policy, new PostSwapPolicy(3, 5.0, 4.0, 2000, TimeSpan.FromMinutes(10)));
     }
 
+    [Fact]
+    public void Constructor_NamedOverride_KeepsOtherDefaults()
+    {
+        var policy = new PostSwapPolicy(MaxLatencyMs: 3000, WatchDuration: TimeSpan.FromMinutes(30));
+
+        Assert.Equal(3000, policy.MaxLatencyMs);
+        Assert.Equal(TimeSpan.FromMinutes(30), policy.WatchDuration);
+        Assert.Equal(3, policy.MaxConsecutiveHealthFailures);
+        Assert.Equal(TimeSpan.FromMinutes(10), new PostSwapPolicy(MaxLatencyMs: 3000).WatchDuration);
+        Assert.Empty(policy.Validate());
+        Assert.NotEmpty((policy with { WatchDuration = TimeSpan.FromMinutes(-1) }).Validate());
+    }
+
     [Theory]
     [InlineData(0, VerdictOutcome.Successful)]
     [InlineData(2, VerdictOutcome.Successful)]

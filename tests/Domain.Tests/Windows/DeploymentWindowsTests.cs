@@ -111,6 +111,29 @@ public class DeploymentWindowsTests
     }
 
     [Fact]
+    public void Evaluate_WindowInSkippedDstHour_OpensAtFirstValidLocalTime()
+    {
+        var rule = TimeZoneInfo.AdjustmentRule.CreateAdjustmentRule(
+            DateTime.MinValue.Date, DateTime.MaxValue.Date, TimeSpan.FromHours(1),
+            TimeZoneInfo.TransitionTime.CreateFloatingDateRule(new DateTime(1, 1, 1, 2, 0, 0), 3, 5, DayOfWeek.Sunday),
+            TimeZoneInfo.TransitionTime.CreateFloatingDateRule(new DateTime(1, 1, 1, 3, 0, 0), 10, 5, DayOfWeek.Sunday));
+        var cet = TimeZoneInfo.CreateCustomTimeZone("Test CET", TimeSpan.FromHours(1), "Test CET", "Test CET", "Test CEST", [rule]);
+        var policy = Policy with
+        {
+            TimeZone = cet,
+            MaintenanceWindows = [new WeeklyWindow(DayOfWeek.Sunday, new TimeOnly(2, 30), new TimeOnly(4, 0))],
+        };
+
+        // 29 March 2026: 02:00 local jumps to 03:00, so the 02:30 opening becomes 03:00 CEST (01:00 UTC).
+        var beforeJump = DeploymentWindows.Evaluate(ReleaseType.Major, ChangeClass.Normal, new DateTimeOffset(2026, 3, 29, 0, 30, 0, TimeSpan.Zero), policy);
+        Assert.Equal(new DateTimeOffset(2026, 3, 29, 1, 0, 0, TimeSpan.Zero), beforeJump.NextOpening);
+
+        // In summer 02:30 CEST is 00:30 UTC.
+        Assert.True(DeploymentWindows.Evaluate(ReleaseType.Major, ChangeClass.Normal, new DateTimeOffset(2026, 7, 5, 0, 45, 0, TimeSpan.Zero), policy).IsAllowed);
+        Assert.False(DeploymentWindows.Evaluate(ReleaseType.Major, ChangeClass.Normal, new DateTimeOffset(2026, 7, 5, 2, 0, 0, TimeSpan.Zero), policy).IsAllowed);
+    }
+
+    [Fact]
     public void Evaluate_NoWindowsConfigured_BlockedWithoutNextOpening()
     {
         var policy = Policy with { MaintenanceWindows = [] };
@@ -137,7 +160,7 @@ public class DeploymentWindowsTests
     public void Evaluate_BlockedAnyTime_NextOpeningIsAllowed()
     {
         var start = Utc(16, 0);
-        for (var minutes = 0; minutes < 7 * 24 * 60; minutes += 37)
+        for (var minutes = 0; minutes < 7 * 24 * 60; minutes += 61)
         {
             var now = start.AddMinutes(minutes);
             foreach (var type in new[] { ReleaseType.Major, ReleaseType.Minor, ReleaseType.Patch })
