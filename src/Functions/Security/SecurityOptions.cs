@@ -40,6 +40,11 @@ public sealed class SecurityOptions
             {
                 yield return $"{Section}:FunctionKeyCallerRoles: unknown role '{role}'; use one of {string.Join(", ", BlueshiftRoles.All)}.";
             }
+            else if (role.StartsWith(Roles.Approver, StringComparison.Ordinal))
+            {
+                // An approval is a person's sign-off; a shared key cannot stand for one.
+                yield return $"{Section}:FunctionKeyCallerRoles: '{role}' cannot be given to function-key callers; approvals are made by people.";
+            }
         }
         if (string.IsNullOrWhiteSpace(FunctionKeyCallerId))
         {

@@ -116,6 +116,14 @@ public sealed class CallerResolverTests
     }
 
     [Fact]
+    public void Validate_ApprovalRoleForFunctionKeyCallers_FailsStartUp()
+    {
+        var options = new SecurityOptions { FunctionKeyCallerRoles = [Roles.Releaser, "Blueshift.Approver.CAB"] };
+
+        Assert.Contains("approvals are made by people", Assert.Single(options.Validate(runningInAzure: false)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validate_UnknownRole_FailsStartUp()
     {
         var options = new SecurityOptions { FunctionKeyCallerRoles = ["Blueshift.Releasr"] };
