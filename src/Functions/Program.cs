@@ -3,6 +3,7 @@ using Blueshift.Functions.Audit;
 using Blueshift.Functions.Diagnostics;
 using Blueshift.Functions.Health;
 using Blueshift.Functions.Hosting;
+using Blueshift.Functions.Releases;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Blueshift.Functions;
@@ -23,6 +24,8 @@ public sealed class Program
         builder.Services.AddDiagnosticsWhenEnabled(builder.Configuration);
         builder.Services.AddAuditTrail(builder.Configuration);
         builder.Services.AddBlueshiftApi(builder.Configuration);
+        builder.Services.AddReleaseEngine(builder.Configuration);
+        builder.Services.AddFunctionModule<ReleasesModule>();
 
         var app = builder.Build();
         app.UseExceptionHandler();
