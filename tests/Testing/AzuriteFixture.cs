@@ -40,6 +40,25 @@ public sealed class AzuriteFixture : IAsyncLifetime
             throw new InvalidOperationException($"Azurite is not installed at {azurite}: run `npm ci` in the repository root (./test.sh does it for you).");
         }
 
+        // Free ports are picked before Azurite binds them, so a parallel fixture can take one in between; Azurite then
+        // exits with EADDRINUSE. Start again on fresh ports a bounded number of times.
+        const int attempts = 3;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartOnFreePortsAsync(azurite);
+                return;
+            }
+            catch (AzuriteExitedException) when (attempt < attempts)
+            {
+                lock (_output) { _output.Clear(); }
+            }
+        }
+    }
+
+    private async Task StartOnFreePortsAsync(string azurite)
+    {
         BlobPort = FreePort.Next();
         QueuePort = FreePort.Next();
         TablePort = FreePort.Next();
@@ -62,23 +81,35 @@ public sealed class AzuriteFixture : IAsyncLifetime
             start.ArgumentList.Add(arg);
         }
 
-        _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
-        _process.OutputDataReceived += (_, e) => { lock (_output) { _output.AppendLine(e.Data); } };
-        _process.ErrorDataReceived += (_, e) => { lock (_output) { _output.AppendLine(e.Data); } };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
+        _process = process;
+        process.OutputDataReceived += (_, e) => { lock (_output) { _output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (_output) { _output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
 
         string Diagnostics() { lock (_output) { return "Azurite said: " + _output; } }
+        var timeout = TimeSpan.FromSeconds(120);
         var listening = Task.WhenAll(
-            FreePort.WaitUntilListeningAsync(TablePort, TimeSpan.FromSeconds(60), Diagnostics),
-            FreePort.WaitUntilListeningAsync(QueuePort, TimeSpan.FromSeconds(60), Diagnostics),
-            FreePort.WaitUntilListeningAsync(BlobPort, TimeSpan.FromSeconds(60), Diagnostics));
-        if (await Task.WhenAny(listening, _process.WaitForExitAsync()) != listening)
+            FreePort.WaitUntilListeningAsync(TablePort, timeout, Diagnostics),
+            FreePort.WaitUntilListeningAsync(QueuePort, timeout, Diagnostics),
+            FreePort.WaitUntilListeningAsync(BlobPort, timeout, Diagnostics));
+        var exited = process.WaitForExitAsync();
+        if (await Task.WhenAny(listening, exited) != listening)
         {
-            throw new InvalidOperationException($"Azurite exited with code {_process.ExitCode} before listening. {Diagnostics()}");
+            process.Dispose();
+            throw new AzuriteExitedException($"Azurite exited with code {process.ExitCode} before listening. {Diagnostics()}");
         }
         await listening;
+        // Something answering on a port is not proof that it is this Azurite: the process must still be alive.
+        if (process.HasExited)
+        {
+            process.Dispose();
+            throw new AzuriteExitedException($"Azurite exited with code {process.ExitCode} after its ports answered. {Diagnostics()}");
+        }
     }
+
+    private sealed class AzuriteExitedException(string message) : InvalidOperationException(message);
 
     public Task DisposeAsync()
     {
