@@ -16,11 +16,12 @@ public sealed class AlertWebhookAuthentication
     private readonly bool _trustHostKeyCheck;
     private readonly Caller _caller;
 
-    public AlertWebhookAuthentication(AlertWebhookOptions options)
+    /// <param name="startedByFunctionsHost">True when the Functions host started this handler and checks keys before forwarding.</param>
+    public AlertWebhookAuthentication(AlertWebhookOptions options, bool startedByFunctionsHost)
     {
         // Hashes of equal length make the comparison fixed-time whatever the presented key's length.
         _keyHashes = options.FunctionKeys.Select(k => SHA256.HashData(Encoding.UTF8.GetBytes(k))).ToArray();
-        _trustHostKeyCheck = options.TrustFunctionsHostKeyCheck;
+        _trustHostKeyCheck = options.TrustFunctionsHostKeyCheck && startedByFunctionsHost;
         _caller = new Caller(options.CallerId, "Azure Monitor action group", new HashSet<string>([Roles.Releaser], StringComparer.Ordinal));
     }
 
@@ -56,7 +57,7 @@ public sealed class AlertWebhookAuthentication
             failure = null;
             return _caller;
         }
-        failure = "The alert webhook accepts no credentials until keys are configured (Blueshift:Alerts:FunctionKeys or TrustFunctionsHostKeyCheck).";
+        failure = "The alert webhook runs without the Functions host and no keys are configured for it (Blueshift:Alerts:FunctionKeys), so it accepts no call.";
         return null;
     }
 }

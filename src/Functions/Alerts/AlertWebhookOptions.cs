@@ -1,5 +1,3 @@
-using Blueshift.Functions.Hosting;
-
 namespace Blueshift.Functions.Alerts;
 
 /// <summary>The Azure Monitor alert webhook's settings (section <c>Blueshift:Alerts</c>), validated at start-up.</summary>
@@ -15,11 +13,11 @@ public sealed class AlertWebhookOptions
     public string[] FunctionKeys { get; set; } = [];
 
     /// <summary>
-    /// True when the Functions host stands in front of the handler and has already checked the key against the function's
-    /// <c>authLevel: function</c>; then a presented key is enough. Refused at start-up unless the host started the handler
-    /// (<c>FUNCTIONS_CUSTOMHANDLER_PORT</c> set), so a handler run directly never trusts an unchecked key.
+    /// When the Functions host started the handler (<c>FUNCTIONS_CUSTOMHANDLER_PORT</c> set, the handler listening on
+    /// loopback only), the host has already checked the key against the function's <c>authLevel: function</c>, so a presented
+    /// key is enough. A handler run directly never has this: then only <see cref="FunctionKeys"/> let a call in.
     /// </summary>
-    public bool TrustFunctionsHostKeyCheck { get; set; }
+    public bool TrustFunctionsHostKeyCheck { get; set; } = true;
 
     /// <summary>The id Azure Monitor is audited under when it calls with a function key.</summary>
     public string CallerId { get; set; } = "azure-monitor";
@@ -47,14 +45,9 @@ public sealed class AlertWebhookOptions
     /// <summary>How many answers the in-memory cache holds.</summary>
     public int AnswerCacheSize { get; set; } = 10_000;
 
-    public IReadOnlyList<string> Validate(bool startedByFunctionsHost)
+    public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
-        if (TrustFunctionsHostKeyCheck && !startedByFunctionsHost)
-        {
-            problems.Add($"{SectionName}:TrustFunctionsHostKeyCheck is set, but the handler was not started by the Functions host " +
-                $"({CustomHandlerHosting.PortVariable} is unset), so nobody checks function keys. Unset it, or list the accepted keys in {SectionName}:FunctionKeys.");
-        }
         if (FunctionKeys.Any(k => string.IsNullOrWhiteSpace(k) || k.Length < 16))
         {
             problems.Add($"{SectionName}:FunctionKeys: every key must have at least 16 characters.");

@@ -17,10 +17,10 @@ public static class AlertsServiceCollectionExtensions
         services.AddOptions<AlertWebhookOptions>()
             .Bind(configuration.GetSection(AlertWebhookOptions.SectionName))
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AlertWebhookOptions>, OptionsValidator>();
         var startedByFunctionsHost = !string.IsNullOrEmpty(configuration[CustomHandlerHosting.PortVariable]);
-        services.AddSingleton<IValidateOptions<AlertWebhookOptions>>(new OptionsValidator(startedByFunctionsHost));
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new AlertWebhookAuthentication(sp.GetRequiredService<IOptions<AlertWebhookOptions>>().Value));
+        services.AddSingleton(sp => new AlertWebhookAuthentication(sp.GetRequiredService<IOptions<AlertWebhookOptions>>().Value, startedByFunctionsHost));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<AlertWebhookOptions>>().Value;
@@ -36,11 +36,11 @@ public static class AlertsServiceCollectionExtensions
         return services;
     }
 
-    private sealed class OptionsValidator(bool startedByFunctionsHost) : IValidateOptions<AlertWebhookOptions>
+    private sealed class OptionsValidator : IValidateOptions<AlertWebhookOptions>
     {
         public ValidateOptionsResult Validate(string? name, AlertWebhookOptions options)
         {
-            var problems = options.Validate(startedByFunctionsHost);
+            var problems = options.Validate();
             return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
         }
     }
