@@ -1,6 +1,7 @@
 using Blueshift.Functions.Diagnostics;
 using Blueshift.Functions.Health;
 using Blueshift.Functions.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Blueshift.Functions;
 
@@ -13,6 +14,7 @@ public sealed class Program
         var builder = WebApplication.CreateBuilder(args);
         builder.UseCustomHandlerPort();
         builder.Services.AddProblemDetails();
+        builder.Services.TryAddSingleton(TimeProvider.System);
 
         // The function catalog: every module registered here is declared in the generated function.json files and mapped below.
         builder.Services.AddHealth();

@@ -104,4 +104,20 @@ public sealed class RoutingTests : EmulatorTestBase
         Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
         Assert.True(Emulator.TrafficLog.Snapshot().Last().IsHealthCheck);
     }
+
+    [Fact]
+    public async Task HealthProbes_UnhealthyStaging_FeedHealthCheckStatusPerSlot()
+    {
+        Emulator.SetContent(Site.Slot("staging"), new AppBehaviour("2.0.0", Healthy: false));
+
+        var results = await Emulator.Traffic.ProbeHealthAsync(Site);
+        var query = "/providers/Microsoft.Insights/metrics?metricnames=HealthCheckStatus&timespan=2026-01-05T09:00:00Z/2026-01-05T09:01:00Z&interval=PT1M&aggregation=Average";
+        var staging = await Arm.JsonAsync(HttpMethod.Get, SitePath("staging") + query);
+        var production = await Arm.JsonAsync(HttpMethod.Get, SitePath() + query);
+
+        Assert.Equal(503, results["staging"]);
+        Assert.Equal(200, results["production"]);
+        Assert.Equal(0.0, staging["value"]![0]!["timeseries"]![0]!["data"]![0]!["average"]!.GetValue<double>());
+        Assert.Equal(100.0, production["value"]![0]!["timeseries"]![0]!["data"]![0]!["average"]!.GetValue<double>());
+    }
 }

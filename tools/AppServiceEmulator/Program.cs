@@ -16,6 +16,7 @@ await using var emulator = await AppServiceEmulatorServer.StartAsync(new Emulato
 {
     Port = commandLine.Port,
     SimulateLatency = commandLine.SimulateLatency,
+    UseHttps = commandLine.UseHttps,
     OperationPollsToComplete = commandLine.OperationPolls,
     OperationDuration = commandLine.OperationDuration,
     LoggerFactory = loggerFactory,
@@ -27,6 +28,10 @@ foreach (var spec in commandLine.Sites)
 
 Console.WriteLine($"ARM endpoint:     {emulator.ArmEndpoint}");
 Console.WriteLine($"Control API:      {emulator.ControlEndpoint}");
+if (emulator.ServerCertificate is { } certificate)
+{
+    Console.WriteLine($"TLS certificate:  self-signed, SHA-256 thumbprint {certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)}");
+}
 foreach (var site in emulator.Sites)
 {
     Console.WriteLine($"Site {site.ResourceId}");

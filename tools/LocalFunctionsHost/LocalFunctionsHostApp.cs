@@ -1,5 +1,6 @@
 using Blueshift.LocalFunctionsHost.FunctionApp;
 using Blueshift.LocalFunctionsHost.Http;
+using Blueshift.LocalFunctionsHost.Queues;
 using Blueshift.LocalFunctionsHost.Timers;
 
 namespace Blueshift.LocalFunctionsHost;
@@ -29,12 +30,15 @@ internal static class LocalFunctionsHostApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HandlerProcess>());
         builder.Services.AddSingleton<TimerTriggerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TimerTriggerService>());
+        builder.Services.AddSingleton<QueueTriggerService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<QueueTriggerService>());
         builder.Services.AddHttpClient(HttpTriggerForwarding.HttpClientName, c => c.Timeout = functionApp.FunctionTimeout)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, UseProxy = false });
 
         var app = builder.Build();
-        // Resolving the timer service validates every schedule now rather than on a background thread later.
+        // Resolving the trigger services validates schedules and queue connections now rather than on a background thread later.
         app.Services.GetRequiredService<TimerTriggerService>();
+        app.Services.GetRequiredService<QueueTriggerService>();
         app.MapHttpTriggers(functionApp, app.Logger);
         app.MapFallback((HttpContext context) => Results.Problem(
             statusCode: StatusCodes.Status404NotFound,

@@ -183,6 +183,28 @@ public sealed class ArmFaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetOperationStatusAsync_LocationResultWithFailedProvisioningState_IsFailed()
+    {
+        _server.RespondInOrder(ScriptedResponse.Json(200, """
+            {"id":"d1","properties":{"provisioningState":"Failed","message":"The package is not a readable zip."}}
+            """));
+
+        var operation = await _client.GetOperationStatusAsync(_server.Url("/operations/d1"));
+
+        Assert.Equal(new ArmOperation(_server.Url("/operations/d1"), ArmOperationStatus.Failed, new ArmOperationError("Failed", "The package is not a readable zip.")), operation);
+    }
+
+    [Fact]
+    public async Task GetOperationStatusAsync_LocationResultResource_IsSucceeded()
+    {
+        _server.RespondInOrder(ScriptedResponse.Json(200, """{"id":"d1","properties":{"provisioningState":"Succeeded"}}"""));
+
+        var operation = await _client.GetOperationStatusAsync(_server.Url("/operations/d1"));
+
+        Assert.Equal(ArmOperationStatus.Succeeded, operation.Status);
+    }
+
+    [Fact]
     public async Task GetOperationStatusAsync_UnknownOperation_Throws404()
     {
         _server.RespondInOrder(ScriptedResponse.Json(404, """{"error":{"code":"NotFound","message":"Operation not found."}}"""));

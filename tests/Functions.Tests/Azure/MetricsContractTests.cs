@@ -94,6 +94,28 @@ public sealed class MetricsContractTests : IAsyncLifetime
         Assert.Equal("2021-06-07T21:51:00.000Z/2021-06-08T01:51:00.000Z", request.Query["timespan"]);
     }
 
+    [Theory]
+    [InlineData("GetMetric.json")]
+    [InlineData("GetMetricError.json")]
+    [InlineData("GetMetricMetadata.json")]
+    [InlineData("PostMultiResourceMetricBody.json")]
+    public async Task QueryResourceAsync_EveryMetricsResponseExample_ParsesEverySeriesAndPoint(string file)
+    {
+        var body = ReferenceExamples.Metrics(file)["responses"]!["200"]!["body"]!;
+        _server.RespondInOrder(new ScriptedResponse(200, body.ToJsonString()));
+
+        var result = await _client.QueryResourceAsync("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/app",
+            new MetricsQuery { MetricNames = ["Requests"], Start = DateTimeOffset.UnixEpoch, End = DateTimeOffset.UnixEpoch.AddHours(1) });
+
+        var metrics = body["value"]!.AsArray();
+        Assert.Equal(metrics.Select(m => m!["name"]!["value"]!.GetValue<string>()), result.Metrics.Select(m => m.Name));
+        Assert.Equal(
+            metrics.Select(m => m!["timeseries"]!.AsArray().Sum(s => s!["data"]?.AsArray().Count ?? 0)),
+            result.Metrics.Select(m => m.TimeSeries.Sum(s => s.Data.Count)));
+        Assert.All(result.Metrics.SelectMany(m => m.TimeSeries).SelectMany(s => s.Data), p => Assert.NotEqual(DateTimeOffset.MinValue, p.TimeStamp));
+        Assert.Equal(body["timespan"]!.GetValue<string>(), result.Timespan);
+    }
+
     [Fact]
     public async Task QueryResourceAsync_ServiceError_ThrowsWithArmCode()
     {

@@ -26,7 +26,7 @@ internal sealed class ArmApi(AppServiceEmulatorServer server)
         catch (Exception ex) when (!context.Response.HasStarted)
         {
             // An emulator bug must look like an ARM 500 to the caller, never like a stack trace.
-            server.Logger.LogError(ex, "Unhandled error on {Method} {Path}", request.Method, path);
+            Log.UnhandledArmError(server.Logger, ex, request.Method, path);
             await ArmResponses.WriteErrorAsync(context, new ArmError(500, "InternalServerError", "The emulator failed to handle the request."));
         }
         finally
@@ -404,11 +404,12 @@ internal sealed class ArmApi(AppServiceEmulatorServer server)
         var site = source.Site;
         var now = server.Time.GetUtcNow();
         LongRunningOperation operation;
+        var conflict = false;
         lock (site.Gate)
         {
             if (site.ActiveSwap is { Status: OperationStatus.InProgress } running)
             {
-                call.Context.Response.StatusCode = 409;
+                conflict = true;
                 operation = running;
             }
             else
@@ -440,7 +441,7 @@ internal sealed class ArmApi(AppServiceEmulatorServer server)
                 server.SwapLog.Started(new SwapRecord(id, site.ResourceId, site.Name, source.Name, target.Name, now, null, OperationStatus.InProgress, source.Content.Behaviour.Version, target.Content.Behaviour.Version));
             }
         }
-        if (call.Context.Response.StatusCode == 409)
+        if (conflict)
         {
             await ArmResponses.WriteErrorAsync(call.Context, new ArmError(409, "Conflict",
                 $"Cannot modify this site because another operation is in progress. Details: Id: {operation.Id}, OperationName: SwapSiteSlots, CreatedTime: {ArmResponses.ArmTime(operation.StartedAt)}, EntityType: 3"));
@@ -520,12 +521,13 @@ internal sealed class ArmApi(AppServiceEmulatorServer server)
         var site = slot.Site;
         var id = Guid.NewGuid().ToString();
         LongRunningOperation operation;
+        var conflict = false;
         lock (site.Gate)
         {
             if (slot.LatestDeployment is { Operation.Status: OperationStatus.InProgress } running)
             {
                 operation = running.Operation;
-                call.Context.Response.StatusCode = 409;
+                conflict = true;
             }
             else
             {
@@ -551,7 +553,7 @@ internal sealed class ArmApi(AppServiceEmulatorServer server)
                 slot.LatestDeployment = new DeploymentRecord(id, operation, behaviour?.Version);
             }
         }
-        if (call.Context.Response.StatusCode == 409)
+        if (conflict)
         {
             await ArmResponses.WriteErrorAsync(call.Context, new ArmError(409, "Conflict",
                 $"Another deployment ({operation.Id}) to slot '{slot.Name}' is in progress; wait for it to finish."));
@@ -722,12 +724,13 @@ internal sealed class ArmApi(AppServiceEmulatorServer server)
         }
         var site = slot.Site;
         LongRunningOperation operation;
+        var conflict = false;
         lock (site.Gate)
         {
             if (backup.Operation.Status != OperationStatus.Succeeded)
             {
                 operation = backup.Operation;
-                call.Context.Response.StatusCode = 409;
+                conflict = true;
             }
             else
             {
@@ -746,7 +749,7 @@ internal sealed class ArmApi(AppServiceEmulatorServer server)
                 };
             }
         }
-        if (call.Context.Response.StatusCode == 409)
+        if (conflict)
         {
             await ArmResponses.WriteErrorAsync(call.Context, new ArmError(409, "Conflict", $"Backup '{id}' cannot be restored while its status is {operation.Status}."));
             return;

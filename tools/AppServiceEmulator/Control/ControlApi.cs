@@ -163,6 +163,10 @@ internal static class ControlApi
                 return Problem(ex.Message);
             }
         });
+        control.MapPost("/health-probes", async (LoadRequest request, CancellationToken cancellationToken) =>
+            FindSite(server, request.Site, request.SubscriptionId, request.ResourceGroup) is { } site
+                ? Results.Ok(await server.Traffic.ProbeHealthAsync(site, cancellationToken))
+                : Problem($"No site named '{request.Site}'.", StatusCodes.Status404NotFound));
         control.MapGet("/load", () => server.Traffic.Current is { } run ? Results.Ok(LoadView(run)) : Results.Ok(new { running = false }));
         control.MapDelete("/load", async () =>
         {

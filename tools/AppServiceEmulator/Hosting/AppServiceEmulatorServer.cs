@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -26,16 +27,26 @@ public sealed partial class AppServiceEmulatorServer : IAsyncDisposable
         DataPlane = new DataPlane(Time, options, TrafficLog);
         Faults = new FaultInjector(this);
         Traffic = new TrafficGenerator();
-        PackageClient = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        ServerCertificate = options.UseHttps ? EmulatorCertificate.Create() : null;
+        PackageClient = new HttpClient(CreateHttpHandler()) { Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public EmulatorOptions Options { get; }
 
-    /// <summary>http://127.0.0.1:{port}/ — use it as the ARM base address (the Azure "management.azure.com").</summary>
+    /// <summary>http(s)://127.0.0.1:{port}/ — use it as the ARM base address (the Azure "management.azure.com").</summary>
     public Uri ArmEndpoint { get; private set; } = null!;
 
     /// <summary>http://127.0.0.1:{port}/_emulator/ — the HTTP control API.</summary>
     public Uri ControlEndpoint => new(ArmEndpoint, "_emulator/");
+
+    /// <summary>The self-signed certificate of the https endpoint (<see cref="EmulatorOptions.UseHttps"/>), or null.</summary>
+    public X509Certificate2? ServerCertificate { get; }
+
+    /// <summary>
+    /// An HTTP handler for clients of the emulator: it trusts the emulator's own certificate (pinned by thumbprint) when
+    /// <see cref="EmulatorOptions.UseHttps"/> is set. Use it as an Azure.Core transport: <c>new HttpClientTransport(emulator.CreateHttpHandler())</c>.
+    /// </summary>
+    public HttpMessageHandler CreateHttpHandler() => EmulatorCertificate.TrustingHandler(ServerCertificate);
 
     public TrafficLog TrafficLog { get; } = new();
     public ArmCallLog ArmCallLog { get; } = new();
@@ -77,7 +88,13 @@ public sealed partial class AppServiceEmulatorServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Loopback, Options.Port);
+            kestrel.Listen(IPAddress.Loopback, Options.Port, listen =>
+            {
+                if (ServerCertificate is not null)
+                {
+                    listen.UseHttps(ServerCertificate);
+                }
+            });
             kestrel.Limits.MaxRequestBodySize = 256L * 1024 * 1024;
         });
         builder.Services.AddProblemDetails();
@@ -93,7 +110,7 @@ public sealed partial class AppServiceEmulatorServer : IAsyncDisposable
         });
         await app.StartAsync(cancellationToken);
         _app = app;
-        ArmEndpoint = new Uri($"http://127.0.0.1:{ListenerHost.BoundPort(app)}/");
+        ArmEndpoint = new Uri($"{(ServerCertificate is null ? "http" : "https")}://127.0.0.1:{ListenerHost.BoundPort(app)}/");
         Log.Listening(Logger, ArmEndpoint);
     }
 
@@ -292,6 +309,7 @@ public sealed partial class AppServiceEmulatorServer : IAsyncDisposable
             await _app.DisposeAsync();
         }
         PackageClient.Dispose();
+        ServerCertificate?.Dispose();
         Traffic.Dispose();
     }
 }

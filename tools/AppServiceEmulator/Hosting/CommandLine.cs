@@ -9,7 +9,7 @@ internal sealed record SiteSpec(string Name, string[] Slots);
 /// <summary>
 /// Command-line and JSON configuration of the emulator process. Arguments: <c>--port 7200</c>,
 /// <c>--sites demo-app:staging other-app</c>, <c>--subscription</c>, <c>--resource-group</c>, <c>--version 1.0.0</c>,
-/// <c>--no-latency</c>, <c>--operation-polls 2</c>, <c>--operation-seconds 30</c>, <c>--config emulator.json</c>.
+/// <c>--no-latency</c>, <c>--https</c>, <c>--operation-polls 2</c>, <c>--operation-seconds 30</c>, <c>--config emulator.json</c>.
 /// </summary>
 internal sealed class CommandLine
 {
@@ -18,11 +18,12 @@ internal sealed class CommandLine
     public string ResourceGroup { get; private set; } = ControlApi.DefaultResourceGroup;
     public string Version { get; private set; } = AppBehaviour.Initial.Version;
     public bool SimulateLatency { get; private set; } = true;
+    public bool UseHttps { get; private set; }
     public int OperationPolls { get; private set; } = 2;
     public TimeSpan OperationDuration { get; private set; } = TimeSpan.FromSeconds(30);
     public List<SiteSpec> Sites { get; } = [];
 
-    private sealed record ConfigFile(int? Port, string? SubscriptionId, string? ResourceGroup, string? Version, bool? SimulateLatency,
+    private sealed record ConfigFile(int? Port, string? SubscriptionId, string? ResourceGroup, string? Version, bool? SimulateLatency, bool? UseHttps,
         int? OperationPolls, double? OperationSeconds, ConfigSite[]? Sites);
 
     private sealed record ConfigSite(string Name, string[]? Slots);
@@ -48,6 +49,9 @@ internal sealed class CommandLine
                     break;
                 case "--version":
                     parsed.Version = Value();
+                    break;
+                case "--https":
+                    parsed.UseHttps = true;
                     break;
                 case "--no-latency":
                     parsed.SimulateLatency = false;
@@ -91,6 +95,7 @@ internal sealed class CommandLine
         ResourceGroup = config.ResourceGroup ?? ResourceGroup;
         Version = config.Version ?? Version;
         SimulateLatency = config.SimulateLatency ?? SimulateLatency;
+        UseHttps = config.UseHttps ?? UseHttps;
         OperationPolls = config.OperationPolls ?? OperationPolls;
         OperationDuration = config.OperationSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : OperationDuration;
         Sites.AddRange((config.Sites ?? []).Select(s => new SiteSpec(s.Name, s.Slots ?? [])));

@@ -24,6 +24,13 @@ public sealed class EmulatorOptions
     /// <summary>Whether the apps really wait their package's latencyMs (the traffic log records it either way).</summary>
     public bool SimulateLatency { get; init; } = true;
 
+    /// <summary>
+    /// Serve ARM and the control API over https with a self-signed certificate made at start-up (see
+    /// <see cref="AppServiceEmulatorServer.ServerCertificate"/> and <see cref="AppServiceEmulatorServer.CreateHttpHandler"/>).
+    /// Azure.Core's BearerTokenAuthenticationPolicy only sends tokens over https. The apps stay on http, as callers use them.
+    /// </summary>
+    public bool UseHttps { get; init; }
+
     /// <summary>Where the emulator logs; none when null.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 

@@ -22,4 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Slot {Site}/{Slot} is now {State}")]
     public static partial void SlotReachability(ILogger logger, string site, string slot, string state);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Error, Message = "Unhandled error on ARM call {Method} {Path}")]
+    public static partial void UnhandledArmError(ILogger logger, Exception exception, string method, string path);
 }

@@ -119,6 +119,23 @@ public sealed class TrafficGenerator : IDisposable
     }
 
     /// <summary>
+    /// Probes every reachable slot's health-check path once on its own listener, as App Service's platform pings
+    /// each instance (every minute in Azure): the results feed the HealthCheckStatus metric. Returns slot → status.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, int>> ProbeHealthAsync(EmulatedSite site, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(site);
+        var results = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        foreach (var slot in site.Slots.Where(s => s.IsReachable))
+        {
+            var tally = new LoadTally();
+            await SendOneAsync(new Uri(slot.DirectEndpoint, slot.HealthCheckPath), tally, cancellationToken);
+            results[slot.Name] = tally.Summary().ByStatus.Keys.Single();
+        }
+        return results;
+    }
+
+    /// <summary>
     /// Starts steady load on the site's front door at <paramref name="requestsPerSecond"/> (paced in real time), until
     /// <paramref name="maxRequests"/> were sent, <paramref name="maxDuration"/> (default 10 minutes) passed, or <see cref="StopAsync"/>.
     /// A run already going is stopped first.

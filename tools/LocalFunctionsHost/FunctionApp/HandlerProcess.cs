@@ -42,6 +42,8 @@ internal sealed partial class HandlerProcess(FunctionAppFolder app, LocalSetting
         {
             start.Environment[name] = value;
         }
+        // One line per handler log entry, so they interleave readably with the host's own.
+        start.Environment.TryAdd("Logging__Console__FormatterOptions__SingleLine", "true");
         start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         _process = Process.Start(start) ?? throw new FunctionAppException($"Could not start {handler.ExecutablePath}.");

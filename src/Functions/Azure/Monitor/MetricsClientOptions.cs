@@ -5,13 +5,14 @@ namespace Blueshift.Functions.Azure.Monitor;
 /// <summary>Options of <see cref="MetricsClient"/>. Retries (<see cref="ClientOptions.Retry"/>) default to Azure.Core's: 3 retries, exponential back-off, Retry-After honoured.</summary>
 public sealed class MetricsClientOptions : ClientOptions
 {
-    /// <summary>Creates options whose logs show the metric query parameters (they hold no secrets).</summary>
+    /// <summary>Creates options whose logs show the metric query parameters and ARM's correlation id (no secrets).</summary>
     public MetricsClientOptions()
     {
         foreach (var name in new[] { "metricnames", "timespan", "interval", "aggregation", "metricnamespace" })
         {
             Diagnostics.LoggedQueryParameters.Add(name);
         }
+        Diagnostics.LoggedHeaderNames.Add("x-ms-correlation-request-id");
     }
 
     /// <summary>

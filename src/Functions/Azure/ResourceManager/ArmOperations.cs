@@ -65,7 +65,17 @@ internal static class ArmOperations
         using (document)
         {
             // An Azure-AsyncOperation body has a top-level status; a Location result is the resource itself.
-            var status = document.RootElement.GetString("status");
+            var root = document.RootElement;
+            var status = root.GetString("status");
+            if (status is null && root.GetObject("properties").GetString("provisioningState") is { } provisioning
+                && (provisioning.Equals("Failed", StringComparison.OrdinalIgnoreCase) || provisioning.Equals("Canceled", StringComparison.OrdinalIgnoreCase)))
+            {
+                // A Location result that is a resource reports a failed deployment through its provisioning state.
+                var properties = root.GetObject("properties");
+                var error = ArmErrors.ReadError(properties.GetObject("error")) ?? ArmErrors.ReadError(root.GetObject("error"));
+                return new ArmOperation(operationUrl, ArmOperationStatus.Failed, error
+                    ?? new ArmOperationError(provisioning, properties.GetString("message") ?? $"The operation ended with provisioning state {provisioning}."));
+            }
             return status switch
             {
                 null => new ArmOperation(operationUrl, ArmOperationStatus.Succeeded),

@@ -19,17 +19,25 @@ internal sealed class LoopbackBearerTokenPolicy(TokenCredential credential, stri
 
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
-        AuthorizeAsync(message).AsTask().GetAwaiter().GetResult();
+        EnsureLoopback(message);
+        SetToken(message, credential.GetToken(new TokenRequestContext(_scopes), message.CancellationToken));
         ProcessNext(message, pipeline);
     }
 
     private async ValueTask AuthorizeAsync(HttpMessage message)
     {
+        EnsureLoopback(message);
+        SetToken(message, await credential.GetTokenAsync(new TokenRequestContext(_scopes), message.CancellationToken).ConfigureAwait(false));
+    }
+
+    private static void EnsureLoopback(HttpMessage message)
+    {
         if (!message.Request.Uri.ToUri().IsLoopback)
         {
             throw new InvalidOperationException("A bearer token is sent over plain HTTP only to a loopback address.");
         }
-        var token = await credential.GetTokenAsync(new TokenRequestContext(_scopes), message.CancellationToken).ConfigureAwait(false);
-        message.Request.Headers.SetValue(HttpHeader.Names.Authorization, "Bearer " + token.Token);
     }
+
+    private static void SetToken(HttpMessage message, AccessToken token) =>
+        message.Request.Headers.SetValue(HttpHeader.Names.Authorization, "Bearer " + token.Token);
 }

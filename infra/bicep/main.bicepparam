@@ -1,0 +1,6 @@
+using 'main.bicep'
+
+param baseName = 'blueshift'
+param managedAppResourceGroups = [
+  'rg-shop-prod'
+]
