@@ -1,3 +1,5 @@
+using Blueshift.Functions.Alerts;
+using Blueshift.Functions.Audit;
 using Blueshift.Functions.Diagnostics;
 using Blueshift.Functions.Health;
 using Blueshift.Functions.Hosting;
@@ -19,6 +21,8 @@ public sealed class Program
         // The function catalog: every module registered here is declared in the generated function.json files and mapped below.
         builder.Services.AddHealth();
         builder.Services.AddDiagnosticsWhenEnabled(builder.Configuration);
+        builder.Services.AddAuditTrail(builder.Configuration);
+        builder.Services.AddAlerts(builder.Configuration);
 
         var app = builder.Build();
         app.UseExceptionHandler();
