@@ -153,22 +153,28 @@ public sealed class AlertWebhook : IDisposable
 
     private async Task<Outcome> ClaimAndHandleAsync(AlertKey key, CommonAlert alert, Caller caller, CancellationToken cancellationToken)
     {
+        // Finding the apps only reads, so it overlaps the claim; a delivery that does not win the claim just drops the result.
+        var claiming = _claims.ClaimAsync(key, cancellationToken);
+        var finding = FindAppsAsync(alert, cancellationToken);
         ClaimResult claim;
         try
         {
-            claim = await _claims.ClaimAsync(key, cancellationToken);
+            claim = await claiming;
         }
         catch (Exception ex)
         {
             Log.Unavailable(_logger, key.Hash, ex);
+            await Observe(finding);
             return new Outcome.Unavailable("Blueshift's storage did not answer in time; nothing was done.");
         }
 
         switch (claim)
         {
             case ClaimResult.Answered answered:
+                await Observe(finding);
                 return new Outcome.Answered(answered.Answer, Replayed: true);
             case ClaimResult.Busy:
+                await Observe(finding);
                 Log.Busy(_logger, key.Hash);
                 return new Outcome.Unavailable("Another delivery of this alert is being handled; deliver it again and the answer will be ready.");
         }
@@ -176,7 +182,7 @@ public sealed class AlertWebhook : IDisposable
         var owned = (ClaimResult.Owned)claim;
         try
         {
-            var answer = await DecideAndActAsync(key, alert, caller, cancellationToken);
+            var answer = await DecideAndActAsync(key, alert, await finding, caller, cancellationToken);
             await _claims.CompleteAsync(key, owned.ETag, answer, cancellationToken);
             return new Outcome.Answered(answer, Replayed: false);
         }
@@ -188,18 +194,29 @@ public sealed class AlertWebhook : IDisposable
         }
     }
 
-    private async Task<AlertAnswer> DecideAndActAsync(AlertKey key, CommonAlert alert, Caller caller, CancellationToken cancellationToken)
+    private static async Task Observe(Task task)
     {
-        var apps = await FindAppsAsync(alert, cancellationToken);
-        var routes = await Task.WhenAll(apps.Select(app => RouteAsync(app, cancellationToken)));
-        var now = _time.GetUtcNow();
-        var action = AlertDecision.Decide(alert, new AlertRoutingInput(routes, now));
-        var correlation = key.Hash[..32];
+        try
+        {
+            await task;
+        }
+        catch
+        {
+            // The result is not needed; only its failure must not go unobserved.
+        }
+    }
 
-        await _audit.RecordAsync(new AuditRecord(
-            now, caller.Id, "alert.received", apps.Count == 1 ? apps[0].Name : null, null,
+    private async Task<AlertAnswer> DecideAndActAsync(AlertKey key, CommonAlert alert, IReadOnlyList<ManagedApp> apps, Caller caller, CancellationToken cancellationToken)
+    {
+        var correlation = key.Hash[..32];
+        // Recording the receipt and reading the releases are independent round trips: overlap them.
+        var received = _audit.RecordAsync(new AuditRecord(
+            _time.GetUtcNow(), caller.Id, "alert.received", apps.Count == 1 ? apps[0].Name : null, null,
             $"{alert.Severity} alert '{alert.AlertRule}' {alert.MonitorCondition} on {alert.AlertTargetIds.Count} target(s).",
             correlation, Details(alert, apps)), cancellationToken);
+        var routing = Task.WhenAll(apps.Select(app => RouteAsync(app, cancellationToken)));
+        await Task.WhenAll(received, routing);
+        var action = AlertDecision.Decide(alert, new AlertRoutingInput(await routing, _time.GetUtcNow()));
 
         AlertAnswer answer;
         if (action is AlertAction.RollBack rollBack)
