@@ -16,6 +16,9 @@ internal sealed partial class HandlerProcess(FunctionAppFolder app, LocalSetting
     private readonly TaskCompletionSource<Uri> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Process? _process;
 
+    /// <summary>The handler's process id while it runs.</summary>
+    public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
+
     /// <summary>Completes with the handler's base address once it accepts connections.</summary>
     public Task<Uri> Ready => _ready.Task;
 

@@ -302,7 +302,7 @@ public sealed class WebSitesClient
             {
                 return items;
             }
-            message = ArmOperations.CreatePollRequest(_rest.Pipeline, _rest.Endpoint, nextLink);
+            message = _rest.CreateListBackupsNextPageRequest(nextLink);
         }
     }
 
@@ -396,7 +396,12 @@ public sealed class WebSitesClient
         {
             foreach (var property in properties.EnumerateObject())
             {
-                settings[property.Name] = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText();
+                settings[property.Name] = property.Value.ValueKind switch
+                {
+                    JsonValueKind.String => property.Value.GetString()!,
+                    JsonValueKind.Null => string.Empty,
+                    _ => property.Value.GetRawText(),
+                };
             }
         }
         return settings;

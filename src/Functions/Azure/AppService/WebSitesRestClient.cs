@@ -74,14 +74,8 @@ internal sealed class WebSitesRestClient(HttpPipeline pipeline, Uri endpoint)
 
     public HttpMessage CreateListBackupsRequest(SiteId site) => Create(RequestMethod.Get, site, "/backups");
 
-    public HttpMessage CreateListBackupsNextPageRequest(Uri nextLink)
-    {
-        var message = pipeline.CreateMessage();
-        message.Request.Method = RequestMethod.Get;
-        message.Request.Uri.Reset(nextLink);
-        message.Request.Headers.Add("Accept", "application/json");
-        return message;
-    }
+    /// <summary>The next page of a list; the link must stay on the ARM endpoint (it is sent the bearer token).</summary>
+    public HttpMessage CreateListBackupsNextPageRequest(string nextLink) => ArmOperations.CreatePollRequest(pipeline, endpoint, nextLink);
 
     public HttpMessage CreateGetBackupRequest(SiteId site, long backupId) =>
         Create(RequestMethod.Get, site, "/backups/" + backupId.ToString(CultureInfo.InvariantCulture));
