@@ -1,4 +1,5 @@
 using Blueshift.Functions.Alerts;
+using Blueshift.Functions.Api;
 using Blueshift.Functions.Audit;
 using Blueshift.Functions.Diagnostics;
 using Blueshift.Functions.Health;
@@ -22,6 +23,7 @@ public sealed class Program
         builder.Services.AddHealth();
         builder.Services.AddDiagnosticsWhenEnabled(builder.Configuration);
         builder.Services.AddAuditTrail(builder.Configuration);
+        builder.Services.AddBlueshiftApi(builder.Configuration);
         builder.Services.AddAlerts(builder.Configuration);
 
         var app = builder.Build();

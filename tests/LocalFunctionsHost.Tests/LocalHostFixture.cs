@@ -22,6 +22,9 @@ public sealed class LocalHostFixture : IAsyncLifetime
 
     private WebApplication? _host;
 
+    /// <summary>The identity Blueshift gives callers that present only a function key, as configured for this host.</summary>
+    public const string FunctionKeyCallerId = "ci-pipeline";
+
     public PublishedFunctionApp Published { get; } = new();
 
     public AzuriteFixture Azurite { get; } = new();
@@ -42,6 +45,8 @@ public sealed class LocalHostFixture : IAsyncLifetime
                 ["AzureWebJobsStorage"] = Azurite.ConnectionString,
                 ["FUNCTIONS_WORKER_RUNTIME"] = "custom",
                 [PublishedFunctionApp.DiagnosticsSetting] = "true",
+                ["Blueshift__Security__FunctionKeyCallerRoles__0"] = "Blueshift.Admin",
+                ["Blueshift__Security__FunctionKeyCallerId"] = FunctionKeyCallerId,
             },
             ["Keys"] = new JsonObject
             {

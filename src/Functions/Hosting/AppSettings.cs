@@ -18,9 +18,19 @@ public static class AppSettings
     /// <summary>Adds the diagnostic functions (echo, invocation recorder); off unless a test or an operator turns it on.</summary>
     public const string DiagnosticsEnabled = "Blueshift__Diagnostics__Enabled";
 
+    /// <summary>Accept plain-http package and notification URIs to loopback hosts (local runs against emulators).</summary>
+    public const string ApiAllowLoopbackHttp = "Blueshift__Api__AllowLoopbackHttp";
+
+    /// <summary>App Service Authentication is on, so its <c>X-MS-CLIENT-PRINCIPAL</c> header can be trusted.</summary>
+    public const string SecurityAppServiceAuthentication = "Blueshift__Security__AppServiceAuthentication";
+
+    /// <summary>The id function-key callers are audited under.</summary>
+    public const string SecurityFunctionKeyCallerId = "Blueshift__Security__FunctionKeyCallerId";
+
     public static IReadOnlyList<string> All { get; } =
     [
         AzureWebJobsStorage, FunctionsWorkerRuntime, HealthStorageTimeout, DiagnosticsEnabled,
+        ApiAllowLoopbackHttp, SecurityAppServiceAuthentication, SecurityFunctionKeyCallerId,
     ];
 
     /// <summary>The configuration key (<c>A:B</c>) for an app setting named with the <c>A__B</c> convention.</summary>

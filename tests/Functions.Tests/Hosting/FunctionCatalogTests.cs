@@ -38,7 +38,7 @@ public sealed class FunctionCatalogTests(HandlerFactory factory) : IClassFixture
 
         var catalog = plain.Services.GetRequiredService<FunctionCatalog>();
 
-        Assert.Equal([HealthModule.Health, HealthModule.Live, HealthModule.Ready], catalog.Functions.OfType<HttpFunction>());
+        Assert.Subset(catalog.Functions.OfType<HttpFunction>().ToHashSet(), new HashSet<HttpFunction> { HealthModule.Health, HealthModule.Live, HealthModule.Ready });
         Assert.DoesNotContain(catalog.Functions, f => f.Name.StartsWith("Diagnostics", StringComparison.Ordinal));
     }
 

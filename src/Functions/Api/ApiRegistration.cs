@@ -1,0 +1,62 @@
+using Blueshift.Functions.Apps;
+using Blueshift.Functions.Audit;
+using Blueshift.Functions.Hosting;
+using Blueshift.Functions.Releases;
+using Blueshift.Functions.Security;
+using Blueshift.Storage.Tables;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Blueshift.Functions.Api;
+
+/// <summary>Services of the HTTP API: settings validated at start-up, caller identity, the OpenAPI document.</summary>
+public static class ApiRegistration
+{
+    public static IServiceCollection AddBlueshiftApi(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddFunctionModule<ReleaseApiModule>();
+        services.AddFunctionModule<AppsModule>();
+        services.AddFunctionModule<AuditApiModule>();
+        services.AddFunctionModule<OpenApiModule>();
+        services.TryAddSingleton<IManagedAppStore>(provider => new TableManagedAppStore(new TableClient(
+            configuration[AppSettings.AzureWebJobsStorage] is { Length: > 0 } connectionString
+                ? connectionString
+                : throw new InvalidOperationException($"The managed-app registry has no storage: set {AppSettings.AzureWebJobsStorage} to a storage connection string."),
+            provider.GetRequiredService<IOptions<ApiOptions>>().Value.AppsTable)));
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ApiOptions>>(new ValidateWith<ApiOptions>(o => o.Validate()));
+        services.AddOptions<SecurityOptions>().Bind(configuration.GetSection(SecurityOptions.Section)).ValidateOnStart();
+        // App Service sets WEBSITE_INSTANCE_ID on every instance; a development identity there would let anyone in.
+        var runningInAzure = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WEBSITE_INSTANCE_ID"));
+        services.AddSingleton<IValidateOptions<SecurityOptions>>(new ValidateWith<SecurityOptions>(o => o.Validate(runningInAzure)));
+        if (configuration.GetSection($"{SecurityOptions.Section}:Entra:Authority").Value is { Length: > 0 })
+        {
+            services.TryAddSingleton<EntraTokenValidator>();
+        }
+        services.TryAddSingleton<CallerResolver>();
+        services.AddOpenApi(OpenApiModule.DocumentName, openApi =>
+        {
+            // The host's invocation endpoints (POST /{FunctionName}) are not part of the API callers use.
+            openApi.ShouldInclude = description => description.RelativePath?.StartsWith(FunctionCatalog.RoutePrefix + "/", StringComparison.Ordinal) == true;
+            openApi.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "Blueshift";
+                document.Info.Description = "Progressive releases to Azure App Service: releases, managed apps, the audit trail.";
+                return Task.CompletedTask;
+            });
+        });
+        return services;
+    }
+
+    private sealed class ValidateWith<T>(Func<T, IEnumerable<string>> validate) : IValidateOptions<T>
+        where T : class
+    {
+        public ValidateOptionsResult Validate(string? name, T options)
+        {
+            var failures = validate(options).ToList();
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using System.Buffers;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Net.Http.Headers;
+
+namespace Blueshift.Functions.Api;
+
+/// <summary>
+/// Reads a JSON request body under the API's rules: <c>application/json</c> only (415 otherwise), a size
+/// limit (413), and malformed or mistyped JSON as a 400 that names the offending place in the document.
+/// Minimal APIs' own body binding answers these cases with empty responses, not problem details.
+/// </summary>
+internal static class JsonBody
+{
+    /// <summary>Every body this API accepts fits comfortably; anything larger is a mistake or an attack.</summary>
+    public const int MaxBytes = 64 * 1024;
+
+    public static async Task<JsonBodyResult<T>> ReadAsync<T>(HttpRequest request, bool allowEmpty, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (request.ContentLength is > MaxBytes)
+        {
+            return TooLarge<T>();
+        }
+        if (request.ContentLength == 0 && allowEmpty && string.IsNullOrEmpty(request.ContentType))
+        {
+            return new JsonBodyResult<T>(null, null);
+        }
+        if (!IsJson(request.ContentType))
+        {
+            return new JsonBodyResult<T>(null, ApiProblems.Problem(
+                StatusCodes.Status415UnsupportedMediaType,
+                "Unsupported content type",
+                $"Send the body as JSON with 'Content-Type: application/json' (received '{Printable(request.ContentType) ?? "none"}')."));
+        }
+
+        var buffer = new ArrayBufferWriter<byte>();
+        var stream = request.Body;
+        while (true)
+        {
+            var memory = buffer.GetMemory(4096);
+            var read = await stream.ReadAsync(memory, cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+            buffer.Advance(read);
+            if (buffer.WrittenCount > MaxBytes)
+            {
+                return TooLarge<T>();
+            }
+        }
+
+        if (buffer.WrittenCount == 0)
+        {
+            return allowEmpty
+                ? new JsonBodyResult<T>(null, null)
+                : new JsonBodyResult<T>(null, ApiProblems.Problem(
+                    StatusCodes.Status400BadRequest,
+                    "Missing request body",
+                    "This operation needs a JSON body; see the OpenAPI document at /api/openapi/v1.json for its shape."));
+        }
+
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(buffer.WrittenSpan, ApiJson.Options);
+            return value is null
+                ? new JsonBodyResult<T>(null, ApiProblems.Problem(
+                    StatusCodes.Status400BadRequest,
+                    "Malformed JSON",
+                    "The body must be a JSON object, not null."))
+                : new JsonBodyResult<T>(value, null);
+        }
+        catch (JsonException ex)
+        {
+            return new JsonBodyResult<T>(null, ApiProblems.Problem(
+                StatusCodes.Status400BadRequest,
+                "Malformed JSON",
+                Describe(ex)));
+        }
+    }
+
+    private static JsonBodyResult<T> TooLarge<T>()
+        where T : class =>
+        new(null, ApiProblems.Problem(
+            StatusCodes.Status413PayloadTooLarge,
+            "Request body too large",
+            $"The body may be at most {MaxBytes} bytes."));
+
+    private static bool IsJson(string? contentType)
+    {
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var media) || media.MediaType.Value is not { } type)
+        {
+            return false;
+        }
+        if (media.Charset.HasValue && !media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        return type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || (type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+    }
+
+    // The exception's own message can quote the CLR type names; the caller needs the JSON path and the kind of mistake.
+    private static string Describe(JsonException ex)
+    {
+        var at = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "the document" : ex.Path;
+        var line = ex.LineNumber is { } l ? $" (line {l + 1}, byte {ex.BytePositionInLine + 1})" : string.Empty;
+        var what = ex.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "an unknown property; check its spelling against the OpenAPI document"
+            : ex.Message.Contains("could not be converted", StringComparison.Ordinal) ? "a value of the wrong JSON type or format"
+            : "invalid JSON syntax";
+        return $"The body is not valid for this operation: {what} at {at}{line}.";
+    }
+
+    internal static string? Printable(string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+        var clipped = value.Length > 100 ? value[..100] + "…" : value;
+        return new string(clipped.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+    }
+}
+
+/// <summary>Either the parsed body (null when an empty body was allowed and sent) or the problem to answer with.</summary>
+internal readonly record struct JsonBodyResult<T>(T? Value, ProblemHttpResult? Problem)
+    where T : class;

@@ -1,0 +1,10 @@
+using Blueshift.Functions.Hosting;
+
+namespace Blueshift.Functions.Audit;
+
+public sealed class AuditApiModule : IFunctionModule
+{
+    public IEnumerable<FunctionDefinition> Functions => AuditEndpoints.Functions;
+
+    public void Map(IEndpointRouteBuilder endpoints) => AuditEndpoints.Map(endpoints);
+}
