@@ -60,10 +60,11 @@ public sealed class AlertWebhook : IDisposable
     public async Task<IResult> HandleAsync(HttpContext context)
     {
         var request = context.Request;
-        if (_authentication.Authenticate(request, out var failure) is not { } caller)
+        var authentication = await _authentication.AuthenticateAsync(request, context.RequestAborted);
+        if (authentication.Caller is not { } caller)
         {
-            Log.Unauthenticated(_logger, failure!);
-            return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Not authenticated", detail: failure);
+            Log.Unauthenticated(_logger, authentication.Failure!);
+            return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Not authenticated", detail: authentication.Failure);
         }
 
         var body = await ReadBodyAsync(request, context.RequestAborted);

@@ -5,8 +5,10 @@ using Blueshift.Functions.Security;
 namespace Blueshift.Functions.Alerts;
 
 /// <summary>
-/// Decides whether a webhook call comes from an action group Blueshift trusts. Fails closed: with nothing configured,
-/// or with credentials Blueshift cannot check, the answer is no.
+/// Decides whether a webhook call comes from an action group Blueshift trusts: a function key, or an Entra ID token of an
+/// action group using "secure webhook" (issuer and audience from <c>Blueshift:Security:Entra</c>, and the
+/// <see cref="Roles.Releaser"/> app role assigned to the action group's service principal). Fails closed: with nothing
+/// configured, or with credentials Blueshift cannot check, the answer is no.
 /// </summary>
 public sealed class AlertWebhookAuthentication
 {
@@ -15,24 +17,50 @@ public sealed class AlertWebhookAuthentication
     private readonly byte[][] _keyHashes;
     private readonly bool _trustHostKeyCheck;
     private readonly Caller _caller;
+    private readonly EntraTokenValidator? _tokens;
 
     /// <param name="startedByFunctionsHost">True when the Functions host started this handler and checks keys before forwarding.</param>
-    public AlertWebhookAuthentication(AlertWebhookOptions options, bool startedByFunctionsHost)
+    /// <param name="tokens">Present when Entra ID tokens are configured for Blueshift; without it bearer tokens are refused.</param>
+    public AlertWebhookAuthentication(AlertWebhookOptions options, bool startedByFunctionsHost, EntraTokenValidator? tokens = null)
     {
+        _tokens = tokens;
         // Hashes of equal length make the comparison fixed-time whatever the presented key's length.
         _keyHashes = options.FunctionKeys.Select(k => SHA256.HashData(Encoding.UTF8.GetBytes(k))).ToArray();
         _trustHostKeyCheck = options.TrustFunctionsHostKeyCheck && startedByFunctionsHost;
         _caller = new Caller(options.CallerId, "Azure Monitor action group", new HashSet<string>([Roles.Releaser], StringComparer.Ordinal));
     }
 
-    /// <returns>The machine caller rollbacks are made under, or null with the reason (safe to show) in <paramref name="failure"/>.</returns>
-    public Caller? Authenticate(HttpRequest request, out string? failure)
+    /// <returns>The caller rollbacks are made under, or the reason (safe to show) why there is none.</returns>
+    public async ValueTask<CallerResolution> AuthenticateAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.Headers.Authorization.Count > 0)
         {
-            failure = "Bearer tokens are not accepted by the alert webhook of this deployment; call it with the function key.";
-            return null;
+            return await AuthenticateTokenAsync(request, cancellationToken);
         }
+        var caller = AuthenticateKey(request, out var failure);
+        return caller is null ? CallerResolution.Fail(failure!) : CallerResolution.Success(caller);
+    }
+
+    private async ValueTask<CallerResolution> AuthenticateTokenAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (_tokens is null)
+        {
+            return CallerResolution.Fail("Bearer tokens are not accepted by this deployment (no Entra ID authority is configured); call the alert webhook with its function key.");
+        }
+        if (request.Headers.Authorization is not [{ } authorization] || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return CallerResolution.Fail("Send one 'Authorization: Bearer <Entra ID access token>' header.");
+        }
+        var resolution = await _tokens.ValidateAsync(authorization["Bearer ".Length..].Trim(), cancellationToken);
+        if (resolution.Caller is { } caller && !caller.Roles.Contains(Roles.Releaser))
+        {
+            return CallerResolution.Fail($"The token is valid but lacks the {Roles.Releaser} app role; assign it to the action group's secure webhook.");
+        }
+        return resolution;
+    }
+
+    private Caller? AuthenticateKey(HttpRequest request, out string? failure)
+    {
         var keys = request.Headers[FunctionKeyHeader].Concat(request.Query["code"]).Where(k => !string.IsNullOrEmpty(k)).ToList();
         if (keys.Count != 1)
         {

@@ -20,7 +20,8 @@ public static class AlertsServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<AlertWebhookOptions>, OptionsValidator>();
         var startedByFunctionsHost = !string.IsNullOrEmpty(configuration[CustomHandlerHosting.PortVariable]);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new AlertWebhookAuthentication(sp.GetRequiredService<IOptions<AlertWebhookOptions>>().Value, startedByFunctionsHost));
+        services.AddSingleton(sp => new AlertWebhookAuthentication(
+            sp.GetRequiredService<IOptions<AlertWebhookOptions>>().Value, startedByFunctionsHost, sp.GetService<Security.EntraTokenValidator>()));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<AlertWebhookOptions>>().Value;

@@ -1,11 +1,13 @@
 using Blueshift.Functions.Alerts;
 using Blueshift.Functions.Security;
+using Blueshift.Functions.Tests.Security;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 using Xunit;
 
 namespace Blueshift.Functions.Tests.Alerts;
 
-public sealed class AlertWebhookAuthenticationTests
+public sealed class AlertWebhookAuthenticationTests(TestAuthority authority) : IClassFixture<TestAuthority>
 {
     private const string Key = "alert-key-0123456789abcdef";
 
@@ -30,71 +32,111 @@ public sealed class AlertWebhookAuthenticationTests
     private static AlertWebhookAuthentication Configured(bool startedByHost = false, params string[] keys) =>
         new(new AlertWebhookOptions { FunctionKeys = keys }, startedByHost);
 
+    private AlertWebhookAuthentication WithEntra(EntraTokenValidator validator) =>
+        new(new AlertWebhookOptions(), startedByFunctionsHost: false, validator);
+
+    private EntraTokenValidator Validator() => new(Options.Create(new SecurityOptions
+    {
+        Entra = new EntraOptions { Authority = authority.Authority, Audiences = [TestAuthority.Audience] },
+    }));
+
     [Theory]
     [InlineData(true, false)]
     [InlineData(false, true)]
-    public void Authenticate_ConfiguredKeyInHeaderOrQuery_ReturnsAzureMonitorReleaser(bool inHeader, bool inQuery)
+    public async Task AuthenticateAsync_ConfiguredKeyInHeaderOrQuery_ReturnsAzureMonitorReleaser(bool inHeader, bool inQuery)
     {
-        var caller = Configured(false, Key).Authenticate(Request(inHeader ? Key : null, inQuery ? Key : null), out var failure);
+        var result = await Configured(false, Key).AuthenticateAsync(Request(inHeader ? Key : null, inQuery ? Key : null), default);
 
-        Assert.NotNull(caller);
-        Assert.Null(failure);
-        Assert.Equal("azure-monitor", caller.Id);
-        Assert.True(caller.IsInRole(Roles.Releaser));
-        Assert.False(caller.IsInRole(Roles.Approver));
+        Assert.Null(result.Failure);
+        Assert.Equal("azure-monitor", result.Caller!.Id);
+        Assert.True(result.Caller.IsInRole(Roles.Releaser));
+        Assert.False(result.Caller.IsInRole(Roles.Approver));
     }
 
     [Fact]
-    public void Authenticate_WrongKey_Refuses()
+    public async Task AuthenticateAsync_WrongKey_Refuses()
     {
-        var caller = Configured(false, Key).Authenticate(Request(Key + "x"), out var failure);
+        var result = await Configured(false, Key).AuthenticateAsync(Request(Key + "x"), default);
 
-        Assert.Null(caller);
-        Assert.Contains("not valid", failure);
+        Assert.Null(result.Caller);
+        Assert.Contains("not valid", result.Failure);
     }
 
     [Fact]
-    public void Authenticate_NoCredentials_RefusesEvenBehindTheHost()
+    public async Task AuthenticateAsync_NoCredentials_RefusesEvenBehindTheHost()
     {
-        var caller = Configured(true).Authenticate(Request(), out var failure);
+        var result = await Configured(true).AuthenticateAsync(Request(), default);
 
-        Assert.Null(caller);
-        Assert.Contains("No credentials", failure);
+        Assert.Null(result.Caller);
+        Assert.Contains("No credentials", result.Failure);
     }
 
     [Fact]
-    public void Authenticate_RunDirectlyWithoutConfiguredKeys_RefusesAnyKey()
+    public async Task AuthenticateAsync_RunDirectlyWithoutConfiguredKeys_RefusesAnyKey()
     {
-        var caller = Configured(false).Authenticate(Request("anything-at-all-long-enough"), out var failure);
+        var result = await Configured(false).AuthenticateAsync(Request("anything-at-all-long-enough"), default);
 
-        Assert.Null(caller);
-        Assert.Contains("without the Functions host", failure);
+        Assert.Null(result.Caller);
+        Assert.Contains("without the Functions host", result.Failure);
     }
 
     [Fact]
-    public void Authenticate_BehindTheHostWithoutConfiguredKeys_TrustsTheHostsKeyCheck()
+    public async Task AuthenticateAsync_BehindTheHostWithoutConfiguredKeys_TrustsTheHostsKeyCheck()
     {
-        var caller = Configured(true).Authenticate(Request(queryKey: "checked-by-the-host"), out _);
+        var result = await Configured(true).AuthenticateAsync(Request(queryKey: "checked-by-the-host"), default);
 
-        Assert.NotNull(caller);
+        Assert.NotNull(result.Caller);
     }
 
     [Fact]
-    public void Authenticate_KeyInHeaderAndQuery_Refuses()
+    public async Task AuthenticateAsync_KeyInHeaderAndQuery_Refuses()
     {
-        var caller = Configured(false, Key).Authenticate(Request(Key, Key), out var failure);
+        var result = await Configured(false, Key).AuthenticateAsync(Request(Key, Key), default);
 
-        Assert.Null(caller);
-        Assert.Contains("once", failure);
+        Assert.Null(result.Caller);
+        Assert.Contains("once", result.Failure);
     }
 
     [Fact]
-    public void Authenticate_BearerToken_RefusedWhenNoEntraValidationIsConfigured()
+    public async Task AuthenticateAsync_BearerTokenWithoutEntraConfigured_RefusedEvenWithAValidKey()
     {
-        var caller = Configured(true, Key).Authenticate(Request(Key, authorization: "Bearer abc.def.ghi"), out var failure);
+        var result = await Configured(true, Key).AuthenticateAsync(Request(Key, authorization: "Bearer abc.def.ghi"), default);
 
-        Assert.Null(caller);
-        Assert.Contains("Bearer", failure);
+        Assert.Null(result.Caller);
+        Assert.Contains("Bearer", result.Failure);
+    }
+
+    [Fact]
+    public async Task AuthenticateAsync_SecureWebhookTokenWithReleaserRole_IsTheActionGroupsIdentity()
+    {
+        using var validator = Validator();
+
+        var result = await WithEntra(validator).AuthenticateAsync(Request(authorization: "Bearer " + authority.Token(oid: "action-group-sp", roles: [Roles.Releaser])), default);
+
+        Assert.Null(result.Failure);
+        Assert.Equal("action-group-sp", result.Caller!.Id);
+    }
+
+    [Fact]
+    public async Task AuthenticateAsync_SecureWebhookTokenWithoutReleaserRole_Refused()
+    {
+        using var validator = Validator();
+
+        var result = await WithEntra(validator).AuthenticateAsync(Request(authorization: "Bearer " + authority.Token(oid: "reader", roles: ["Unrelated.Role"])), default);
+
+        Assert.Null(result.Caller);
+        Assert.Contains(Roles.Releaser, result.Failure);
+    }
+
+    [Fact]
+    public async Task AuthenticateAsync_SecureWebhookTokenForAnotherAudience_Refused()
+    {
+        using var validator = Validator();
+
+        var result = await WithEntra(validator).AuthenticateAsync(Request(authorization: "Bearer " + authority.Token(audience: "api://someone-else", roles: [Roles.Releaser])), default);
+
+        Assert.Null(result.Caller);
+        Assert.Contains("wrong audience", result.Failure);
     }
 
     [Fact]
