@@ -4,6 +4,7 @@ using Blueshift.Functions.Audit;
 using Blueshift.Functions.Diagnostics;
 using Blueshift.Functions.Health;
 using Blueshift.Functions.Hosting;
+using Blueshift.Functions.Releases;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Blueshift.Functions;
@@ -24,6 +25,8 @@ public sealed class Program
         builder.Services.AddDiagnosticsWhenEnabled(builder.Configuration);
         builder.Services.AddAuditTrail(builder.Configuration);
         builder.Services.AddBlueshiftApi(builder.Configuration);
+        builder.Services.AddReleaseEngine(builder.Configuration);
+        builder.Services.AddFunctionModule<ReleasesModule>();
         builder.Services.AddAlerts(builder.Configuration);
 
         var app = builder.Build();

@@ -1,0 +1,17 @@
+namespace Blueshift.Functions.Releases;
+
+/// <summary>
+/// Named points in the engine where a process could stop between an external call and the state write that records it.
+/// Crash-safety tests make one throw to prove that the next engine converges; nothing subscribes in production.
+/// </summary>
+internal sealed class CrashPoints
+{
+    public const string AfterSwapRequested = "after-swap-requested";
+    public const string AfterSwapBackRequested = "after-swap-back-requested";
+    public const string AfterDeployStarted = "after-deploy-started";
+    public const string AfterTrafficSet = "after-traffic-set";
+
+    public Action<string, string>? Reached { get; set; }
+
+    public void At(string point, string releaseId) => Reached?.Invoke(point, releaseId);
+}

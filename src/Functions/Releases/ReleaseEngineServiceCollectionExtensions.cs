@@ -1,0 +1,88 @@
+using Azure.Core;
+using Azure.Identity;
+using Blueshift.Functions.Analysis;
+using Blueshift.Functions.Analysis.AzureMonitor;
+using Blueshift.Functions.Azure.AppService;
+using Blueshift.Functions.Azure.Monitor;
+using Blueshift.Functions.Notifications;
+using Blueshift.Functions.Traffic;
+using Blueshift.Functions.Traffic.AppService;
+using Blueshift.Storage.Tables;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Blueshift.Functions.Releases;
+
+public static class ReleaseEngineServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the release engine: its options (validated at start-up), its Table storage, the reconciler, the tick,
+    /// the notifiers, the HTTP probe and the App Service and metrics adapters behind their ports.
+    /// The app registry (<see cref="Apps.IManagedAppStore"/>) and the audit trail are registered by their own features.
+    /// </summary>
+    public static IServiceCollection AddReleaseEngine(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ReleaseEngineOptions>()
+            .Bind(configuration.GetSection(ReleaseEngineOptions.SectionName))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ReleaseEngineOptions>, ReleaseEngineOptionsValidator>();
+        services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.SectionName));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ReleaseEngineOptions>>().Value);
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<NotificationOptions>>().Value);
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IReleaseIdSource, RandomReleaseIdSource>();
+        services.TryAddSingleton<TokenCredential>(_ => new DefaultAzureCredential());
+        services.TryAddSingleton(ReleaseGatePolicies.Default);
+        services.TryAddSingleton<CrashPoints>();
+
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<ReleaseEngineOptions>();
+            var connectionString = options.StorageConnectionString is { Length: > 0 } own ? own : configuration["AzureWebJobsStorage"];
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                throw new InvalidOperationException(
+                    $"The release engine has no storage: set {ReleaseEngineOptions.SectionName}:StorageConnectionString or AzureWebJobsStorage.");
+            }
+            return new ReleaseStore(new TableClient(connectionString, options.TableName));
+        });
+        // Retry waits run on the system clock: they pace real HTTP calls, not the release's own (possibly simulated) time.
+        services.TryAddSingleton(sp => new WebSitesClient(sp.GetRequiredService<TokenCredential>(),
+            new AppServiceClientOptions { Endpoint = sp.GetRequiredService<ReleaseEngineOptions>().ArmEndpoint }));
+        services.TryAddSingleton(sp => new MetricsClient(sp.GetRequiredService<TokenCredential>(),
+            new MetricsClientOptions { Endpoint = sp.GetRequiredService<ReleaseEngineOptions>().ArmEndpoint }));
+        services.AddSingleton<IAppServiceSlots>(sp => sp.GetRequiredService<ReleaseEngineOptions>().SlotsProvider switch
+        {
+            ReleaseEngineOptions.AppServiceProvider => new ArmAppServiceSlots(sp.GetRequiredService<WebSitesClient>()),
+            var unknown => throw new InvalidOperationException($"Unknown slots provider '{unknown}'."),
+        });
+        services.AddSingleton<IMetricsProvider>(sp => sp.GetRequiredService<ReleaseEngineOptions>().MetricsProvider switch
+        {
+            ReleaseEngineOptions.AzureMonitorProvider => new AzureMonitorMetricsProvider(sp.GetRequiredService<MetricsClient>()),
+            var unknown => throw new InvalidOperationException($"Unknown metrics provider '{unknown}'."),
+        });
+        services.AddSingleton<ReleaseEngine>();
+        services.AddSingleton<ReconcileTick>();
+        services.AddSingleton<IReleaseService, ReleaseService>();
+
+        services.AddHttpClient(nameof(HttpSlotProbe), c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+        services.AddSingleton<ISlotProbe>(sp => new HttpSlotProbe(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(HttpSlotProbe)), sp.GetRequiredService<ReleaseEngineOptions>()));
+
+        services.AddHttpClient(nameof(WebhookNotifier), (sp, c) => c.Timeout = sp.GetRequiredService<NotificationOptions>().Timeout);
+        services.AddSingleton<INotifier>(sp => new WebhookNotifier(sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(WebhookNotifier))));
+        services.AddSingleton<INotifier>(sp => new EventGridNotifier(sp.GetRequiredService<NotificationOptions>(), sp.GetRequiredService<TokenCredential>()));
+        return services;
+    }
+
+    private sealed class ReleaseEngineOptionsValidator : IValidateOptions<ReleaseEngineOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, ReleaseEngineOptions options)
+        {
+            var problems = options.Validate();
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
+    }
+}

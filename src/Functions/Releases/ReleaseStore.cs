@@ -1,0 +1,275 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Azure;
+using Blueshift.Domain.Releases;
+using Blueshift.Storage.Tables;
+
+namespace Blueshift.Functions.Releases;
+
+/// <summary>A release document and the version it was read at.</summary>
+internal sealed record StoredRelease(ReleaseState State, ETag ETag);
+
+/// <summary>Another writer changed the release first; the caller reloads and decides again.</summary>
+internal sealed class ReleaseConcurrencyException(string releaseId)
+    : Exception($"Release {releaseId} was changed by someone else; reload it and try again.");
+
+/// <summary>
+/// Release state on Table storage, in one table keyed by purpose:
+/// <c>release-{id}/state</c> (the JSON document, split across properties to respect the 64 KiB property limit),
+/// <c>app-{app}/{id}</c> (listing by app and status), <c>due/{id}</c> (active releases and when they are next due),
+/// <c>lock/{app}</c> (the one active release of an app) and <c>idem/{hash}</c> (idempotency keys).
+/// </summary>
+internal sealed class ReleaseStore(TableClient table)
+{
+    /// <summary>UTF-16 characters per property: a string property holds at most 64 KiB.</summary>
+    private const int ChunkChars = 30_000;
+    private const int MaxChunks = 12;
+
+    private const string DuePartition = "due";
+    private const string LockPartition = "lock";
+    private const string IdempotencyPartition = "idem";
+    private const string AppPrefix = "app-";
+    private const string AppPrefixEnd = "app.";
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private volatile bool _ready;
+
+    /// <summary>Creates the table on first use; repeated and concurrent calls are harmless.</summary>
+    private async ValueTask ReadyAsync(CancellationToken cancellationToken)
+    {
+        if (!_ready)
+        {
+            await table.CreateIfNotExistsAsync(cancellationToken);
+            _ready = true;
+        }
+    }
+
+    public async Task<StoredRelease?> GetAsync(string releaseId, CancellationToken cancellationToken)
+    {
+        await ReadyAsync(cancellationToken);
+        var entity = await table.GetEntityIfExistsAsync(StateKey(releaseId), "state", cancellationToken);
+        return entity is null ? null : new StoredRelease(Read(entity), entity.ETag);
+    }
+
+    /// <summary>Writes a new release with its index and due entries. The app lock must already be held.</summary>
+    public async Task<ETag> CreateAsync(ReleaseState state, CancellationToken cancellationToken)
+    {
+        await ReadyAsync(cancellationToken);
+        var entity = Write(state);
+        var etag = (await table.AddEntityAsync(entity, cancellationToken)).Value;
+        await WriteIndexesAsync(state, cancellationToken);
+        return etag;
+    }
+
+    /// <summary>Replaces the release if nobody changed it since <paramref name="ifMatch"/>, then refreshes its index and due entries.</summary>
+    /// <exception cref="ReleaseConcurrencyException">Someone else wrote it first.</exception>
+    public async Task<ETag> SaveAsync(ReleaseState state, ETag ifMatch, DateTimeOffset previousDueAt, CancellationToken cancellationToken)
+    {
+        await ReadyAsync(cancellationToken);
+        if (!state.IsTerminal && state.DueAt < previousDueAt)
+        {
+            // If the process stops between the two writes the due entry must not stay later than the release needs.
+            await UpsertDueAsync(state.Id, state.App, state.DueAt, cancellationToken);
+        }
+        ETag etag;
+        try
+        {
+            etag = (await table.UpdateEntityAsync(Write(state), ifMatch, TableUpdateMode.Replace, cancellationToken)).Value;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412)
+        {
+            throw new ReleaseConcurrencyException(state.Id);
+        }
+        await WriteIndexesAsync(state, cancellationToken);
+        return etag;
+    }
+
+    /// <summary>Ids of active releases whose next step is due, from the due index only.</summary>
+    public async IAsyncEnumerable<string> ListDueAsync(DateTimeOffset now, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await ReadyAsync(cancellationToken);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {DuePartition} and DueAt le {now}");
+        await foreach (var entity in table.QueryAsync(filter, select: ["RowKey", "DueAt"], cancellationToken: cancellationToken))
+        {
+            yield return entity.RowKey;
+        }
+    }
+
+    /// <summary>Index entries, newest first, of one app (or all apps) and optionally one status.</summary>
+    public async Task<IReadOnlyList<string>> ListIdsAsync(string? app, string? status, int max, CancellationToken cancellationToken)
+    {
+        await ReadyAsync(cancellationToken);
+        var filter = app is null
+            ? TableClient.CreateQueryFilter($"PartitionKey ge {AppPrefix} and PartitionKey lt {AppPrefixEnd}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {AppKey(app)}");
+        if (status is not null)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"Status eq {status}");
+        }
+        var entries = new List<(string Id, DateTimeOffset CreatedAt)>();
+        await foreach (var entity in table.QueryAsync(filter, select: ["RowKey", "CreatedAt"], cancellationToken: cancellationToken))
+        {
+            entries.Add((entity.RowKey, entity.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue));
+        }
+        return [.. entries.OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Id, StringComparer.Ordinal).Take(max).Select(e => e.Id)];
+    }
+
+    /// <summary>Takes the app's lock for <paramref name="releaseId"/>; returns the holder's id when someone else holds it.</summary>
+    public async Task<string?> TryLockAsync(string app, string releaseId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await ReadyAsync(cancellationToken);
+        var entity = new TableEntity(LockPartition, app) { ["ReleaseId"] = releaseId, ["LockedAt"] = now };
+        try
+        {
+            await table.AddEntityAsync(entity, cancellationToken);
+            return null;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            var holder = await table.GetEntityIfExistsAsync(LockPartition, app, cancellationToken);
+            return holder?.GetString("ReleaseId") ?? "";
+        }
+    }
+
+    /// <summary>Reads the lock entity: holder id and ETag, for a conditional take-over of a stale lock.</summary>
+    public async Task<(string ReleaseId, DateTimeOffset LockedAt, ETag ETag)?> GetLockAsync(string app, CancellationToken cancellationToken)
+    {
+        await ReadyAsync(cancellationToken);
+        var entity = await table.GetEntityIfExistsAsync(LockPartition, app, cancellationToken);
+        return entity is null ? null : (entity.GetString("ReleaseId") ?? "", entity.GetDateTimeOffset("LockedAt") ?? DateTimeOffset.MinValue, entity.ETag);
+    }
+
+    /// <summary>Removes a lock only if it is still the version read (someone may have taken it over since).</summary>
+    public async Task<bool> BreakLockAsync(string app, ETag ifMatch, CancellationToken cancellationToken)
+    {
+        await ReadyAsync(cancellationToken);
+        try
+        {
+            await table.DeleteEntityAsync(LockPartition, app, ifMatch, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Releases the app's lock if <paramref name="releaseId"/> holds it; harmless when repeated.</summary>
+    public async Task UnlockAsync(string app, string releaseId, CancellationToken cancellationToken)
+    {
+        var held = await GetLockAsync(app, cancellationToken);
+        if (held is { } lockEntry && lockEntry.ReleaseId == releaseId)
+        {
+            await BreakLockAsync(app, lockEntry.ETag, cancellationToken);
+        }
+    }
+
+    /// <summary>Records an idempotency key; returns the existing record when the key was used before.</summary>
+    public async Task<IdempotencyRecord?> TryAddIdempotencyKeyAsync(string callerId, string key, string bodyHash, string releaseId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await ReadyAsync(cancellationToken);
+        var rowKey = IdempotencyRowKey(callerId, key);
+        var entity = new TableEntity(IdempotencyPartition, rowKey) { ["BodyHash"] = bodyHash, ["ReleaseId"] = releaseId, ["At"] = now };
+        try
+        {
+            await table.AddEntityAsync(entity, cancellationToken);
+            return null;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return await GetIdempotencyKeyAsync(callerId, key, cancellationToken);
+        }
+    }
+
+    public async Task<IdempotencyRecord?> GetIdempotencyKeyAsync(string callerId, string key, CancellationToken cancellationToken)
+    {
+        await ReadyAsync(cancellationToken);
+        var entity = await table.GetEntityIfExistsAsync(IdempotencyPartition, IdempotencyRowKey(callerId, key), cancellationToken);
+        return entity is null ? null : new IdempotencyRecord(entity.GetString("BodyHash") ?? "", entity.GetString("ReleaseId") ?? "", entity.GetDateTimeOffset("At") ?? DateTimeOffset.MinValue);
+    }
+
+    public async Task RemoveIdempotencyKeyAsync(string callerId, string key, CancellationToken cancellationToken)
+    {
+        await ReadyAsync(cancellationToken);
+        await table.DeleteEntityAsync(IdempotencyPartition, IdempotencyRowKey(callerId, key), cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Removes the due entry of an ended release and brings its index entry up to date; repeatable.</summary>
+    public async Task FinishAsync(ReleaseState state, CancellationToken cancellationToken)
+    {
+        await WriteIndexesAsync(state, cancellationToken);
+        await UnlockAsync(state.App, state.Id, cancellationToken);
+    }
+
+    private async Task WriteIndexesAsync(ReleaseState state, CancellationToken cancellationToken)
+    {
+        var index = new TableEntity(AppKey(state.App), state.Id)
+        {
+            ["Status"] = ReleasePhases.StatusOf(state.Phase).ToString(),
+            ["Phase"] = state.Phase.ToString(),
+            ["CreatedAt"] = state.CreatedAt,
+        };
+        await table.UpsertEntityAsync(index, TableUpdateMode.Replace, cancellationToken);
+        if (state.IsTerminal)
+        {
+            await table.DeleteEntityAsync(DuePartition, state.Id, cancellationToken: cancellationToken);
+        }
+        else
+        {
+            await UpsertDueAsync(state.Id, state.App, state.DueAt, cancellationToken);
+        }
+    }
+
+    private Task UpsertDueAsync(string releaseId, string app, DateTimeOffset dueAt, CancellationToken cancellationToken) =>
+        table.UpsertEntityAsync(new TableEntity(DuePartition, releaseId) { ["DueAt"] = dueAt, ["App"] = app }, TableUpdateMode.Replace, cancellationToken);
+
+    private static TableEntity Write(ReleaseState state)
+    {
+        var json = JsonSerializer.Serialize(state, Json);
+        var chunks = (json.Length + ChunkChars - 1) / ChunkChars;
+        if (chunks > MaxChunks)
+        {
+            throw new InvalidOperationException($"Release {state.Id} grew to {json.Length} characters, beyond what one entity holds.");
+        }
+        var entity = new TableEntity(StateKey(state.Id), "state")
+        {
+            ["App"] = state.App,
+            ["Phase"] = state.Phase.ToString(),
+            ["Chunks"] = chunks,
+        };
+        for (var i = 0; i < chunks; i++)
+        {
+            entity["State" + i] = json.Substring(i * ChunkChars, Math.Min(ChunkChars, json.Length - i * ChunkChars));
+        }
+        return entity;
+    }
+
+    private static ReleaseState Read(TableEntity entity)
+    {
+        var chunks = entity.GetInt32("Chunks") ?? 0;
+        var json = new StringBuilder();
+        for (var i = 0; i < chunks; i++)
+        {
+            json.Append(entity.GetString("State" + i));
+        }
+        return JsonSerializer.Deserialize<ReleaseState>(json.ToString(), Json)
+            ?? throw new InvalidDataException($"Release entity {entity.PartitionKey} holds no state.");
+    }
+
+    private static string StateKey(string releaseId) => "release-" + releaseId;
+
+    private static string AppKey(string app) => AppPrefix + app;
+
+    // Keys are hashed: they come from callers and may hold characters a row key cannot.
+    private static string IdempotencyRowKey(string callerId, string key) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(callerId + "\n" + key)));
+}
+
+internal sealed record IdempotencyRecord(string BodyHash, string ReleaseId, DateTimeOffset At);

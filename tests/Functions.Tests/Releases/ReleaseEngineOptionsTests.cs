@@ -1,0 +1,51 @@
+using Blueshift.Functions.Releases;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Xunit;
+
+namespace Blueshift.Functions.Tests.Releases;
+
+public sealed class ReleaseEngineOptionsTests
+{
+    private static ReleaseEngineOptions Resolve(Dictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddReleaseEngine(configuration);
+        using var provider = services.BuildServiceProvider();
+        return provider.GetRequiredService<IOptions<ReleaseEngineOptions>>().Value;
+    }
+
+    [Fact]
+    public void AddReleaseEngine_Defaults_AreValid()
+    {
+        var options = Resolve([]);
+
+        Assert.Equal([10, 25, 50, 100], options.EffectiveTrafficSteps);
+        Assert.Equal(ReleaseEngineOptions.AppServiceProvider, options.SlotsProvider);
+        Assert.Empty(options.Validate());
+    }
+
+    [Theory]
+    [InlineData("Blueshift:Releases:MetricsProvider", "Prometheus", "MetricsProvider 'Prometheus' is unknown")]
+    [InlineData("Blueshift:Releases:SlotsProvider", "Istio", "SlotsProvider 'Istio' is unknown")]
+    [InlineData("Blueshift:Releases:ArmEndpoint", "http://management.example.com", "ArmEndpoint must be an https URI")]
+    [InlineData("Blueshift:Releases:MaxConcurrency", "0", "MaxConcurrency must be between 1 and 256")]
+    [InlineData("Blueshift:Releases:TickSchedule", "*/10 * * * *", "TickSchedule must be a 6-field NCRONTAB")]
+    [InlineData("Blueshift:Releases:TrafficSteps:0", "50", null)]
+    public void AddReleaseEngine_MisconfiguredSetting_FailsAtStartUpSayingWhat(string key, string value, string? expected)
+    {
+        var settings = new Dictionary<string, string?> { [key] = value };
+        if (expected is null)
+        {
+            // 50 then 25: steps that go down are refused.
+            settings["Blueshift:Releases:TrafficSteps:1"] = "25";
+            expected = "Traffic steps must increase strictly";
+        }
+
+        var error = Assert.Throws<OptionsValidationException>(() => Resolve(settings));
+
+        Assert.Contains(expected, error.Message);
+    }
+}

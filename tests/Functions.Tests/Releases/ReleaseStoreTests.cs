@@ -1,0 +1,153 @@
+using Blueshift.Domain.Analysis;
+using Blueshift.Domain.Releases;
+using Blueshift.Functions.Apps;
+using Blueshift.Functions.Releases;
+using Blueshift.Storage.Tables;
+using Blueshift.Testing;
+using Xunit;
+
+namespace Blueshift.Functions.Tests.Releases;
+
+public sealed class ReleaseStoreTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+{
+    private static readonly DateTimeOffset Now = new(2026, 3, 5, 22, 0, 0, TimeSpan.Zero);
+
+    private ReleaseStore NewStore() => new(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("rel")));
+
+    internal static ReleaseState NewRelease(string id, string app = "shop", DateTimeOffset? at = null) => new()
+    {
+        Id = id,
+        App = app,
+        Version = "2.0.0",
+        Package = new Uri("https://packages.example/shop-2.0.0.zip"),
+        ReleaseType = "Patch",
+        ChangeClass = "Standard",
+        Strategy = "canary",
+        RequestedBy = "user-1",
+        RequestedByName = "Ada",
+        CreatedAt = at ?? Now,
+        Target = new ManagedApp(app, "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/" + app),
+        Policy = new ReleasePolicy(TrafficPlan.Default, TimeSpan.FromMinutes(10), CanaryPolicy.Default, PostSwapPolicy.Default, HealthGatePolicy.Default,
+            TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10), "/health", [], PhaseTimeouts.Default),
+        Phase = ReleasePhase.AwaitingApproval,
+        PhaseEnteredAt = at ?? Now,
+        DueAt = at ?? Now,
+    };
+
+    [Fact]
+    public async Task GetAsync_AfterCreate_RoundTripsTheWholeDocument()
+    {
+        var store = NewStore();
+        var release = NewRelease("rel-1");
+        release.Baseline = new MetricWindow(1200, 3, 41.5);
+        release.Swap = new SwapProgress(SwapDirection.Forward, Now, "https://arm/op", Attempts: 1);
+        release.AddEvent(Now, "Requested.");
+        await store.CreateAsync(release, CancellationToken.None);
+
+        var stored = await store.GetAsync("rel-1", CancellationToken.None);
+
+        Assert.NotNull(stored);
+        Assert.Equal(new MetricWindow(1200, 3, 41.5), stored.State.Baseline);
+        Assert.Equal(release.Swap, stored.State.Swap);
+        Assert.Equal(PostSwapPolicy.Default, stored.State.Policy.PostSwap);
+        Assert.Equal([10, 25, 50, 100], stored.State.Policy.TrafficSteps);
+        Assert.Equal("Requested.", Assert.Single(stored.State.Timeline).Message);
+    }
+
+    [Fact]
+    public async Task SaveAsync_StaleETag_ThrowsConcurrencyAndKeepsTheFirstWrite()
+    {
+        var store = NewStore();
+        var etag = await store.CreateAsync(NewRelease("rel-2"), CancellationToken.None);
+        var first = (await store.GetAsync("rel-2", CancellationToken.None))!;
+        var second = (await store.GetAsync("rel-2", CancellationToken.None))!;
+
+        first.State.Phase = ReleasePhase.AwaitingWindow;
+        await store.SaveAsync(first.State, etag, Now, CancellationToken.None);
+        second.State.Phase = ReleasePhase.RollingBack;
+
+        await Assert.ThrowsAsync<ReleaseConcurrencyException>(() => store.SaveAsync(second.State, second.ETag, Now, CancellationToken.None));
+        Assert.Equal(ReleasePhase.AwaitingWindow, (await store.GetAsync("rel-2", CancellationToken.None))!.State.Phase);
+    }
+
+    [Fact]
+    public async Task SaveAsync_DocumentLargerThanOneProperty_SplitsAndReadsBack()
+    {
+        var store = NewStore();
+        var release = NewRelease("rel-3");
+        var etag = await store.CreateAsync(release, CancellationToken.None);
+        for (var i = 0; i < ReleaseState.MaxTimelineEvents + 50; i++)
+        {
+            release.AddEvent(Now.AddSeconds(i), $"Event {i}: " + new string('x', 400));
+        }
+
+        await store.SaveAsync(release, etag, Now, CancellationToken.None);
+        var stored = (await store.GetAsync("rel-3", CancellationToken.None))!.State;
+
+        Assert.Equal(ReleaseState.MaxTimelineEvents, stored.Timeline.Count);
+        Assert.StartsWith("Event 169:", stored.Timeline[^1].Message);
+    }
+
+    [Fact]
+    public async Task ListDueAsync_OnlyActiveReleasesWhoseTimeHasCome()
+    {
+        var store = NewStore();
+        var due = NewRelease("rel-due", "a");
+        var later = NewRelease("rel-later", "b");
+        later.DueAt = Now.AddMinutes(5);
+        var ended = NewRelease("rel-ended", "c");
+        await store.CreateAsync(due, CancellationToken.None);
+        await store.CreateAsync(later, CancellationToken.None);
+        var endedETag = await store.CreateAsync(ended, CancellationToken.None);
+        ended.Phase = ReleasePhase.Succeeded;
+        await store.SaveAsync(ended, endedETag, Now, CancellationToken.None);
+
+        var ids = new List<string>();
+        await foreach (var id in store.ListDueAsync(Now.AddSeconds(1), CancellationToken.None))
+        {
+            ids.Add(id);
+        }
+
+        Assert.Equal(["rel-due"], ids);
+    }
+
+    [Fact]
+    public async Task TryLockAsync_SecondRelease_ReturnsHolderUntilUnlocked()
+    {
+        var store = NewStore();
+        Assert.Null(await store.TryLockAsync("shop", "rel-a", Now, CancellationToken.None));
+
+        Assert.Equal("rel-a", await store.TryLockAsync("shop", "rel-b", Now, CancellationToken.None));
+        await store.UnlockAsync("shop", "rel-b", CancellationToken.None);
+        Assert.Equal("rel-a", await store.TryLockAsync("shop", "rel-b", Now, CancellationToken.None));
+
+        await store.UnlockAsync("shop", "rel-a", CancellationToken.None);
+        Assert.Null(await store.TryLockAsync("shop", "rel-b", Now, CancellationToken.None));
+        Assert.Null(await store.TryLockAsync("other-app", "rel-c", Now, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task TryAddIdempotencyKeyAsync_KeyUsedBefore_ReturnsTheFirstRecordPerCaller()
+    {
+        var store = NewStore();
+        Assert.Null(await store.TryAddIdempotencyKeyAsync("ci", "key/1?#", "hash-a", "rel-1", Now, CancellationToken.None));
+
+        var prior = await store.TryAddIdempotencyKeyAsync("ci", "key/1?#", "hash-b", "rel-2", Now, CancellationToken.None);
+
+        Assert.Equal(new IdempotencyRecord("hash-a", "rel-1", Now), prior);
+        Assert.Null(await store.TryAddIdempotencyKeyAsync("someone-else", "key/1?#", "hash-b", "rel-3", Now, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ListIdsAsync_ByAppAndStatus_NewestFirst()
+    {
+        var store = NewStore();
+        await store.CreateAsync(NewRelease("rel-old", "shop", Now), CancellationToken.None);
+        await store.CreateAsync(NewRelease("rel-new", "shop", Now.AddHours(1)), CancellationToken.None);
+        await store.CreateAsync(NewRelease("rel-other", "blog", Now), CancellationToken.None);
+
+        Assert.Equal(["rel-new", "rel-old"], await store.ListIdsAsync("shop", "Active", 10, CancellationToken.None));
+        Assert.Empty(await store.ListIdsAsync("shop", "Succeeded", 10, CancellationToken.None));
+        Assert.Equal(3, (await store.ListIdsAsync(null, null, 10, CancellationToken.None)).Count);
+    }
+}
