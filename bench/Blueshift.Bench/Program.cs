@@ -1,1 +1,14 @@
-Console.WriteLine("bench: no benchmarks yet");
+using Blueshift.Bench.Alerts;
+
+// Each benchmark is a subcommand: dotnet run -c Release --project bench/Blueshift.Bench -- <name> [options]
+var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
+{
+    ["alerts"] = AlertsBenchmark.RunAsync,
+};
+
+if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
+{
+    Console.Error.WriteLine($"usage: Blueshift.Bench <{string.Join("|", benchmarks.Keys)}> [options]");
+    return 2;
+}
+return await run(args[1..]);

@@ -1,3 +1,4 @@
+using Blueshift.Functions.Alerts;
 using Blueshift.Functions.Api;
 using Blueshift.Functions.Audit;
 using Blueshift.Functions.Diagnostics;
@@ -26,6 +27,7 @@ public sealed class Program
         builder.Services.AddBlueshiftApi(builder.Configuration);
         builder.Services.AddReleaseEngine(builder.Configuration);
         builder.Services.AddFunctionModule<ReleasesModule>();
+        builder.Services.AddAlerts(builder.Configuration);
 
         var app = builder.Build();
         app.UseExceptionHandler();
