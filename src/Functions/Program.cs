@@ -1,8 +1,10 @@
 using Blueshift.Functions.Api;
 using Blueshift.Functions.Audit;
+using Blueshift.Functions.Azure;
 using Blueshift.Functions.Diagnostics;
 using Blueshift.Functions.Health;
 using Blueshift.Functions.Hosting;
+using Blueshift.Functions.Releases;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Blueshift.Functions;
@@ -23,6 +25,10 @@ public sealed class Program
         builder.Services.AddDiagnosticsWhenEnabled(builder.Configuration);
         builder.Services.AddAuditTrail(builder.Configuration);
         builder.Services.AddBlueshiftApi(builder.Configuration);
+        // Before the engine, so its App Service and metrics clients use the configured endpoint and credential.
+        builder.Services.AddAzureResourceManager(builder.Configuration);
+        builder.Services.AddReleaseEngine(builder.Configuration);
+        builder.Services.AddFunctionModule<ReleasesModule>();
 
         var app = builder.Build();
         app.UseExceptionHandler();
