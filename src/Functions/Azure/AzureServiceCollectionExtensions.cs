@@ -11,22 +11,20 @@ public static class AzureServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="WebSitesClient"/> and <see cref="MetricsClient"/> as singletons configured from
     /// <see cref="AzureOptions.SectionName"/>. The options are validated here, so a bad configuration stops start-up.
-    /// Retry waits use the registered <see cref="TimeProvider"/> when there is one.
+    /// Retry waits run on the system clock: they pace real HTTP calls, never a release's (possibly simulated) time.
     /// </summary>
     public static IServiceCollection AddAzureResourceManager(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(AzureOptions.SectionName).Get<AzureOptions>() ?? new AzureOptions();
         options.Validate();
         var credential = CreateCredential(options);
-        services.AddSingleton(provider => new WebSitesClient(credential, new AppServiceClientOptions
+        services.AddSingleton(_ => new WebSitesClient(credential, new AppServiceClientOptions
         {
             Endpoint = options.ResourceManagerEndpoint,
-            TimeProvider = provider.GetService<TimeProvider>() ?? TimeProvider.System,
         }));
-        services.AddSingleton(provider => new MetricsClient(credential, new MetricsClientOptions
+        services.AddSingleton(_ => new MetricsClient(credential, new MetricsClientOptions
         {
             Endpoint = options.ResourceManagerEndpoint,
-            TimeProvider = provider.GetService<TimeProvider>() ?? TimeProvider.System,
         }));
         return services;
     }

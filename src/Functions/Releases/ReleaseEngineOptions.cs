@@ -13,9 +13,6 @@ public sealed class ReleaseEngineOptions
     /// <summary>Storage connection string; when empty, <c>AzureWebJobsStorage</c> is used.</summary>
     public string? StorageConnectionString { get; set; }
 
-    /// <summary>Azure Resource Manager (or the App Service emulator's loopback endpoint), for slots and metrics.</summary>
-    public Uri ArmEndpoint { get; set; } = new("https://management.azure.com");
-
     /// <summary>Who moves traffic and swaps slots; <c>AppService</c> (ARM <c>Microsoft.Web</c>) is the one provider.</summary>
     public string SlotsProvider { get; set; } = AppServiceProvider;
 
@@ -113,10 +110,6 @@ public sealed class ReleaseEngineOptions
         if (MetricsProvider != AzureMonitorProvider)
         {
             problems.Add($"{SectionName}:MetricsProvider '{MetricsProvider}' is unknown; the supported provider is '{AzureMonitorProvider}'.");
-        }
-        if (!ArmEndpoint.IsAbsoluteUri || !(ArmEndpoint.Scheme == "https" || (ArmEndpoint.Scheme == "http" && ArmEndpoint.IsLoopback)))
-        {
-            problems.Add($"{SectionName}:ArmEndpoint must be an https URI (http only for a loopback emulator), got '{ArmEndpoint}'.");
         }
         if (SlotScheme is not ("https" or "http"))
         {

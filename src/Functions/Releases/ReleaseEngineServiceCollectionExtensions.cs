@@ -2,6 +2,7 @@ using Azure.Core;
 using Azure.Identity;
 using Blueshift.Functions.Analysis;
 using Blueshift.Functions.Analysis.AzureMonitor;
+using Blueshift.Functions.Azure;
 using Blueshift.Functions.Azure.AppService;
 using Blueshift.Functions.Azure.Monitor;
 using Blueshift.Functions.Notifications;
@@ -47,11 +48,8 @@ public static class ReleaseEngineServiceCollectionExtensions
             }
             return new ReleaseStore(new TableClient(connectionString, options.TableName));
         });
-        // Retry waits run on the system clock: they pace real HTTP calls, not the release's own (possibly simulated) time.
-        services.TryAddSingleton(sp => new WebSitesClient(sp.GetRequiredService<TokenCredential>(),
-            new AppServiceClientOptions { Endpoint = sp.GetRequiredService<ReleaseEngineOptions>().ArmEndpoint }));
-        services.TryAddSingleton(sp => new MetricsClient(sp.GetRequiredService<TokenCredential>(),
-            new MetricsClientOptions { Endpoint = sp.GetRequiredService<ReleaseEngineOptions>().ArmEndpoint }));
+        // One ARM configuration (Blueshift:Azure) serves slots and metrics; its credential is validated at start-up.
+        services.AddAzureResourceManager(configuration);
         services.AddSingleton<IAppServiceSlots>(sp => sp.GetRequiredService<ReleaseEngineOptions>().SlotsProvider switch
         {
             ReleaseEngineOptions.AppServiceProvider => new ArmAppServiceSlots(sp.GetRequiredService<WebSitesClient>()),

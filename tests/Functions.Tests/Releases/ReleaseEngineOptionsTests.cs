@@ -30,7 +30,6 @@ public sealed class ReleaseEngineOptionsTests
     [Theory]
     [InlineData("Blueshift:Releases:MetricsProvider", "Prometheus", "MetricsProvider 'Prometheus' is unknown")]
     [InlineData("Blueshift:Releases:SlotsProvider", "Istio", "SlotsProvider 'Istio' is unknown")]
-    [InlineData("Blueshift:Releases:ArmEndpoint", "http://management.example.com", "ArmEndpoint must be an https URI")]
     [InlineData("Blueshift:Releases:MaxConcurrency", "0", "MaxConcurrency must be between 1 and 256")]
     [InlineData("Blueshift:Releases:TickSchedule", "*/10 * * * *", "TickSchedule must be a 6-field NCRONTAB")]
     [InlineData("Blueshift:Releases:TrafficSteps:0", "50", null)]
