@@ -1,19 +1,48 @@
 #!/usr/bin/env bash
-# Runs Blueshift locally: Azurite (storage), then the published function app under the local Functions host on
-# http://127.0.0.1:7071, exactly as it would be deployed. Ctrl+C stops everything.
-# Each service is one start_* function below; add new ones (e.g. the App Service emulator) the same way.
+# Runs Blueshift locally: Azurite (storage), the App Service emulator (ARM + a demo app with a staging slot under
+# steady synthetic load), then the published function app under the local Functions host on http://127.0.0.1:7071,
+# exactly as it would be deployed. Unless --no-demo is given it then drives Blueshift's main job through the HTTP API:
+# a healthy release that goes all the way, and a faulty one that is rolled back automatically.
+# Everything keeps running afterwards so the API can be tried; Ctrl+C stops everything.
+# Each service is one start_* function below; add new ones the same way.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
+DEMO=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-demo) DEMO=0 ;;
+    -h|--help) echo "usage: ./run.sh [--no-demo]"; exit 0 ;;
+    *) echo "unknown option: $arg (usage: ./run.sh [--no-demo])" >&2; exit 2 ;;
+  esac
+done
+
 PORT="${BLUESHIFT_PORT:-7071}"
+EMULATOR_PORT="${BLUESHIFT_EMULATOR_PORT:-7200}"
+EMULATOR="http://127.0.0.1:$EMULATOR_PORT"
+DEMO_APP=demo-app
+SUBSCRIPTION=00000000-0000-0000-0000-000000000000
+RESOURCE_GROUP=blueshift
+# The demo's clock: a reconcile tick every 2 s instead of every 10 s, and bakes just over a minute — the shortest that
+# gives Azure Monitor's one-minute metric grain (which the emulator reproduces) a whole bucket to judge.
+TICK_SCHEDULE="*/2 * * * * *"
+BAKE=75
 STATE=.local
 FUNCTION_APP=artifacts/functionapp
 SETTINGS="$STATE/local.settings.json"
 mkdir -p "$STATE/azurite" "$STATE/logs"
 
 pids=()
+# Asks every service to stop, gives them 10 s, then kills whatever is left (a stuck shutdown must not hang Ctrl+C).
 stop_all() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for _ in $(seq 1 100); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap stop_all EXIT
@@ -46,24 +75,54 @@ start_azurite() {
   for port in 10000 10001 10002; do wait_for_port "$port" "${pids[-1]}" Azurite "$STATE/logs/azurite.log"; done
 }
 
+start_emulator() {
+  say "Starting the App Service emulator on $EMULATOR ($DEMO_APP with a staging slot)"
+  dotnet build tools/AppServiceEmulator -c Release -nologo -v quiet >"$STATE/logs/emulator-build.log" 2>&1 \
+    || { tail -30 "$STATE/logs/emulator-build.log" >&2; exit 1; }
+  dotnet tools/AppServiceEmulator/bin/Release/net10.0/Blueshift.AppServiceEmulator.dll --port "$EMULATOR_PORT" \
+    --subscription "$SUBSCRIPTION" --resource-group "$RESOURCE_GROUP" --sites "$DEMO_APP:staging" --version 1.0.0 \
+    >"$STATE/logs/emulator.log" 2>&1 &
+  pids+=($!)
+  wait_for_port "$EMULATOR_PORT" "${pids[-1]}" "The App Service emulator" "$STATE/logs/emulator.log"
+}
+
 publish_function_app() {
   say "Publishing the function app to $FUNCTION_APP"
   dotnet publish src/Functions -c Release -r linux-x64 --self-contained -nologo -v quiet >"$STATE/logs/publish.log" 2>&1 \
     || { tail -30 "$STATE/logs/publish.log" >&2; exit 1; }
 }
 
-# local.settings.json = the sample's Values and Host, plus function keys generated once and kept in $STATE.
+# local.settings.json = the sample's Values and Host, plus the local run's settings (the emulator as Azure, short
+# bakes, a development identity that holds every role — local only, Blueshift refuses it on App Service) and
+# function keys generated once and kept in $STATE.
 write_local_settings() {
   node -e '
     const fs = require("fs"), crypto = require("crypto");
-    const [sample, target] = process.argv.slice(1);
+    const [sample, target, emulator] = process.argv.slice(1);
     const settings = JSON.parse(fs.readFileSync(sample, "utf8"));
+    Object.assign(settings.Values, {
+      Blueshift__Azure__ResourceManagerEndpoint: emulator + "/",
+      Blueshift__Azure__Credential: "Development",
+      Blueshift__Releases__ArmEndpoint: emulator + "/",
+      Blueshift__Releases__SlotScheme: "http",
+      Blueshift__Releases__BakeTime: "00:01:15",
+      Blueshift__Releases__PostSwapWatch: "00:01:15",
+      Blueshift__Releases__WarmUp: "00:00:01",
+      Blueshift__Releases__PollInterval: "00:00:01",
+      Blueshift__Releases__BaselineWindow: "00:05:00",
+      Blueshift__Security__DevelopmentIdentity__UserId: "local-developer",
+      Blueshift__Security__DevelopmentIdentity__DisplayName: "Local developer",
+    });
+    ["Blueshift.Releaser", "Blueshift.Admin", "Blueshift.Approver.CAB", "Blueshift.Approver.TeamLead",
+     "Blueshift.Approver.Manager", "Blueshift.Approver.CISO", "Blueshift.Approver.Stakeholder"]
+      .forEach((role, i) => settings.Values["Blueshift__Security__DevelopmentIdentity__Roles__" + i] = role);
     let keys;
     try { keys = JSON.parse(fs.readFileSync(target, "utf8")).Keys; } catch { keys = undefined; }
     const key = () => crypto.randomBytes(32).toString("base64url");
     settings.Keys = keys ?? { Master: key(), Host: { default: key() }, Functions: {} };
     fs.writeFileSync(target, JSON.stringify(settings, null, 2) + "\n", { mode: 0o600 });
-  ' local.settings.sample.json "$SETTINGS"
+  ' local.settings.sample.json "$SETTINGS" "$EMULATOR"
+  HOST_KEY=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).Keys.Host.default)' "$SETTINGS")
 }
 
 start_functions() {
@@ -71,7 +130,8 @@ start_functions() {
   dotnet build tools/LocalFunctionsHost -c Release -nologo -v quiet >"$STATE/logs/localhost-build.log" 2>&1 \
     || { tail -30 "$STATE/logs/localhost-build.log" >&2; exit 1; }
   dotnet tools/LocalFunctionsHost/bin/Release/net10.0/Blueshift.LocalFunctionsHost.dll \
-    --script-root "$FUNCTION_APP" --settings "$SETTINGS" --port "$PORT" >"$STATE/logs/functions.log" 2>&1 &
+    --script-root "$FUNCTION_APP" --settings "$SETTINGS" --port "$PORT" \
+    --schedule ReconcileTick="$TICK_SCHEDULE" >"$STATE/logs/functions.log" 2>&1 &
   pids+=($!)
   local pid=${pids[-1]}
   for _ in $(seq 1 1200); do
@@ -83,20 +143,45 @@ start_functions() {
   exit 1
 }
 
+# Blueshift's main job through the HTTP API: a healthy release to the end, a faulty one to its automatic rollback.
+run_demo() {
+  say "Demo: releasing $DEMO_APP 2.0.0 (healthy) and 3.0.0 (20 % errors) through http://127.0.0.1:$PORT/api"
+  dotnet build tools/ReleaseDemo -c Release -nologo -v quiet >"$STATE/logs/demo-build.log" 2>&1 \
+    || { tail -30 "$STATE/logs/demo-build.log" >&2; exit 1; }
+  dotnet tools/ReleaseDemo/bin/Release/net10.0/Blueshift.ReleaseDemo.dll --api "http://127.0.0.1:$PORT" --key "$HOST_KEY" \
+    --emulator "$EMULATOR" --app "$DEMO_APP" --subscription "$SUBSCRIPTION" --resource-group "$RESOURCE_GROUP" \
+    --bake-time "PT${BAKE}S" --post-swap-watch "PT${BAKE}S" --traffic-steps 25,100 \
+    || echo "The demo did not go as expected (see above and $STATE/logs/functions.log); the stack keeps running." >&2
+}
+
 install_tools
 start_azurite
+start_emulator
 publish_function_app
 write_local_settings
 start_functions
+if [ "$DEMO" = 1 ]; then run_demo; fi
 
 cat <<INFO
 
 Blueshift is running.
   API            http://127.0.0.1:$PORT/api   (health: /api/health, /api/health/live, /api/health/ready)
+  OpenAPI        http://127.0.0.1:$PORT/api/openapi/v1.json
+  function key   $HOST_KEY   (x-functions-key header or ?code=; from $SETTINGS)
+  caller         the development identity 'local-developer' (releaser, admin and every approver role; local only)
+  App Service    emulator ARM $EMULATOR/, control API $EMULATOR/_emulator/ ($DEMO_APP: $EMULATOR/_emulator/sites)
   function app   $FUNCTION_APP   (host.json, one folder per function, the handler)
-  settings       $SETTINGS   (app settings; Keys: master and host keys for x-functions-key or ?code=)
+  settings       $SETTINGS   (app settings; Keys: master and host keys)
   storage        Azurite on 127.0.0.1:10000-10002, data in $STATE/azurite
   logs           $STATE/logs/
+
+Try it:
+  curl -s -H "x-functions-key: $HOST_KEY" http://127.0.0.1:$PORT/api/apps/$DEMO_APP
+  curl -s -H "x-functions-key: $HOST_KEY" "http://127.0.0.1:$PORT/api/releases?app=$DEMO_APP"
+  curl -s -X POST $EMULATOR/_emulator/packages/my-2.1.0/sample -H 'content-type: application/json' -d '{"version":"2.1.0"}'
+  curl -s -X POST -H "x-functions-key: $HOST_KEY" -H 'content-type: application/json' http://127.0.0.1:$PORT/api/releases \\
+    -d '{"app":"$DEMO_APP","version":"2.1.0","package":"$EMULATOR/_emulator/packages/my-2.1.0","releaseType":"Patch","changeClass":"Standard"}'
+  curl -s -H "x-functions-key: $HOST_KEY" http://127.0.0.1:$PORT/api/releases/RELEASE_ID
 Press Ctrl+C to stop.
 INFO
 

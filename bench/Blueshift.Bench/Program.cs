@@ -1,9 +1,12 @@
 using Blueshift.Bench.Alerts;
+using Blueshift.Bench.Releases;
 
-// Each benchmark is a subcommand: dotnet run -c Release --project bench/Blueshift.Bench -- <name> [options]
+// Each benchmark is a subcommand in its own folder that parses its own options:
+// dotnet run -c Release --project bench/Blueshift.Bench -- <name> [options]
 var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["alerts"] = AlertsBenchmark.RunAsync,
+    ["releases"] = ReleaseBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
