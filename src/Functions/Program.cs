@@ -26,8 +26,6 @@ public sealed class Program
         builder.Services.AddDiagnosticsWhenEnabled(builder.Configuration);
         builder.Services.AddAuditTrail(builder.Configuration);
         builder.Services.AddBlueshiftApi(builder.Configuration);
-        // Before the engine, so its App Service and metrics clients use the configured endpoint and credential.
-        builder.Services.AddAzureResourceManager(builder.Configuration);
         builder.Services.AddReleaseEngine(builder.Configuration);
         builder.Services.AddFunctionModule<ReleasesModule>();
         builder.Services.AddAlerts(builder.Configuration);

@@ -320,7 +320,8 @@ internal static class AlertsBenchmark
                 [$"{AlertWebhookOptions.SectionName}:TableName"] = AzuriteFixture.UniqueName("alerts"),
                 [$"{AlertWebhookOptions.SectionName}:FunctionKeys:0"] = Key,
                 [$"{ReleaseEngineOptions.SectionName}:TableName"] = AzuriteFixture.UniqueName("releases"),
-                [$"{ReleaseEngineOptions.SectionName}:ArmEndpoint"] = emulator.ArmEndpoint.ToString(),
+                ["Blueshift:Azure:ResourceManagerEndpoint"] = emulator.ArmEndpoint.ToString(),
+                ["Blueshift:Azure:Credential"] = "Development",
                 [$"{ReleaseEngineOptions.SectionName}:SlotScheme"] = "http",
                 [$"{ReleaseEngineOptions.SectionName}:WarmUp"] = "00:00:00",
             });

@@ -164,7 +164,6 @@ internal static class ReleaseBenchmark
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["Blueshift:Azure:ResourceManagerEndpoint"] = emulator.ArmEndpoint.ToString(),
             ["Blueshift:Azure:Credential"] = "Development",
-            ["Blueshift:Releases:ArmEndpoint"] = emulator.ArmEndpoint.ToString(),
             ["Blueshift:Releases:SlotScheme"] = "http",
             ["Blueshift:Releases:TableName"] = AzuriteFixture.UniqueName("bench"),
             ["Blueshift:Releases:MaxConcurrency"] = concurrency.ToString(CultureInfo.InvariantCulture),

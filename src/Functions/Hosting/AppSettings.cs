@@ -27,10 +27,20 @@ public static class AppSettings
     /// <summary>The id function-key callers are audited under.</summary>
     public const string SecurityFunctionKeyCallerId = "Blueshift__Security__FunctionKeyCallerId";
 
+    /// <summary>Azure Resource Manager for App Service and metrics: the public cloud, or the App Service emulator locally.</summary>
+    public const string AzureResourceManagerEndpoint = "Blueshift__Azure__ResourceManagerEndpoint";
+
+    /// <summary>How Blueshift authenticates to ARM: ManagedIdentity, Default or Development (emulator only).</summary>
+    public const string AzureCredential = "Blueshift__Azure__Credential";
+
+    /// <summary>The scheme Blueshift probes slot host names with: https in Azure, http against the emulator.</summary>
+    public const string ReleasesSlotScheme = "Blueshift__Releases__SlotScheme";
+
     public static IReadOnlyList<string> All { get; } =
     [
         AzureWebJobsStorage, FunctionsWorkerRuntime, HealthStorageTimeout, DiagnosticsEnabled,
         ApiAllowLoopbackHttp, SecurityAppServiceAuthentication, SecurityFunctionKeyCallerId,
+        AzureResourceManagerEndpoint, AzureCredential, ReleasesSlotScheme,
     ];
 
     /// <summary>The configuration key (<c>A:B</c>) for an app setting named with the <c>A__B</c> convention.</summary>

@@ -69,7 +69,8 @@ public sealed class ReleaseBodyFuzzTests(AzuriteFixture azurite) : IClassFixture
         using var app = ApiHost.Create(azurite, new Dictionary<string, string?>
         {
             ["Blueshift:Releases:TableName"] = AzuriteFixture.UniqueName("releases"),
-            ["Blueshift:Releases:ArmEndpoint"] = $"http://127.0.0.1:{FreePort.Next()}",
+            ["Blueshift:Azure:ResourceManagerEndpoint"] = $"http://127.0.0.1:{FreePort.Next()}",
+            ["Blueshift:Azure:Credential"] = "Development",
         });
         using var admin = app.As("admin-1", Roles.Admin);
         using var registered = await admin.PutAsync(

@@ -27,7 +27,8 @@ public sealed class ReleasesApiTests(AzuriteFixture azurite) : IClassFixture<Azu
         {
             ["Blueshift:Releases:TableName"] = AzuriteFixture.UniqueName("releases"),
             // Nothing here may reach Azure: a release that tried would fail against a closed loopback port.
-            ["Blueshift:Releases:ArmEndpoint"] = $"http://127.0.0.1:{FreePort.Next()}",
+            ["Blueshift:Azure:ResourceManagerEndpoint"] = $"http://127.0.0.1:{FreePort.Next()}",
+            ["Blueshift:Azure:Credential"] = "Development",
         });
         using var admin = app.As("admin-1", Roles.Admin);
         (await admin.PutAsync("/api/apps/shop-web", ApiHost.Json($$"""{ "resourceId": "{{Site}}" }"""))).EnsureSuccessStatusCode();
