@@ -75,7 +75,8 @@ internal sealed class AlertWebhookHost : IAsyncDisposable
             [$"{AlertWebhookOptions.SectionName}:TableName"] = tables.Alerts,
             [$"{AlertWebhookOptions.SectionName}:FunctionKeys:0"] = FunctionKey,
             [$"{ReleaseEngineOptions.SectionName}:TableName"] = tables.Releases,
-            [$"{ReleaseEngineOptions.SectionName}:ArmEndpoint"] = emulator.ArmEndpoint.ToString(),
+            ["Blueshift:Azure:ResourceManagerEndpoint"] = emulator.ArmEndpoint.ToString(),
+            ["Blueshift:Azure:Credential"] = "Development",
             [$"{ReleaseEngineOptions.SectionName}:SlotScheme"] = "http",
             [$"{ReleaseEngineOptions.SectionName}:WarmUp"] = "00:00:00",
         });
