@@ -329,11 +329,12 @@ internal static class AlertsBenchmark
             builder.Services.AddSingleton<TokenCredential>(StaticTokenCredential.Development());
             var clientOptions = new AppServiceClientOptions { Endpoint = emulator.ArmEndpoint };
             clientOptions.AddPolicy(armTime, HttpPipelinePosition.PerRetry);
-            builder.Services.AddSingleton(new WebSitesClient(StaticTokenCredential.Development(), clientOptions));
             builder.Services.AddSingleton<IManagedAppStore>(new TableManagedAppStore(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("apps"))));
             builder.Services.AddProblemDetails();
             builder.Services.AddAuditTrail(builder.Configuration);
             builder.Services.AddReleaseEngine(builder.Configuration);
+            // Registered after the engine's own client, so this one (with the timing policy) is the one resolved.
+            builder.Services.AddSingleton(new WebSitesClient(StaticTokenCredential.Development(), clientOptions));
             builder.Services.AddSingleton<ReleaseService>();
             builder.Services.Replace(ServiceDescriptor.Singleton<IReleaseService>(sp => new TimedReleaseService(sp.GetRequiredService<ReleaseService>(), engineTime)));
             builder.Services.AddFunctionModule<ReleasesModule>();
