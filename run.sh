@@ -103,7 +103,6 @@ write_local_settings() {
     Object.assign(settings.Values, {
       Blueshift__Azure__ResourceManagerEndpoint: emulator + "/",
       Blueshift__Azure__Credential: "Development",
-      Blueshift__Releases__ArmEndpoint: emulator + "/",
       Blueshift__Releases__SlotScheme: "http",
       Blueshift__Releases__BakeTime: "00:01:15",
       Blueshift__Releases__PostSwapWatch: "00:01:15",

@@ -47,7 +47,6 @@ public sealed class ReleaseDemoThroughHostTests : IAsyncLifetime
             ["Blueshift__Azure__ResourceManagerEndpoint"] = _emulator.ArmEndpoint.ToString(),
             ["Blueshift__Azure__Credential"] = "Development",
             ["Blueshift__Releases__TableName"] = AzuriteFixture.UniqueName("rel"),
-            ["Blueshift__Releases__ArmEndpoint"] = _emulator.ArmEndpoint.ToString(),
             ["Blueshift__Releases__SlotScheme"] = "http",
             ["Blueshift__Releases__WarmUp"] = "00:00:01",
             ["Blueshift__Releases__PollInterval"] = "00:00:01",
