@@ -1,7 +1,6 @@
 using Blueshift.Functions.Alerts;
 using Blueshift.Functions.Api;
 using Blueshift.Functions.Audit;
-using Blueshift.Functions.Azure;
 using Blueshift.Functions.Diagnostics;
 using Blueshift.Functions.Health;
 using Blueshift.Functions.Hosting;

@@ -3,7 +3,6 @@ using System.Globalization;
 using Blueshift.AppServiceEmulator;
 using Blueshift.Functions.Apps;
 using Blueshift.Functions.Audit;
-using Blueshift.Functions.Azure;
 using Blueshift.Functions.Releases;
 using Blueshift.Functions.Security;
 using Blueshift.Storage.Tables;
@@ -174,8 +173,6 @@ internal static class ReleaseBenchmark
         services.AddSingleton<TimeProvider>(clock);
         services.AddAuditTrail(configuration);
         services.AddSingleton<IManagedAppStore>(new TableManagedAppStore(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("benchapps"))));
-        // As in Program.cs: the ARM clients first, so the engine uses the configured endpoint and credential.
-        services.AddAzureResourceManager(configuration);
         services.AddReleaseEngine(configuration);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
