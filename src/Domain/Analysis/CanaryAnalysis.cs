@@ -89,26 +89,7 @@ public static class CanaryAnalysis
             ? $"the limit {Verdicts.Percent(threshold)} (the larger of {policy.MaxErrorRateRatio}× the baseline's {Verdicts.Percent(br)} and the {Verdicts.Percent(policy.MinErrorRateToFail)} floor)"
             : $"the absolute floor {Verdicts.Percent(threshold)}, because the baseline served no requests to compare with";
 
-        if (!enoughTraffic)
-        {
-            // With too little traffic a high rate is mostly noise, but some failures are already certain:
-            // even if every request still needed to reach the minimum succeeded, the rate would stay above the limit.
-            var lowestPossibleRate = (double)canary.ServerErrors / policy.MinimumRequests;
-            if (lowestPossibleRate > threshold)
-            {
-                return new CheckResult(CheckNames.ErrorRate, canary.ErrorRate, baselineRate, threshold, VerdictOutcome.Failed,
-                    $"The canary already has {canary.ServerErrors} server errors in {canary.Requests} requests; even if the next requests up to the minimum of {policy.MinimumRequests} all succeed, its error rate of at least {Verdicts.Percent(lowestPossibleRate)} exceeds {limitText}.");
-            }
-            return new CheckResult(CheckNames.ErrorRate, canary.ErrorRate, baselineRate, threshold, VerdictOutcome.Inconclusive,
-                $"Error rate not judged: {canary.ServerErrors} server errors in only {canary.Requests} requests.");
-        }
-
-        var canaryRate = canary.ErrorRate!.Value;
-        return canaryRate > threshold
-            ? new CheckResult(CheckNames.ErrorRate, canaryRate, baselineRate, threshold, VerdictOutcome.Failed,
-                $"The canary's error rate {Verdicts.Percent(canaryRate)} ({canary.ServerErrors}/{canary.Requests}) exceeds {limitText}.")
-            : new CheckResult(CheckNames.ErrorRate, canaryRate, baselineRate, threshold, VerdictOutcome.Successful,
-                $"The canary's error rate {Verdicts.Percent(canaryRate)} ({canary.ServerErrors}/{canary.Requests}) is within {limitText}.");
+        return Verdicts.ErrorRate("The canary", canary, baselineRate, threshold, limitText, policy.MinimumRequests, enoughTraffic);
     }
 
     private static CheckResult LatencyCheck(MetricWindow baseline, MetricWindow canary, CanaryPolicy policy, bool enoughTraffic)

@@ -106,24 +106,7 @@ public static class PostSwapAnalysis
             : "0 %, because the pre-release baseline served no requests";
         var limitText = $"{Verdicts.Percent(threshold)} ({policy.MaxErrorRateIncreasePoints} points above {baselineText})";
 
-        if (!enoughTraffic)
-        {
-            var lowestPossibleRate = (double)production.ServerErrors / policy.MinimumRequests;
-            if (lowestPossibleRate > threshold)
-            {
-                return new CheckResult(CheckNames.ErrorRate, production.ErrorRate, baselineRate, threshold, VerdictOutcome.Failed,
-                    $"Production already has {production.ServerErrors} server errors in {production.Requests} requests; even if the next requests up to the minimum of {policy.MinimumRequests} all succeed, its error rate of at least {Verdicts.Percent(lowestPossibleRate)} exceeds {limitText}.");
-            }
-            return new CheckResult(CheckNames.ErrorRate, production.ErrorRate, baselineRate, threshold, VerdictOutcome.Inconclusive,
-                $"Error rate not judged: {production.ServerErrors} server errors in only {production.Requests} requests.");
-        }
-
-        var rate = production.ErrorRate!.Value;
-        return rate > threshold
-            ? new CheckResult(CheckNames.ErrorRate, rate, baselineRate, threshold, VerdictOutcome.Failed,
-                $"Production's error rate {Verdicts.Percent(rate)} ({production.ServerErrors}/{production.Requests}) exceeds {limitText}.")
-            : new CheckResult(CheckNames.ErrorRate, rate, baselineRate, threshold, VerdictOutcome.Successful,
-                $"Production's error rate {Verdicts.Percent(rate)} ({production.ServerErrors}/{production.Requests}) is within {limitText}.");
+        return Verdicts.ErrorRate("Production", production, baselineRate, threshold, limitText, policy.MinimumRequests, enoughTraffic);
     }
 
     private static CheckResult LatencyCheck(MetricWindow baseline, MetricWindow production, PostSwapPolicy policy, bool enoughTraffic)

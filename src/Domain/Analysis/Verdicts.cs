@@ -99,5 +99,33 @@ internal static class Verdicts
 
     public static string Percent(double rate) => $"{rate * 100:0.###} %";
 
+    /// <summary>
+    /// The error-rate check shared by canary and post-swap analysis, once each has worked out its own limit.
+    /// With too little traffic a high rate is mostly noise, but some failures are already certain: even if every request
+    /// still needed to reach the minimum succeeded, the rate would stay above the limit.
+    /// </summary>
+    /// <param name="who">How the reasons name the measured version, e.g. "The canary" or "Production".</param>
+    public static CheckResult ErrorRate(
+        string who, MetricWindow window, double? baselineRate, double threshold, string limitText, long minimumRequests, bool enoughTraffic)
+    {
+        if (!enoughTraffic)
+        {
+            var lowestPossibleRate = (double)window.ServerErrors / minimumRequests;
+            if (lowestPossibleRate > threshold)
+            {
+                return new CheckResult(CheckNames.ErrorRate, window.ErrorRate, baselineRate, threshold, VerdictOutcome.Failed,
+                    $"{who} already has {window.ServerErrors} server errors in {window.Requests} requests; even if the next requests up to the minimum of {minimumRequests} all succeed, its error rate of at least {Percent(lowestPossibleRate)} exceeds {limitText}.");
+            }
+            return new CheckResult(CheckNames.ErrorRate, window.ErrorRate, baselineRate, threshold, VerdictOutcome.Inconclusive,
+                $"Error rate not judged: {window.ServerErrors} server errors in only {window.Requests} requests.");
+        }
+
+        var rate = window.ErrorRate!.Value;
+        var measured = $"{who}'s error rate {Percent(rate)} ({window.ServerErrors}/{window.Requests})";
+        return rate > threshold
+            ? new CheckResult(CheckNames.ErrorRate, rate, baselineRate, threshold, VerdictOutcome.Failed, $"{measured} exceeds {limitText}.")
+            : new CheckResult(CheckNames.ErrorRate, rate, baselineRate, threshold, VerdictOutcome.Successful, $"{measured} is within {limitText}.");
+    }
+
     public static string Ms(double ms) => $"{ms:0.#} ms";
 }
