@@ -22,6 +22,19 @@ internal sealed partial class HandlerProcess(FunctionAppFolder app, LocalSetting
     /// <summary>Completes with the handler's base address once it accepts connections.</summary>
     public Task<Uri> Ready => _ready.Task;
 
+    /// <summary>The handler's address once it answers, or null when the host stops first.</summary>
+    public async Task<Uri?> WaitUntilReadyAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await Ready.WaitAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var handler = app.Handler;

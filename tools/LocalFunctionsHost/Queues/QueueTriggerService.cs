@@ -34,12 +34,7 @@ internal sealed class QueueTriggerService(
         {
             return;
         }
-        Uri handlerAddress;
-        try
-        {
-            handlerAddress = await handler.Ready.WaitAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
+        if (await handler.WaitUntilReadyAsync(stoppingToken) is not { } handlerAddress)
         {
             return;
         }

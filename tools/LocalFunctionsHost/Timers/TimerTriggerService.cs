@@ -32,12 +32,7 @@ internal sealed class TimerTriggerService(
         {
             return;
         }
-        Uri handlerAddress;
-        try
-        {
-            handlerAddress = await handler.Ready.WaitAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
+        if (await handler.WaitUntilReadyAsync(stoppingToken) is not { } handlerAddress)
         {
             return;
         }
