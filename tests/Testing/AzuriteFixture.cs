@@ -17,6 +17,9 @@ public sealed class AzuriteFixture : IAsyncLifetime
     private readonly StringBuilder _output = new();
     private Process? _process;
 
+    /// <summary>The Azurite process's id while it runs, for measuring its CPU time.</summary>
+    public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
+
     public int BlobPort { get; private set; }
     public int QueuePort { get; private set; }
     public int TablePort { get; private set; }

@@ -119,17 +119,20 @@ internal static class ReleaseBenchmark
                 break;
             }
             var one = Stopwatch.StartNew();
+            var cpuBefore = (Self: CpuTime(null), Azurite: CpuTime(azurite.ProcessId));
             var result = await tick.RunAsync(CancellationToken.None);
             var elapsed = one.Elapsed;
+            var cpu = (Self: CpuTime(null) - cpuBefore.Self, Azurite: CpuTime(azurite.ProcessId) - cpuBefore.Azurite);
             ticks.Add(new TickFigures(result.Due, result.Failed, elapsed));
             if (result.Due > 0)
             {
                 // A tick reconciles its due releases concurrency-at-a-time, so one release's share of the wall time is this.
                 perRelease.AddRange(Enumerable.Repeat(elapsed.TotalMilliseconds * Math.Min(concurrency, result.Due) / result.Due, result.Due));
             }
-            if (n % 10 == 0 || result.Failed > 0)
+            if (result.Due > 0 || result.Failed > 0)
             {
-                Console.WriteLine($"tick {n,4}: {result.Due,5} due, {result.Failed,3} failed, {elapsed.TotalSeconds,6:0.00} s");
+                Console.WriteLine($"tick {n,4}: {result.Due,5} due, {result.Failed,3} failed, {elapsed.TotalSeconds,6:0.00} s " +
+                    $"(CPU: control plane + emulator {cpu.Self.TotalSeconds:0.00} s, Azurite {cpu.Azurite.TotalSeconds:0.00} s)");
             }
             await SendTrafficAsync(emulator, sites, requestsPerRound);
             emulator.AdvanceOperations();
@@ -208,6 +211,25 @@ internal static class ReleaseBenchmark
         Array.Sort(milliseconds);
         double At(double p) => milliseconds[Math.Min(milliseconds.Length - 1, (int)Math.Ceiling(p * milliseconds.Length) - 1)];
         return $"p50 {At(0.50):0.0} ms, p95 {At(0.95):0.0} ms, p99 {At(0.99):0.0} ms, max {milliseconds[^1]:0.0} ms (n={milliseconds.Length})";
+    }
+
+    /// <summary>CPU time used so far by this process (null) or another one, from /proc on Linux.</summary>
+    private static TimeSpan CpuTime(int? processId)
+    {
+        if (processId is null)
+        {
+            using var self = Process.GetCurrentProcess();
+            return self.TotalProcessorTime;
+        }
+        try
+        {
+            using var other = Process.GetProcessById(processId.Value);
+            return other.TotalProcessorTime;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            return TimeSpan.Zero;
+        }
     }
 
     private static string RuntimeInfo() => $".NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}";

@@ -19,6 +19,15 @@ public interface IAuditTrail
 {
     Task RecordAsync(AuditRecord record, CancellationToken cancellationToken);
 
+    /// <summary>Records several actions, in order; implementations may write them in fewer round trips than one each.</summary>
+    async Task RecordAllAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
+    {
+        foreach (var record in records)
+        {
+            await RecordAsync(record, cancellationToken);
+        }
+    }
+
     /// <summary>Records of one app (or of every app when <paramref name="app"/> is null) between two instants, oldest first.</summary>
     IAsyncEnumerable<AuditRecord> QueryAsync(string? app, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
 }

@@ -9,22 +9,31 @@ internal sealed class ReconcileTick(ReleaseStore store, ReleaseEngine engine, Ti
 {
     public const string FunctionName = "ReconcileTick";
 
+    /// <summary>A due entry without its release is left alone this long: the start that wrote it may still be writing the release.</summary>
+    private static readonly TimeSpan OrphanAge = TimeSpan.FromMinutes(5);
+
     public async Task<TickResult> RunAsync(CancellationToken cancellationToken)
     {
-        var due = new List<string>();
-        await foreach (var id in store.ListDueAsync(time.GetUtcNow(), cancellationToken))
+        var now = time.GetUtcNow();
+        var due = new List<(string Id, DateTimeOffset DueAt)>();
+        await foreach (var entry in store.ListDueAsync(now, cancellationToken))
         {
-            due.Add(id);
+            due.Add(entry);
         }
 
         var advanced = 0;
         var failed = 0;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxConcurrency, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(due, parallel, async (id, token) =>
+        await Parallel.ForEachAsync(due, parallel, async (entry, token) =>
         {
+            var (id, dueAt) = entry;
             try
             {
-                await engine.ReconcileAsync(id, token);
+                if (await engine.ReconcileAsync(id, token, dueAt) is null && now - dueAt > OrphanAge)
+                {
+                    // A start that stopped between writing the due entry and the release: nothing will ever be due here.
+                    await store.ForgetDueAsync(id, token);
+                }
                 Interlocked.Increment(ref advanced);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)

@@ -40,17 +40,23 @@ internal sealed partial class ReleaseEngine(
     }
 
     /// <summary>Advances the release as far as it can go without waiting; returns its state afterwards (null when unknown).</summary>
-    public async Task<ReleaseState?> ReconcileAsync(string releaseId, CancellationToken cancellationToken)
+    /// <param name="listedDueAt">The time its due entry holds, when the caller read it (the tick); otherwise unknown.</param>
+    public async Task<ReleaseState?> ReconcileAsync(string releaseId, CancellationToken cancellationToken, DateTimeOffset? listedDueAt = null)
     {
         var stored = await store.GetAsync(releaseId, cancellationToken);
         if (stored is null)
         {
             return null;
         }
-        var run = new Run(this, stored.State, stored.ETag);
+        return await ContinueAsync(new Run(this, stored.State, stored.ETag, listedDueAt ?? Run.DueUnknown), cancellationToken);
+    }
+
+    /// <summary>Advances a release already in hand (just created, or just changed by a command) without reading it again.</summary>
+    internal async Task<ReleaseState> ContinueAsync(Run run, CancellationToken cancellationToken)
+    {
         if (run.State.IsTerminal)
         {
-            await store.FinishAsync(run.State, cancellationToken);
+            await run.FinishAsync(cancellationToken);
             return run.State;
         }
 
@@ -66,7 +72,7 @@ internal sealed partial class ReleaseEngine(
                 catch (Exception ex) when (IsTransient(ex, cancellationToken))
                 {
                     var problem = Describe(ex);
-                    Log.StepFailed(logger, releaseId, run.State.Phase, problem);
+                    Log.StepFailed(logger, run.State.Id, run.State.Phase, problem);
                     run.State.AddEvent(Now, $"Step failed ({problem}); retrying.");
                     run.State.DueAt = Now + options.PollInterval;
                     next = Next.Wait;
@@ -75,9 +81,11 @@ internal sealed partial class ReleaseEngine(
                 {
                     run.State.DueAt = Now;
                 }
-                await run.SaveAsync(cancellationToken);
-                if (next == Next.Wait)
+                // Steps are idempotent, so a pass saves once, when it stops: a crash re-runs its steps from the last
+                // save. A step about to do something that must not happen twice (a swap) saves first by itself.
+                if (next == Next.Wait || run.State.IsTerminal || i + 1 == options.MaxStepsPerReconcile)
                 {
+                    await run.SaveAsync(last: true, cancellationToken);
                     break;
                 }
             }
@@ -85,20 +93,44 @@ internal sealed partial class ReleaseEngine(
         catch (ReleaseConcurrencyException)
         {
             // Someone else (a command, another instance's tick) advanced it first; their write stands.
-            Log.LostRace(logger, releaseId);
-            return (await store.GetAsync(releaseId, cancellationToken))?.State;
+            Log.LostRace(logger, run.State.Id);
+            var current = (await store.GetAsync(run.State.Id, cancellationToken))?.State;
+            if (current is not null && run.RoutingChanged)
+            {
+                await RestoreRoutingAsync(current, cancellationToken);
+            }
+            return current ?? run.State;
         }
 
         if (run.State.IsTerminal)
         {
-            await store.FinishAsync(run.State, cancellationToken);
+            await run.FinishAsync(cancellationToken);
         }
         return run.State;
     }
 
+    /// <summary>
+    /// A pass that changed the routing rule lost its save to a writer that decided otherwise (a rollback, say) and may
+    /// have acted first: its routing call could have landed after theirs. Put the rule back to what the winner says.
+    /// </summary>
+    private async Task RestoreRoutingAsync(ReleaseState current, CancellationToken cancellationToken)
+    {
+        switch (current.Phase)
+        {
+            case ReleasePhase.Shifting when current.BakeStartedAt is not null:
+                await slots.SetStagingTrafficAsync(current.Target, current.TrafficPercent, cancellationToken);
+                break;
+            case ReleasePhase.RollingBack when current.Rollback is { RouteCleared: true }:
+            case ReleasePhase.Watching or ReleasePhase.Succeeded or ReleasePhase.RolledBack or ReleasePhase.Aborted or ReleasePhase.Failed:
+                await slots.ClearRoutingAsync(current.Target, cancellationToken);
+                break;
+        }
+    }
+
     /// <summary>Applies a command's change to the release under its ETag, retrying on a concurrent write.</summary>
     /// <param name="change">Returns a rejection to leave the release untouched, or null after changing it.</param>
-    public async Task<(ReleaseState? State, ReleaseCommandResult.Rejected? Rejection)> ApplyAsync(
+    /// <returns>The release as saved (or as read, when rejected) and the pass that saved it, to continue with.</returns>
+    public async Task<(Run? Run, ReleaseCommandResult.Rejected? Rejection)> ApplyAsync(
         string releaseId, Func<ReleaseState, Run, ReleaseCommandResult.Rejected?> change, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
@@ -108,16 +140,16 @@ internal sealed partial class ReleaseEngine(
             {
                 return (null, null);
             }
-            var run = new Run(this, stored.State, stored.ETag);
+            var run = new Run(this, stored.State, stored.ETag, Run.DueUnknown);
             var rejection = change(run.State, run);
             if (rejection is not null)
             {
-                return (run.State, rejection);
+                return (run, rejection);
             }
             try
             {
-                await run.SaveAsync(cancellationToken);
-                return (run.State, null);
+                await run.SaveAsync(last: false, cancellationToken);
+                return (run, null);
             }
             catch (ReleaseConcurrencyException) when (attempt < 4)
             {
@@ -126,7 +158,12 @@ internal sealed partial class ReleaseEngine(
         }
     }
 
+    /// <summary>A pass over a release just created, to continue with <see cref="ContinueAsync"/>.</summary>
+    internal Run Created(ReleaseState state, ETag etag) => new(this, state, etag, state.DueAt);
+
     private DateTimeOffset Now => time.GetUtcNow();
+
+    private ReleaseStore Store => store;
 
     private async Task<Next> StepAsync(Run run, CancellationToken cancellationToken)
     {
@@ -272,47 +309,111 @@ internal sealed partial class ReleaseEngine(
         _ => ex.GetType().Name,
     };
 
-    private Task<ETag> WriteAsync(ReleaseState state, ETag ifMatch, DateTimeOffset previousDueAt, CancellationToken cancellationToken) =>
-        store.SaveAsync(state, ifMatch, previousDueAt, cancellationToken);
-
     private async Task RecordAsync(string releaseId, IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
     {
-        foreach (var record in records)
+        if (records.Count == 0)
         {
-            try
+            return;
+        }
+        try
+        {
+            await audit.RecordAllAsync(records, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The state change stands either way; a lost audit record is logged loudly rather than undoing it.
+            foreach (var record in records)
             {
-                await audit.RecordAsync(record, cancellationToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The state change stands either way; a lost audit record is logged loudly rather than undoing it.
                 Log.AuditFailed(logger, ex, releaseId, record.Action);
             }
         }
     }
 
-    /// <summary>One reconcile or command pass over a release: its state, the version it was read at, audit records to write once saved.</summary>
-    internal sealed class Run(ReleaseEngine engine, ReleaseState state, ETag etag)
+    /// <summary>
+    /// One reconcile or command pass over a release: its state, the version it was read at, the time its due entry holds,
+    /// and audit records to write once saved.
+    /// </summary>
+    internal sealed class Run(ReleaseEngine engine, ReleaseState state, ETag etag, DateTimeOffset dueIndexedAt)
     {
+        /// <summary>
+        /// The due entry's time is not known: the stored state's <see cref="ReleaseState.DueAt"/> may be older than the
+        /// entry (passes that change nothing else move only the entry), so any new due time is written before the state.
+        /// </summary>
+        public static readonly DateTimeOffset DueUnknown = DateTimeOffset.MaxValue;
+
         private readonly List<AuditRecord> _pendingAudit = [];
-        private DateTimeOffset _savedDueAt = state.DueAt;
+        private DateTimeOffset _dueIndexedAt = dueIndexedAt;
+        private byte[] _savedFingerprint = ReleaseStore.Fingerprint(state);
+        private bool _finished;
 
         public ReleaseState State { get; } = state;
 
         public ETag ETag { get; private set; } = etag;
 
+        /// <summary>This pass changed the production routing rule (a traffic step).</summary>
+        public bool RoutingChanged { get; set; }
+
         public void Audit(string actor, string action, string reason, IReadOnlyDictionary<string, string>? details = null) =>
             _pendingAudit.Add(new AuditRecord(engine.Now, actor, action, State.App, State.Id, reason, State.Id, details));
 
-        /// <summary>Writes the state if nobody else did since it was read; only then are its audit records written.</summary>
-        public async Task SaveAsync(CancellationToken cancellationToken)
+        /// <summary>Saves a step in the middle of a pass.</summary>
+        public Task SaveAsync(CancellationToken cancellationToken) => SaveAsync(last: false, cancellationToken);
+
+        /// <summary>
+        /// Writes the state if nobody else did since it was read; only then are its audit records written. The due entry
+        /// never holds a later time than the state needs: it is moved earlier before the write, and later only once, after
+        /// the <paramref name="last"/> save of a pass (an earlier entry than needed costs one extra look at most).
+        /// </summary>
+        public async Task SaveAsync(bool last, CancellationToken cancellationToken)
         {
+            var store = engine.Store;
+            if (!State.IsTerminal && State.DueAt < _dueIndexedAt)
+            {
+                await store.SetDueAsync(State.Id, State.App, State.DueAt, cancellationToken);
+                _dueIndexedAt = State.DueAt;
+            }
+            var fingerprint = ReleaseStore.Fingerprint(State);
+            if (_pendingAudit.Count == 0 && !State.IsTerminal && fingerprint.AsSpan().SequenceEqual(_savedFingerprint))
+            {
+                // A pass that only waited (a poll still running, a healthy probe) changed nothing but the due time.
+                if (last && State.DueAt != _dueIndexedAt)
+                {
+                    await store.SetDueAsync(State.Id, State.App, State.DueAt, cancellationToken);
+                    _dueIndexedAt = State.DueAt;
+                }
+                return;
+            }
             State.UpdatedAt = engine.Now;
-            ETag = await engine.WriteAsync(State, ETag, _savedDueAt, cancellationToken);
-            _savedDueAt = State.DueAt;
+            ETag = await store.UpdateAsync(State, ETag, cancellationToken);
+            _savedFingerprint = fingerprint;
+
             var records = _pendingAudit.ToList();
             _pendingAudit.Clear();
-            await engine.RecordAsync(State.Id, records, cancellationToken);
+            var auditing = engine.RecordAsync(State.Id, records, cancellationToken);
+            if (State.IsTerminal)
+            {
+                await Task.WhenAll(auditing, FinishAsync(cancellationToken));
+            }
+            else if (last && State.DueAt != _dueIndexedAt)
+            {
+                var dueAt = State.DueAt;
+                await Task.WhenAll(auditing, store.SetDueAsync(State.Id, State.App, dueAt, cancellationToken));
+                _dueIndexedAt = dueAt;
+            }
+            else
+            {
+                await auditing;
+            }
+        }
+
+        /// <summary>Index, due entry and lock of an ended release; once per pass, repeatable across passes.</summary>
+        public async Task FinishAsync(CancellationToken cancellationToken)
+        {
+            if (!_finished)
+            {
+                await engine.Store.FinishAsync(State, cancellationToken);
+                _finished = true;
+            }
         }
     }
 }

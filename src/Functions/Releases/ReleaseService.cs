@@ -103,8 +103,8 @@ internal sealed class ReleaseService(
             DueAt = now,
         };
         state.AddEvent(now, $"Release of {request.Version} requested by {caller.DisplayName} ({request.ReleaseType}, {request.ChangeClass} change).");
-        await store.CreateAsync(state, cancellationToken);
-        await audit.RecordAsync(new AuditRecord(now, caller.Id, "release.started", app.Name, id, request.Reason ?? $"Release {request.Version}", id,
+        var etag = await store.CreateAsync(state, cancellationToken);
+        var started = audit.RecordAsync(new AuditRecord(now, caller.Id, "release.started", app.Name, id, request.Reason ?? $"Release {request.Version}", id,
             new Dictionary<string, string>
             {
                 ["version"] = request.Version,
@@ -115,7 +115,9 @@ internal sealed class ReleaseService(
                 ["bakeTime"] = policy.BakeTime.ToString("c"),
             }), cancellationToken);
 
-        var current = await ActNowAsync(id, cancellationToken) ?? state;
+        // The first steps run at once; the audit record of the start is written meanwhile.
+        var current = await ActNowAsync(engine.Created(state, etag), cancellationToken);
+        await started;
         return new ReleaseCommandResult.Accepted(current.ToView());
     }
 
@@ -223,11 +225,11 @@ internal sealed class ReleaseService(
 
     private async Task<ReleaseCommandResult> CommandAsync(string releaseId, Func<ReleaseState, ReleaseEngine.Run, ReleaseCommandResult.Rejected?> change, CancellationToken cancellationToken)
     {
-        var (state, rejection) = await engine.ApplyAsync(releaseId, (s, run) =>
+        var (run, rejection) = await engine.ApplyAsync(releaseId, (s, run) =>
             s.IsTerminal
                 ? new ReleaseCommandResult.Rejected(409, "Release ended", $"Release {s.Id} ended as {s.Phase}; it takes no more commands.")
                 : change(s, run), cancellationToken);
-        if (state is null)
+        if (run is null)
         {
             return new ReleaseCommandResult.Rejected(404, "Unknown release", $"No release has the id '{releaseId}'.");
         }
@@ -235,21 +237,21 @@ internal sealed class ReleaseService(
         {
             return rejection;
         }
-        var current = await ActNowAsync(releaseId, cancellationToken) ?? state;
+        var current = await ActNowAsync(run, cancellationToken);
         return new ReleaseCommandResult.Accepted(current.ToView());
     }
 
-    /// <summary>Runs one reconcile pass so commands take effect at once; a failure is left to the tick, which retries.</summary>
-    private async Task<ReleaseState?> ActNowAsync(string releaseId, CancellationToken cancellationToken)
+    /// <summary>Continues the pass that saved the command, so it takes effect at once; a failure is left to the tick, which retries.</summary>
+    private async Task<ReleaseState> ActNowAsync(ReleaseEngine.Run run, CancellationToken cancellationToken)
     {
         try
         {
-            return await engine.ReconcileAsync(releaseId, cancellationToken);
+            return await engine.ContinueAsync(run, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            Log.ImmediateStepFailed(logger, ex, releaseId);
-            return (await store.GetAsync(releaseId, cancellationToken))?.State;
+            Log.ImmediateStepFailed(logger, ex, run.State.Id);
+            return (await store.GetAsync(run.State.Id, cancellationToken))?.State ?? run.State;
         }
     }
 

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -17,15 +18,17 @@ internal sealed class ReleaseConcurrencyException(string releaseId)
 
 /// <summary>
 /// Release state on Table storage, in one table keyed by purpose:
-/// <c>release-{id}/state</c> (the JSON document, split across properties to respect the 64 KiB property limit),
+/// <c>release-{id}/state</c> (the JSON document, gzipped and split across binary properties to respect the 64 KiB property limit),
 /// <c>app-{app}/{id}</c> (listing by app and status), <c>due/{id}</c> (active releases and when they are next due),
 /// <c>lock/{app}</c> (the one active release of an app) and <c>idem/{hash}</c> (idempotency keys).
 /// </summary>
 internal sealed class ReleaseStore(TableClient table)
 {
-    /// <summary>UTF-16 characters per property: a string property holds at most 64 KiB.</summary>
-    private const int ChunkChars = 30_000;
+    /// <summary>Bytes per property: a binary property holds at most 64 KiB.</summary>
+    private const int ChunkBytes = 60_000;
     private const int MaxChunks = 12;
+    private const string GzipEncoding = "gzip";
+    private const string GzipChunk = "StateGz";
 
     private const string DuePartition = "due";
     private const string LockPartition = "lock";
@@ -58,47 +61,57 @@ internal sealed class ReleaseStore(TableClient table)
         return entity is null ? null : new StoredRelease(Read(entity), entity.ETag);
     }
 
-    /// <summary>Writes a new release with its index and due entries. The app lock must already be held.</summary>
+    /// <summary>
+    /// Writes a new release with its due and index entries. The app lock must already be held. The due entry goes first:
+    /// if the process stops half-way the tick finds the entry, and either the release (and advances it) or nothing.
+    /// </summary>
     public async Task<ETag> CreateAsync(ReleaseState state, CancellationToken cancellationToken)
     {
         await ReadyAsync(cancellationToken);
+        await SetDueAsync(state.Id, state.App, state.DueAt, cancellationToken);
         var entity = Write(state);
         var etag = (await table.AddEntityAsync(entity, cancellationToken)).Value;
-        await WriteIndexesAsync(state, cancellationToken);
+        await WriteIndexAsync(state, cancellationToken);
         return etag;
     }
 
-    /// <summary>Replaces the release if nobody changed it since <paramref name="ifMatch"/>, then refreshes its index and due entries.</summary>
+    /// <summary>Replaces the release document if nobody changed it since <paramref name="ifMatch"/>. Index and due entries are the caller's.</summary>
     /// <exception cref="ReleaseConcurrencyException">Someone else wrote it first.</exception>
-    public async Task<ETag> SaveAsync(ReleaseState state, ETag ifMatch, DateTimeOffset previousDueAt, CancellationToken cancellationToken)
+    public async Task<ETag> UpdateAsync(ReleaseState state, ETag ifMatch, CancellationToken cancellationToken)
     {
         await ReadyAsync(cancellationToken);
-        if (!state.IsTerminal && state.DueAt < previousDueAt)
-        {
-            // If the process stops between the two writes the due entry must not stay later than the release needs.
-            await UpsertDueAsync(state.Id, state.App, state.DueAt, cancellationToken);
-        }
-        ETag etag;
         try
         {
-            etag = (await table.UpdateEntityAsync(Write(state), ifMatch, TableUpdateMode.Replace, cancellationToken)).Value;
+            return (await table.UpdateEntityAsync(Write(state), ifMatch, TableUpdateMode.Replace, cancellationToken)).Value;
         }
         catch (RequestFailedException ex) when (ex.Status == 412)
         {
             throw new ReleaseConcurrencyException(state.Id);
         }
-        await WriteIndexesAsync(state, cancellationToken);
-        return etag;
     }
 
-    /// <summary>Ids of active releases whose next step is due, from the due index only.</summary>
-    public async IAsyncEnumerable<string> ListDueAsync(DateTimeOffset now, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Sets when the tick next looks at an active release. An entry earlier than needed costs a look; a later one would delay it.</summary>
+    public async Task SetDueAsync(string releaseId, string app, DateTimeOffset dueAt, CancellationToken cancellationToken)
+    {
+        await ReadyAsync(cancellationToken);
+        await table.UpsertEntityAsync(new TableEntity(DuePartition, releaseId) { ["DueAt"] = dueAt, ["App"] = app }, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    /// <summary>Drops a due entry whose release was never written (its start stopped half-way).</summary>
+    public async Task ForgetDueAsync(string releaseId, CancellationToken cancellationToken)
+    {
+        await ReadyAsync(cancellationToken);
+        await table.DeleteEntityAsync(DuePartition, releaseId, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Active releases whose next step is due, with the time their entry holds, from the due index only.</summary>
+    public async IAsyncEnumerable<(string Id, DateTimeOffset DueAt)> ListDueAsync(DateTimeOffset now, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await ReadyAsync(cancellationToken);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {DuePartition} and DueAt le {now}");
         await foreach (var entity in table.QueryAsync(filter, select: ["RowKey", "DueAt"], cancellationToken: cancellationToken))
         {
-            yield return entity.RowKey;
+            yield return (entity.RowKey, entity.GetDateTimeOffset("DueAt") ?? DateTimeOffset.MinValue);
         }
     }
 
@@ -201,52 +214,73 @@ internal sealed class ReleaseStore(TableClient table)
         await table.DeleteEntityAsync(IdempotencyPartition, IdempotencyRowKey(callerId, key), cancellationToken: cancellationToken);
     }
 
-    /// <summary>Removes the due entry of an ended release and brings its index entry up to date; repeatable.</summary>
+    /// <summary>
+    /// Brings an ended release's index entry up to date, then drops its due entry and the app lock; repeatable. The index
+    /// goes first: until the due entry is gone the tick comes back and finishes the job.
+    /// </summary>
     public async Task FinishAsync(ReleaseState state, CancellationToken cancellationToken)
     {
-        await WriteIndexesAsync(state, cancellationToken);
-        await UnlockAsync(state.App, state.Id, cancellationToken);
+        await ReadyAsync(cancellationToken);
+        await WriteIndexAsync(state, cancellationToken);
+        await Task.WhenAll(
+            table.DeleteEntityAsync(DuePartition, state.Id, cancellationToken: cancellationToken),
+            UnlockAsync(state.App, state.Id, cancellationToken));
     }
 
-    private async Task WriteIndexesAsync(ReleaseState state, CancellationToken cancellationToken)
-    {
-        var index = new TableEntity(AppKey(state.App), state.Id)
+    // The index holds what listing filters on: status (Active until the release ends) and creation time. It changes
+    // only when a release starts and when it ends, so steps in between do not write it.
+    private Task WriteIndexAsync(ReleaseState state, CancellationToken cancellationToken) =>
+        table.UpsertEntityAsync(new TableEntity(AppKey(state.App), state.Id)
         {
             ["Status"] = ReleasePhases.StatusOf(state.Phase).ToString(),
-            ["Phase"] = state.Phase.ToString(),
             ["CreatedAt"] = state.CreatedAt,
-        };
-        await table.UpsertEntityAsync(index, TableUpdateMode.Replace, cancellationToken);
-        if (state.IsTerminal)
+        }, TableUpdateMode.Replace, cancellationToken);
+
+    /// <summary>
+    /// The document's content apart from when it is next due and when it was last written: two states with equal
+    /// fingerprints differ in nothing a reader acts on, so the later need not be written.
+    /// </summary>
+    public static byte[] Fingerprint(ReleaseState state)
+    {
+        var (dueAt, updatedAt) = (state.DueAt, state.UpdatedAt);
+        state.DueAt = default;
+        state.UpdatedAt = default;
+        try
         {
-            await table.DeleteEntityAsync(DuePartition, state.Id, cancellationToken: cancellationToken);
+            return SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(state, Json));
         }
-        else
+        finally
         {
-            await UpsertDueAsync(state.Id, state.App, state.DueAt, cancellationToken);
+            state.DueAt = dueAt;
+            state.UpdatedAt = updatedAt;
         }
     }
-
-    private Task UpsertDueAsync(string releaseId, string app, DateTimeOffset dueAt, CancellationToken cancellationToken) =>
-        table.UpsertEntityAsync(new TableEntity(DuePartition, releaseId) { ["DueAt"] = dueAt, ["App"] = app }, TableUpdateMode.Replace, cancellationToken);
 
     private static TableEntity Write(ReleaseState state)
     {
-        var json = JsonSerializer.Serialize(state, Json);
-        var chunks = (json.Length + ChunkChars - 1) / ChunkChars;
+        // Gzip: a release document is repetitive JSON, and every step reads and writes it whole.
+        var json = JsonSerializer.SerializeToUtf8Bytes(state, Json);
+        using var compressed = new MemoryStream(json.Length / 4 + 64);
+        using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(json);
+        }
+        var bytes = compressed.GetBuffer().AsSpan(0, (int)compressed.Length);
+        var chunks = (bytes.Length + ChunkBytes - 1) / ChunkBytes;
         if (chunks > MaxChunks)
         {
-            throw new InvalidOperationException($"Release {state.Id} grew to {json.Length} characters, beyond what one entity holds.");
+            throw new InvalidOperationException($"Release {state.Id} grew to {json.Length} bytes ({bytes.Length} compressed), beyond what one entity holds.");
         }
         var entity = new TableEntity(StateKey(state.Id), "state")
         {
             ["App"] = state.App,
             ["Phase"] = state.Phase.ToString(),
+            ["Encoding"] = GzipEncoding,
             ["Chunks"] = chunks,
         };
         for (var i = 0; i < chunks; i++)
         {
-            entity["State" + i] = json.Substring(i * ChunkChars, Math.Min(ChunkChars, json.Length - i * ChunkChars));
+            entity[GzipChunk + i] = bytes.Slice(i * ChunkBytes, Math.Min(ChunkBytes, bytes.Length - i * ChunkBytes)).ToArray();
         }
         return entity;
     }
@@ -254,13 +288,29 @@ internal sealed class ReleaseStore(TableClient table)
     private static ReleaseState Read(TableEntity entity)
     {
         var chunks = entity.GetInt32("Chunks") ?? 0;
-        var json = new StringBuilder();
-        for (var i = 0; i < chunks; i++)
+        ReleaseState? state;
+        if (entity.GetString("Encoding") == GzipEncoding)
         {
-            json.Append(entity.GetString("State" + i));
+            using var compressed = new MemoryStream();
+            for (var i = 0; i < chunks; i++)
+            {
+                compressed.Write(entity.GetBinary(GzipChunk + i) ?? []);
+            }
+            compressed.Position = 0;
+            using var gzip = new GZipStream(compressed, CompressionMode.Decompress);
+            state = JsonSerializer.Deserialize<ReleaseState>(gzip, Json);
         }
-        return JsonSerializer.Deserialize<ReleaseState>(json.ToString(), Json)
-            ?? throw new InvalidDataException($"Release entity {entity.PartitionKey} holds no state.");
+        else
+        {
+            // Documents written before compression: the JSON text split across string properties.
+            var json = new StringBuilder();
+            for (var i = 0; i < chunks; i++)
+            {
+                json.Append(entity.GetString("State" + i));
+            }
+            state = JsonSerializer.Deserialize<ReleaseState>(json.ToString(), Json);
+        }
+        return state ?? throw new InvalidDataException($"Release entity {entity.PartitionKey} holds no state.");
     }
 
     private static string StateKey(string releaseId) => "release-" + releaseId;

@@ -55,7 +55,7 @@ public sealed class ReleaseStoreTests(AzuriteFixture azurite) : IClassFixture<Az
     }
 
     [Fact]
-    public async Task SaveAsync_StaleETag_ThrowsConcurrencyAndKeepsTheFirstWrite()
+    public async Task UpdateAsync_StaleETag_ThrowsConcurrencyAndKeepsTheFirstWrite()
     {
         var store = NewStore();
         var etag = await store.CreateAsync(NewRelease("rel-2"), CancellationToken.None);
@@ -63,15 +63,15 @@ public sealed class ReleaseStoreTests(AzuriteFixture azurite) : IClassFixture<Az
         var second = (await store.GetAsync("rel-2", CancellationToken.None))!;
 
         first.State.Phase = ReleasePhase.AwaitingWindow;
-        await store.SaveAsync(first.State, etag, Now, CancellationToken.None);
+        await store.UpdateAsync(first.State, etag, CancellationToken.None);
         second.State.Phase = ReleasePhase.RollingBack;
 
-        await Assert.ThrowsAsync<ReleaseConcurrencyException>(() => store.SaveAsync(second.State, second.ETag, Now, CancellationToken.None));
+        await Assert.ThrowsAsync<ReleaseConcurrencyException>(() => store.UpdateAsync(second.State, second.ETag, CancellationToken.None));
         Assert.Equal(ReleasePhase.AwaitingWindow, (await store.GetAsync("rel-2", CancellationToken.None))!.State.Phase);
     }
 
     [Fact]
-    public async Task SaveAsync_DocumentLargerThanOneProperty_SplitsAndReadsBack()
+    public async Task UpdateAsync_DocumentLargerThanOneProperty_SplitsAndReadsBack()
     {
         var store = NewStore();
         var release = NewRelease("rel-3");
@@ -81,7 +81,7 @@ public sealed class ReleaseStoreTests(AzuriteFixture azurite) : IClassFixture<Az
             release.AddEvent(Now.AddSeconds(i), $"Event {i}: " + new string('x', 400));
         }
 
-        await store.SaveAsync(release, etag, Now, CancellationToken.None);
+        await store.UpdateAsync(release, etag, CancellationToken.None);
         var stored = (await store.GetAsync("rel-3", CancellationToken.None))!.State;
 
         Assert.Equal(ReleaseState.MaxTimelineEvents, stored.Timeline.Count);
@@ -100,15 +100,16 @@ public sealed class ReleaseStoreTests(AzuriteFixture azurite) : IClassFixture<Az
         await store.CreateAsync(later, CancellationToken.None);
         var endedETag = await store.CreateAsync(ended, CancellationToken.None);
         ended.Phase = ReleasePhase.Succeeded;
-        await store.SaveAsync(ended, endedETag, Now, CancellationToken.None);
+        await store.UpdateAsync(ended, endedETag, CancellationToken.None);
+        await store.FinishAsync(ended, CancellationToken.None);
 
-        var ids = new List<string>();
-        await foreach (var id in store.ListDueAsync(Now.AddSeconds(1), CancellationToken.None))
+        var entries = new List<(string, DateTimeOffset)>();
+        await foreach (var entry in store.ListDueAsync(Now.AddSeconds(1), CancellationToken.None))
         {
-            ids.Add(id);
+            entries.Add(entry);
         }
 
-        Assert.Equal(["rel-due"], ids);
+        Assert.Equal([("rel-due", Now)], entries);
     }
 
     [Fact]

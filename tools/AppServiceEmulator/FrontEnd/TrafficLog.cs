@@ -26,11 +26,12 @@ public sealed record TrafficRecord(
     public bool IsServerError => Status >= 500;
 }
 
-/// <summary>Every request the emulated apps served, in order. Thread-safe.</summary>
+/// <summary>Every request the emulated apps served, in order, also indexed by slot for the metrics API. Thread-safe.</summary>
 public sealed class TrafficLog
 {
     private readonly object _gate = new();
     private readonly List<TrafficRecord> _records = [];
+    private readonly Dictionary<(string SiteId, string Slot), List<TrafficRecord>> _bySlot = [];
 
     public int Count
     {
@@ -50,16 +51,34 @@ public sealed class TrafficLog
 
     public void Clear()
     {
-        lock (_gate) { _records.Clear(); }
+        lock (_gate)
+        {
+            _records.Clear();
+            _bySlot.Clear();
+        }
     }
 
     internal void Add(TrafficRecord record)
     {
-        lock (_gate) { _records.Add(record); }
+        lock (_gate)
+        {
+            _records.Add(record);
+            if (!_bySlot.TryGetValue((record.SiteId, record.Slot), out var slot))
+            {
+                _bySlot[(record.SiteId, record.Slot)] = slot = [];
+            }
+            slot.Add(record);
+        }
     }
 
-    internal List<TrafficRecord> Where(Func<TrafficRecord, bool> predicate)
+    /// <summary>What one slot served in [<paramref name="from"/>, <paramref name="to"/>): reads that slot's records only, not the whole log.</summary>
+    internal List<TrafficRecord> ForSlot(string siteId, string slot, DateTimeOffset from, DateTimeOffset to)
     {
-        lock (_gate) { return _records.Where(predicate).ToList(); }
+        lock (_gate)
+        {
+            return _bySlot.TryGetValue((siteId, slot), out var records)
+                ? records.FindAll(r => r.Timestamp >= from && r.Timestamp < to)
+                : [];
+        }
     }
 }

@@ -81,7 +81,7 @@ internal static class MetricsApi
 
         var alignedStart = new DateTimeOffset(start.UtcTicks - start.UtcTicks % Math.Min(interval.Ticks, TimeSpan.TicksPerDay), TimeSpan.Zero);
         var site = slot.Site;
-        var records = server.TrafficLog.Where(r => r.SiteId == site.ResourceId && r.Slot == slot.Name && r.Timestamp >= alignedStart && r.Timestamp < end);
+        var records = server.TrafficLog.ForSlot(site.ResourceId, slot.Name, alignedStart, end);
 
         var value = new JsonArray();
         foreach (var metric in metrics)
