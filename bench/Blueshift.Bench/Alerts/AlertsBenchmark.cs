@@ -86,6 +86,7 @@ internal static class AlertsBenchmark
             apps.Add(name);
         }
 
+        var untilReset = new List<double>();
         var endToEnd = new List<double>();
         var overhead = new List<double>();
         var arm = new List<double>();
@@ -109,6 +110,9 @@ internal static class AlertsBenchmark
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 var inArm = armTime.Total.TotalMilliseconds;
                 var inEngine = engineTime.Total.TotalMilliseconds;
+                var toReset = armTime.RoutingResetSentAt == 0
+                    ? double.NaN
+                    : Stopwatch.GetElapsedTime(started, armTime.RoutingResetSentAt).TotalMilliseconds - armTime.BeforeRoutingReset.TotalMilliseconds;
                 var text = await response.Content.ReadAsStringAsync();
                 if (response.StatusCode != HttpStatusCode.OK || !text.Contains("\"RolledBack\"", StringComparison.Ordinal) || RoutingWrites(emulator, app) != routingWrites + 1)
                 {
@@ -118,6 +122,7 @@ internal static class AlertsBenchmark
                 {
                     continue;
                 }
+                untilReset.Add(toReset);
                 endToEnd.Add(elapsed);
                 arm.Add(inArm);
                 overhead.Add(elapsed - inArm);
@@ -134,6 +139,9 @@ internal static class AlertsBenchmark
 
         Console.WriteLine();
         Console.WriteLine($"webhook -> routing-rule reset, {endToEnd.Count} alerts (each a Sev1 Fired alert on an app whose release takes traffic; sequential)");
+        Console.WriteLine($"  control plane until the reset is sent  {Summary(untilReset)}   (POST sent -> routing-rule write sent to ARM, minus ARM time before it)");
+        Console.WriteLine();
+        Console.WriteLine($"whole request (the answer also waits for the rest of the rollback: health probe, notification, audit, end state)");
         Console.WriteLine($"  end to end        {Summary(endToEnd)}");
         Console.WriteLine($"  inside ARM calls  {Summary(arm)}");
         Console.WriteLine($"  control plane     {Summary(overhead)}   (end to end minus ARM time, per alert)");
@@ -254,12 +262,20 @@ internal static class AlertsBenchmark
         public Task<ReleaseCommandResult> PromoteAsync(string releaseId, Caller caller, string? reason, CancellationToken cancellationToken) =>
             inner.PromoteAsync(releaseId, caller, reason, cancellationToken);
 
-        public async Task<ReleaseCommandResult> RollbackAsync(string releaseId, Caller caller, string reason, CancellationToken cancellationToken)
+        public Task<ReleaseCommandResult> RollbackAsync(string releaseId, Caller caller, string reason, CancellationToken cancellationToken) =>
+            TimedAsync(() => inner.RollbackAsync(releaseId, caller, reason, cancellationToken));
+
+        public Task<string?> FindLockHolderAsync(string app, CancellationToken cancellationToken) => inner.FindLockHolderAsync(app, cancellationToken);
+
+        public Task<ReleaseCommandResult> RollbackLockHolderAsync(string releaseId, Caller caller, string reason, CancellationToken cancellationToken) =>
+            TimedAsync(() => inner.RollbackLockHolderAsync(releaseId, caller, reason, cancellationToken));
+
+        private async Task<ReleaseCommandResult> TimedAsync(Func<Task<ReleaseCommandResult>> rollback)
         {
             var started = Stopwatch.GetTimestamp();
             try
             {
-                return await inner.RollbackAsync(releaseId, caller, reason, cancellationToken);
+                return await rollback();
             }
             finally
             {
@@ -268,27 +284,54 @@ internal static class AlertsBenchmark
         }
     }
 
-    /// <summary>Adds up the time spent in ARM calls (loopback HTTP to the emulator and the emulator's own work).</summary>
+    /// <summary>
+    /// Adds up the time spent in ARM calls (loopback HTTP to the emulator and the emulator's own work), and notes when the
+    /// first routing-rule write (a non-GET on <c>config/web</c>) leaves the control plane and how much ARM time came before it.
+    /// </summary>
     internal sealed class ArmTimingPolicy : HttpPipelinePolicy
     {
         private long _ticks;
+        private long _resetSentAt;
+        private long _ticksBeforeReset;
 
         public TimeSpan Total => TimeSpan.FromTicks(Interlocked.Read(ref _ticks));
 
-        public void Reset() => Interlocked.Exchange(ref _ticks, 0);
+        /// <summary>The <see cref="Stopwatch"/> timestamp at which the routing-rule write was sent; 0 when none was.</summary>
+        public long RoutingResetSentAt => Interlocked.Read(ref _resetSentAt);
+
+        public TimeSpan BeforeRoutingReset => TimeSpan.FromTicks(Interlocked.Read(ref _ticksBeforeReset));
+
+        public void Reset()
+        {
+            Interlocked.Exchange(ref _ticks, 0);
+            Interlocked.Exchange(ref _resetSentAt, 0);
+            Interlocked.Exchange(ref _ticksBeforeReset, 0);
+        }
 
         public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
         {
-            var started = Stopwatch.GetTimestamp();
+            var started = Sent(message);
             ProcessNext(message, pipeline);
             Interlocked.Add(ref _ticks, Stopwatch.GetElapsedTime(started).Ticks);
         }
 
         public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
         {
-            var started = Stopwatch.GetTimestamp();
+            var started = Sent(message);
             await ProcessNextAsync(message, pipeline);
             Interlocked.Add(ref _ticks, Stopwatch.GetElapsedTime(started).Ticks);
+        }
+
+        private long Sent(HttpMessage message)
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (message.Request.Method != RequestMethod.Get
+                && message.Request.Uri.Path.Contains("/config/web", StringComparison.OrdinalIgnoreCase)
+                && Interlocked.CompareExchange(ref _resetSentAt, now, 0) == 0)
+            {
+                Interlocked.Exchange(ref _ticksBeforeReset, Interlocked.Read(ref _ticks));
+            }
+            return now;
         }
     }
 

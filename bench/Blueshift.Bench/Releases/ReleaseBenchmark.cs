@@ -120,6 +120,7 @@ internal static class ReleaseBenchmark
             }
             var one = Stopwatch.StartNew();
             var cpuBefore = (Self: CpuTime(null), Azurite: CpuTime(azurite.ProcessId));
+            var gcBefore = (Pause: GC.GetTotalPauseDuration(), Gen2: GC.CollectionCount(2));
             var result = await tick.RunAsync(CancellationToken.None);
             var elapsed = one.Elapsed;
             var cpu = (Self: CpuTime(null) - cpuBefore.Self, Azurite: CpuTime(azurite.ProcessId) - cpuBefore.Azurite);
@@ -132,7 +133,8 @@ internal static class ReleaseBenchmark
             if (result.Due > 0 || result.Failed > 0)
             {
                 Console.WriteLine($"tick {n,4}: {result.Due,5} due, {result.Failed,3} failed, {elapsed.TotalSeconds,6:0.00} s " +
-                    $"(CPU: control plane + emulator {cpu.Self.TotalSeconds:0.00} s, Azurite {cpu.Azurite.TotalSeconds:0.00} s)");
+                    $"(CPU: control plane + emulator {cpu.Self.TotalSeconds:0.00} s, Azurite {cpu.Azurite.TotalSeconds:0.00} s; " +
+                    $"GC pauses {(GC.GetTotalPauseDuration() - gcBefore.Pause).TotalSeconds:0.00} s, {GC.CollectionCount(2) - gcBefore.Gen2} gen2)");
             }
             await SendTrafficAsync(emulator, sites, requestsPerRound);
             emulator.AdvanceOperations();

@@ -243,7 +243,7 @@ public sealed class AlertWebhook : IDisposable
 
     private async Task<AlertRollbackAnswer> RollBackAsync(AlertKey key, ReleaseRollback release, Caller caller, string correlation, CancellationToken cancellationToken)
     {
-        var result = await _releases.RollbackAsync(release.ReleaseId, caller, release.Reason, cancellationToken);
+        var result = await _releases.RollbackLockHolderAsync(release.ReleaseId, caller, release.Reason, cancellationToken);
         var details = new Dictionary<string, string> { ["alertId"] = key.AlertId };
         switch (result)
         {
@@ -279,11 +279,11 @@ public sealed class AlertWebhook : IDisposable
 
     private async Task<AppAlertRoute> RouteAsync(ManagedApp app, CancellationToken cancellationToken)
     {
-        // The engine keeps a release Active through its post-swap watch (phase Watching), so "in flight" covers the watch
-        // window: once a release has ended the engine takes no more commands for it.
-        var active = await _releases.ListAsync(app.Name, "Active", cancellationToken);
-        var release = active.OrderByDescending(r => r.CreatedAt).FirstOrDefault();
-        return new AppAlertRoute(app.ResourceId, Threshold(app), release?.Id, release?.Phase);
+        // The app's lock names its one active release in a single point read. The engine keeps a release Active through
+        // its post-swap watch (phase Watching), so "in flight" covers the watch window; a release that has just ended but
+        // not yet let go of the lock refuses the rollback, and the answer says so.
+        var holder = await _releases.FindLockHolderAsync(app.Name, cancellationToken);
+        return new AppAlertRoute(app.ResourceId, Threshold(app), holder);
     }
 
     /// <summary><c>Sev0</c>…<c>Sev4</c> or <c>0</c>…<c>4</c>; anything else keeps the default, Sev2.</summary>

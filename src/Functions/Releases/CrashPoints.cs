@@ -11,7 +11,19 @@ internal sealed class CrashPoints
     public const string AfterDeployStarted = "after-deploy-started";
     public const string AfterTrafficSet = "after-traffic-set";
 
+    /// <summary>Just before a traffic step changes the routing rule: where a concurrent command can overtake the pass.</summary>
+    public const string BeforeTrafficSet = "before-traffic-set";
+
     public Action<string, string>? Reached { get; set; }
 
+    /// <summary>Lets a test run something else (a concurrent command) at a point, before the pass goes on.</summary>
+    public Func<string, string, Task>? Interleave { get; set; }
+
     public void At(string point, string releaseId) => Reached?.Invoke(point, releaseId);
+
+    public Task AtAsync(string point, string releaseId)
+    {
+        At(point, releaseId);
+        return Interleave?.Invoke(point, releaseId) ?? Task.CompletedTask;
+    }
 }

@@ -86,4 +86,16 @@ public interface IReleaseService
 
     /// <summary>Rolls back at once (route 0 % before the swap, swap back after it); never waits for an analysis.</summary>
     Task<ReleaseCommandResult> RollbackAsync(string releaseId, Caller caller, string reason, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The release holding the app's lock, for callers that must act on it at once (the alert webhook): usually the app's one
+    /// active release, possibly one that has just ended and not yet let go. One point read.
+    /// </summary>
+    Task<string?> FindLockHolderAsync(string app, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <see cref="RollbackAsync"/> for a release id just read from the app's lock: the release is known to exist, so the
+    /// tick's due entry is moved while the release is read, one round trip sooner.
+    /// </summary>
+    Task<ReleaseCommandResult> RollbackLockHolderAsync(string releaseId, Caller caller, string reason, CancellationToken cancellationToken);
 }

@@ -179,6 +179,7 @@ internal sealed partial class ReleaseEngine
         var percent = steps[state.StepIndex];
         if (state.BakeStartedAt is null)
         {
+            await crashPoints.AtAsync(CrashPoints.BeforeTrafficSet, state.Id);
             run.RoutingChanged = true;
             await slots.SetStagingTrafficAsync(state.Target, percent, cancellationToken);
             crashPoints.At(CrashPoints.AfterTrafficSet, state.Id);

@@ -129,18 +129,34 @@ internal sealed partial class ReleaseEngine(
 
     /// <summary>Applies a command's change to the release under its ETag, retrying on a concurrent write.</summary>
     /// <param name="change">Returns a rejection to leave the release untouched, or null after changing it.</param>
+    /// <param name="dueNow">
+    /// The release is known to exist and the change makes it due at once: its due entry is moved to now while it is read
+    /// (an early entry costs the tick one look at most; for a release that has ended, the tick drops it).
+    /// </param>
     /// <returns>The release as saved (or as read, when rejected) and the pass that saved it, to continue with.</returns>
     public async Task<(Run? Run, ReleaseCommandResult.Rejected? Rejection)> ApplyAsync(
-        string releaseId, Func<ReleaseState, Run, ReleaseCommandResult.Rejected?> change, CancellationToken cancellationToken)
+        string releaseId, bool dueNow, Func<ReleaseState, Run, ReleaseCommandResult.Rejected?> change, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var stored = await store.GetAsync(releaseId, cancellationToken);
+            var dueAt = Run.DueUnknown;
+            StoredRelease? stored;
+            if (dueNow && attempt == 0)
+            {
+                dueAt = Now;
+                var reading = store.GetAsync(releaseId, cancellationToken);
+                await Task.WhenAll(reading, store.SetDueAsync(releaseId, dueAt, cancellationToken));
+                stored = await reading;
+            }
+            else
+            {
+                stored = await store.GetAsync(releaseId, cancellationToken);
+            }
             if (stored is null)
             {
                 return (null, null);
             }
-            var run = new Run(this, stored.State, stored.ETag, Run.DueUnknown);
+            var run = new Run(this, stored.State, stored.ETag, dueAt);
             var rejection = change(run.State, run);
             if (rejection is not null)
             {
@@ -369,7 +385,7 @@ internal sealed partial class ReleaseEngine(
             var store = engine.Store;
             if (!State.IsTerminal && State.DueAt < _dueIndexedAt)
             {
-                await store.SetDueAsync(State.Id, State.App, State.DueAt, cancellationToken);
+                await store.SetDueAsync(State.Id, State.DueAt, cancellationToken);
                 _dueIndexedAt = State.DueAt;
             }
             var fingerprint = ReleaseStore.Fingerprint(State);
@@ -378,7 +394,7 @@ internal sealed partial class ReleaseEngine(
                 // A pass that only waited (a poll still running, a healthy probe) changed nothing but the due time.
                 if (last && State.DueAt != _dueIndexedAt)
                 {
-                    await store.SetDueAsync(State.Id, State.App, State.DueAt, cancellationToken);
+                    await store.SetDueAsync(State.Id, State.DueAt, cancellationToken);
                     _dueIndexedAt = State.DueAt;
                 }
                 return;
@@ -397,7 +413,7 @@ internal sealed partial class ReleaseEngine(
             else if (last && State.DueAt != _dueIndexedAt)
             {
                 var dueAt = State.DueAt;
-                await Task.WhenAll(auditing, store.SetDueAsync(State.Id, State.App, dueAt, cancellationToken));
+                await Task.WhenAll(auditing, store.SetDueAsync(State.Id, dueAt, cancellationToken));
                 _dueIndexedAt = dueAt;
             }
             else

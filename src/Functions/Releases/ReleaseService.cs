@@ -180,10 +180,16 @@ internal sealed class ReleaseService(
     }
 
     public Task<ReleaseCommandResult> AbortAsync(string releaseId, Caller caller, string? reason, CancellationToken cancellationToken) =>
-        UndoAsync(releaseId, caller, RollbackCause.Aborted, reason ?? $"Aborted by {caller.DisplayName}.", cancellationToken);
+        UndoAsync(releaseId, caller, RollbackCause.Aborted, reason ?? $"Aborted by {caller.DisplayName}.", expedite: false, cancellationToken);
 
     public Task<ReleaseCommandResult> RollbackAsync(string releaseId, Caller caller, string reason, CancellationToken cancellationToken) =>
-        UndoAsync(releaseId, caller, RollbackCause.Requested, reason, cancellationToken);
+        UndoAsync(releaseId, caller, RollbackCause.Requested, reason, expedite: false, cancellationToken);
+
+    public async Task<string?> FindLockHolderAsync(string app, CancellationToken cancellationToken) =>
+        (await store.GetLockAsync(app, cancellationToken))?.ReleaseId is { Length: > 0 } id ? id : null;
+
+    public Task<ReleaseCommandResult> RollbackLockHolderAsync(string releaseId, Caller caller, string reason, CancellationToken cancellationToken) =>
+        UndoAsync(releaseId, caller, RollbackCause.Requested, reason, expedite: true, cancellationToken);
 
     public async Task<ReleaseCommandResult> PromoteAsync(string releaseId, Caller caller, string? reason, CancellationToken cancellationToken)
     {
@@ -206,7 +212,7 @@ internal sealed class ReleaseService(
         }, cancellationToken);
     }
 
-    private async Task<ReleaseCommandResult> UndoAsync(string releaseId, Caller caller, RollbackCause cause, string reason, CancellationToken cancellationToken)
+    private async Task<ReleaseCommandResult> UndoAsync(string releaseId, Caller caller, RollbackCause cause, string reason, bool expedite, CancellationToken cancellationToken)
     {
         if (!caller.IsInRole(Roles.Releaser))
         {
@@ -220,12 +226,12 @@ internal sealed class ReleaseService(
                 engine.BeginRollback(run, cause, caller.Id, reason);
             }
             return null;
-        }, cancellationToken);
+        }, cancellationToken, expedite);
     }
 
-    private async Task<ReleaseCommandResult> CommandAsync(string releaseId, Func<ReleaseState, ReleaseEngine.Run, ReleaseCommandResult.Rejected?> change, CancellationToken cancellationToken)
+    private async Task<ReleaseCommandResult> CommandAsync(string releaseId, Func<ReleaseState, ReleaseEngine.Run, ReleaseCommandResult.Rejected?> change, CancellationToken cancellationToken, bool expedite = false)
     {
-        var (run, rejection) = await engine.ApplyAsync(releaseId, (s, run) =>
+        var (run, rejection) = await engine.ApplyAsync(releaseId, expedite, (s, run) =>
             s.IsTerminal
                 ? new ReleaseCommandResult.Rejected(409, "Release ended", $"Release {s.Id} ended as {s.Phase}; it takes no more commands.")
                 : change(s, run), cancellationToken);

@@ -68,7 +68,7 @@ internal sealed class ReleaseStore(TableClient table)
     public async Task<ETag> CreateAsync(ReleaseState state, CancellationToken cancellationToken)
     {
         await ReadyAsync(cancellationToken);
-        await SetDueAsync(state.Id, state.App, state.DueAt, cancellationToken);
+        await SetDueAsync(state.Id, state.DueAt, cancellationToken);
         var entity = Write(state);
         var etag = (await table.AddEntityAsync(entity, cancellationToken)).Value;
         await WriteIndexAsync(state, cancellationToken);
@@ -91,10 +91,10 @@ internal sealed class ReleaseStore(TableClient table)
     }
 
     /// <summary>Sets when the tick next looks at an active release. An entry earlier than needed costs a look; a later one would delay it.</summary>
-    public async Task SetDueAsync(string releaseId, string app, DateTimeOffset dueAt, CancellationToken cancellationToken)
+    public async Task SetDueAsync(string releaseId, DateTimeOffset dueAt, CancellationToken cancellationToken)
     {
         await ReadyAsync(cancellationToken);
-        await table.UpsertEntityAsync(new TableEntity(DuePartition, releaseId) { ["DueAt"] = dueAt, ["App"] = app }, TableUpdateMode.Replace, cancellationToken);
+        await table.UpsertEntityAsync(new TableEntity(DuePartition, releaseId) { ["DueAt"] = dueAt }, TableUpdateMode.Replace, cancellationToken);
     }
 
     /// <summary>Drops a due entry whose release was never written (its start stopped half-way).</summary>

@@ -285,6 +285,36 @@ public sealed class ReleaseFlowTests(AzuriteFixture azurite) : IClassFixture<Azu
     }
 
     [Fact]
+    public async Task Rollback_OvertakingATickAboutToShiftTraffic_LeavesNoTrafficOnTheNewVersion()
+    {
+        await using var world = await ReleaseHarness.StartAsync(azurite);
+        await world.WarmUpProductionAsync();
+        var started = Assert.IsType<ReleaseCommandResult.Accepted>(
+            await world.Releases.StartAsync(world.Request("2.0.0"), ReleaseHarness.Releaser, null, CancellationToken.None));
+        var id = started.Release.Id;
+        await world.DriveAsync(id, until: v => v.Phase == "Shifting" && v.TrafficPercent > 0);
+        var overtaken = new List<int>();
+        world.Crashes.Interleave = async (point, _) =>
+        {
+            if (point == CrashPoints.BeforeTrafficSet && overtaken.Count == 0)
+            {
+                // The tick has decided on the next step; an operator's rollback lands before its routing call does.
+                var rolledBack = Assert.IsType<ReleaseCommandResult.Accepted>(
+                    await world.Releases.RollbackAsync(id, ReleaseHarness.Releaser, "Operator saw trouble.", CancellationToken.None));
+                overtaken.Add(rolledBack.Release.TrafficPercent);
+            }
+        };
+
+        var done = await world.DriveAsync(id);
+
+        ReleaseHarness.AssertEnded(done, "RolledBack");
+        Assert.Equal([0], overtaken);
+        var after = await world.Emulator.Traffic.SendAsync(world.Site, 200);
+        Assert.Equal(200, after.ByVersion.GetValueOrDefault("1.0.0"));
+        Assert.False(after.ByVersion.ContainsKey("2.0.0"), $"After the rollback 2.0.0 still served {after.ByVersion.GetValueOrDefault("2.0.0")} of 200 requests.");
+    }
+
+    [Fact]
     public async Task Tick_ReleasesOfSeveralApps_AdvanceSideBySideToTheEnd()
     {
         await using var world = await ReleaseHarness.StartAsync(azurite);

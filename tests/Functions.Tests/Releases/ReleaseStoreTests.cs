@@ -113,6 +113,51 @@ public sealed class ReleaseStoreTests(AzuriteFixture azurite) : IClassFixture<Az
     }
 
     [Fact]
+    public async Task GetAsync_DocumentWrittenAsPlainJsonChunks_StillReads()
+    {
+        var table = new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("rel"));
+        var store = new ReleaseStore(table);
+        await store.CreateAsync(NewRelease("rel-old"), CancellationToken.None);
+        var release = NewRelease("rel-old");
+        release.AddEvent(Now, "Written the way releases were stored before compression.");
+        var json = System.Text.Json.JsonSerializer.Serialize(release, ReleaseStore.Json);
+        await table.UpsertEntityAsync(new TableEntity("release-rel-old", "state")
+        {
+            ["App"] = "shop",
+            ["Phase"] = "AwaitingApproval",
+            ["Chunks"] = 2,
+            ["State0"] = json[..100],
+            ["State1"] = json[100..],
+        }, TableUpdateMode.Replace);
+
+        var stored = (await store.GetAsync("rel-old", CancellationToken.None))!.State;
+
+        Assert.Equal("Written the way releases were stored before compression.", Assert.Single(stored.Timeline).Message);
+    }
+
+    [Fact]
+    public async Task FinishAsync_EndedRelease_IndexSaysSoDueEntryAndLockAreGone()
+    {
+        var store = NewStore();
+        var release = NewRelease("rel-end");
+        Assert.Null(await store.TryLockAsync("shop", "rel-end", Now, CancellationToken.None));
+        var etag = await store.CreateAsync(release, CancellationToken.None);
+        release.Phase = ReleasePhase.Succeeded;
+        await store.UpdateAsync(release, etag, CancellationToken.None);
+
+        await store.FinishAsync(release, CancellationToken.None);
+        await store.FinishAsync(release, CancellationToken.None);
+
+        Assert.Equal(["rel-end"], await store.ListIdsAsync("shop", "Succeeded", 10, CancellationToken.None));
+        Assert.Empty(await store.ListIdsAsync("shop", "Active", 10, CancellationToken.None));
+        await foreach (var entry in store.ListDueAsync(Now.AddDays(1), CancellationToken.None))
+        {
+            Assert.Fail($"Due entry left behind: {entry}");
+        }
+        Assert.Null(await store.GetLockAsync("shop", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task TryLockAsync_SecondRelease_ReturnsHolderUntilUnlocked()
     {
         var store = NewStore();
