@@ -210,14 +210,15 @@ public sealed class AlertWebhook : IDisposable
     private async Task<AlertAnswer> DecideAndActAsync(AlertKey key, CommonAlert alert, IReadOnlyList<ManagedApp> apps, Caller caller, CancellationToken cancellationToken)
     {
         var correlation = key.Hash[..32];
-        // Recording the receipt and reading the releases are independent round trips: overlap them.
-        var received = _audit.RecordAsync(new AuditRecord(
-            _time.GetUtcNow(), caller.Id, "alert.received", apps.Count == 1 ? apps[0].Name : null, null,
-            $"{alert.Severity} alert '{alert.AlertRule}' {alert.MonitorCondition} on {alert.AlertTargetIds.Count} target(s).",
-            correlation, Details(alert, apps)), cancellationToken);
-        var routing = Task.WhenAll(apps.Select(app => RouteAsync(app, cancellationToken)));
-        await Task.WhenAll(received, routing);
-        var action = AlertDecision.Decide(alert, new AlertRoutingInput(await routing, _time.GetUtcNow()));
+        // The receipt is audited with the decision, after the action: a rollback waits for no audit write.
+        var records = new List<AuditRecord>
+        {
+            new(_time.GetUtcNow(), caller.Id, "alert.received", apps.Count == 1 ? apps[0].Name : null, null,
+                $"{alert.Severity} alert '{alert.AlertRule}' {alert.MonitorCondition} on {alert.AlertTargetIds.Count} target(s).",
+                correlation, Details(alert, apps)),
+        };
+        var routes = await Task.WhenAll(apps.Select(app => RouteAsync(app, cancellationToken)));
+        var action = AlertDecision.Decide(alert, new AlertRoutingInput(routes, _time.GetUtcNow()));
 
         AlertAnswer answer;
         if (action is AlertAction.RollBack rollBack)
@@ -225,7 +226,7 @@ public sealed class AlertWebhook : IDisposable
             var results = new List<AlertRollbackAnswer>();
             foreach (var release in rollBack.Releases)
             {
-                results.Add(await RollBackAsync(key, release, caller, correlation, cancellationToken));
+                results.Add(await RollBackAsync(key, release, caller, correlation, records, cancellationToken));
             }
             var accepted = results.Any(r => r.Outcome == "Accepted");
             answer = new AlertAnswer(alert.AlertId, key.MonitorCondition, accepted ? AlertAnswer.RolledBack : AlertAnswer.Acknowledged, rollBack.Reason, results);
@@ -233,15 +234,17 @@ public sealed class AlertWebhook : IDisposable
         else
         {
             answer = new AlertAnswer(alert.AlertId, key.MonitorCondition, AlertAnswer.Acknowledged, action.Reason, []);
-            await _audit.RecordAsync(new AuditRecord(
+            records.Add(new AuditRecord(
                 _time.GetUtcNow(), caller.Id, "alert.ignored", apps.Count == 1 ? apps[0].Name : null, null, action.Reason, correlation,
-                new Dictionary<string, string> { ["alertId"] = alert.AlertId, ["decision"] = AlertAnswer.Acknowledged }), cancellationToken);
+                new Dictionary<string, string> { ["alertId"] = alert.AlertId, ["decision"] = AlertAnswer.Acknowledged }));
         }
+        await _audit.RecordAllAsync(records, cancellationToken);
         Log.Decided(_logger, key.Hash, key.MonitorCondition, alert.Severity.ToString(), answer.Decision, answer.Rollbacks.Count(r => r.Outcome == "Accepted"));
         return answer;
     }
 
-    private async Task<AlertRollbackAnswer> RollBackAsync(AlertKey key, ReleaseRollback release, Caller caller, string correlation, CancellationToken cancellationToken)
+    private async Task<AlertRollbackAnswer> RollBackAsync(
+        AlertKey key, ReleaseRollback release, Caller caller, string correlation, List<AuditRecord> records, CancellationToken cancellationToken)
     {
         var result = await _releases.RollbackLockHolderAsync(release.ReleaseId, caller, release.Reason, cancellationToken);
         var details = new Dictionary<string, string> { ["alertId"] = key.AlertId };
@@ -250,16 +253,16 @@ public sealed class AlertWebhook : IDisposable
             case ReleaseCommandResult.Accepted accepted:
                 details["decision"] = AlertAnswer.RolledBack;
                 details["releasePhase"] = accepted.Release.Phase;
-                await _audit.RecordAsync(new AuditRecord(
-                    _time.GetUtcNow(), caller.Id, "alert.rolled-back", release.AppName, release.ReleaseId, release.Reason, correlation, details), cancellationToken);
+                records.Add(new AuditRecord(
+                    _time.GetUtcNow(), caller.Id, "alert.rolled-back", release.AppName, release.ReleaseId, release.Reason, correlation, details));
                 return new AlertRollbackAnswer(release.AppName, release.ReleaseId, "Accepted", $"Release {release.ReleaseId} is {accepted.Release.Phase}.");
             case ReleaseCommandResult.Rejected rejected:
                 Log.RollbackRefused(_logger, key.Hash, release.ReleaseId, rejected.Status, rejected.Detail);
                 details["decision"] = AlertAnswer.Acknowledged;
                 details["engineStatus"] = rejected.Status.ToString(CultureInfo.InvariantCulture);
-                await _audit.RecordAsync(new AuditRecord(
+                records.Add(new AuditRecord(
                     _time.GetUtcNow(), caller.Id, "alert.ignored", release.AppName, release.ReleaseId,
-                    $"{release.Reason} The release engine refused the rollback: {rejected.Detail}", correlation, details), cancellationToken);
+                    $"{release.Reason} The release engine refused the rollback: {rejected.Detail}", correlation, details));
                 return new AlertRollbackAnswer(release.AppName, release.ReleaseId, "Refused", rejected.Detail);
             default:
                 throw new InvalidOperationException($"Unexpected command result {result}.");

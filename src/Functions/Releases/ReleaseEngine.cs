@@ -93,6 +93,7 @@ internal sealed partial class ReleaseEngine(
         catch (ReleaseConcurrencyException)
         {
             // Someone else (a command, another instance's tick) advanced it first; their write stands.
+            await run.FlushAsync();
             Log.LostRace(logger, run.State.Id);
             var current = (await store.GetAsync(run.State.Id, cancellationToken))?.State;
             if (current is not null && run.RoutingChanged)
@@ -358,6 +359,7 @@ internal sealed partial class ReleaseEngine(
         public static readonly DateTimeOffset DueUnknown = DateTimeOffset.MaxValue;
 
         private readonly List<AuditRecord> _pendingAudit = [];
+        private Task _auditing = Task.CompletedTask;
         private DateTimeOffset _dueIndexedAt = dueIndexedAt;
         private byte[] _savedFingerprint = ReleaseStore.Fingerprint(state);
         private bool _finished;
@@ -397,6 +399,10 @@ internal sealed partial class ReleaseEngine(
                     await store.SetDueAsync(State.Id, State.DueAt, cancellationToken);
                     _dueIndexedAt = State.DueAt;
                 }
+                if (last)
+                {
+                    await FlushAsync();
+                }
                 return;
             }
             State.UpdatedAt = engine.Now;
@@ -405,12 +411,20 @@ internal sealed partial class ReleaseEngine(
 
             var records = _pendingAudit.ToList();
             _pendingAudit.Clear();
-            var auditing = engine.RecordAsync(State.Id, records, cancellationToken);
+            var auditing = Task.WhenAll(_auditing, engine.RecordAsync(State.Id, records, cancellationToken));
+            if (!last)
+            {
+                // Mid-pass (a command about to act, a swap about to be requested): the audit write goes on while the pass
+                // does; the pass's last save waits for it.
+                _auditing = auditing;
+                return;
+            }
+            _auditing = Task.CompletedTask;
             if (State.IsTerminal)
             {
                 await Task.WhenAll(auditing, FinishAsync(cancellationToken));
             }
-            else if (last && State.DueAt != _dueIndexedAt)
+            else if (State.DueAt != _dueIndexedAt)
             {
                 var dueAt = State.DueAt;
                 await Task.WhenAll(auditing, store.SetDueAsync(State.Id, dueAt, cancellationToken));
@@ -421,6 +435,9 @@ internal sealed partial class ReleaseEngine(
                 await auditing;
             }
         }
+
+        /// <summary>Waits for audit writes still under way (they log their own failures and never throw).</summary>
+        public Task FlushAsync() => _auditing;
 
         /// <summary>Index, due entry and lock of an ended release; once per pass, repeatable across passes.</summary>
         public async Task FinishAsync(CancellationToken cancellationToken)

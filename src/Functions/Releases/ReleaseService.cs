@@ -257,6 +257,7 @@ internal sealed class ReleaseService(
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             Log.ImmediateStepFailed(logger, ex, run.State.Id);
+            await run.FlushAsync();
             return (await store.GetAsync(run.State.Id, cancellationToken))?.State ?? run.State;
         }
     }
