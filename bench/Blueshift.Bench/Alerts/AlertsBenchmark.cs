@@ -267,6 +267,9 @@ internal static class AlertsBenchmark
 
         public Task<string?> FindLockHolderAsync(string app, CancellationToken cancellationToken) => inner.FindLockHolderAsync(app, cancellationToken);
 
+        public Task<(string ReleaseId, DateTimeOffset WindowEndsAt)?> FindRollbackWindowAsync(string app, CancellationToken cancellationToken) =>
+            inner.FindRollbackWindowAsync(app, cancellationToken);
+
         public Task<ReleaseCommandResult> RollbackLockHolderAsync(string releaseId, Caller caller, string reason, CancellationToken cancellationToken) =>
             TimedAsync(() => inner.RollbackLockHolderAsync(releaseId, caller, reason, cancellationToken));
 

@@ -24,7 +24,11 @@ public static class ReleaseTransitions
         (ReleasePhase.Watching, ReleasePhase.Succeeded) => true,
         (ReleasePhase.RollingBack, ReleasePhase.RolledBack or ReleasePhase.Aborted or ReleasePhase.Failed) => true,
 
-        // Every live phase can be undone; a rollback is never re-entered, and an ended release stays ended.
+        // A release that succeeded can still be swapped back while the previous version waits in the staging slot
+        // (the engine bounds this by a window after success and by no newer release having started).
+        (ReleasePhase.Succeeded, ReleasePhase.RollingBack) => true,
+
+        // Every live phase can be undone; a rollback is never re-entered, and a release that failed or was undone stays so.
         (var live, ReleasePhase.RollingBack) => !ReleasePhases.IsTerminal(live) && live != ReleasePhase.RollingBack,
         _ => false,
     };

@@ -218,6 +218,7 @@ public sealed class AlertWebhook : IDisposable
                 correlation, Details(alert, apps)),
         };
         var routes = await Task.WhenAll(apps.Select(app => RouteAsync(app, cancellationToken)));
+        var lockHolders = routes.Select(r => r.ActiveReleaseId).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var action = AlertDecision.Decide(alert, new AlertRoutingInput(routes, _time.GetUtcNow()));
 
         AlertAnswer answer;
@@ -226,7 +227,7 @@ public sealed class AlertWebhook : IDisposable
             var results = new List<AlertRollbackAnswer>();
             foreach (var release in rollBack.Releases)
             {
-                results.Add(await RollBackAsync(key, release, caller, correlation, records, cancellationToken));
+                results.Add(await RollBackAsync(key, release, lockHolders.Contains(release.ReleaseId), caller, correlation, records, cancellationToken));
             }
             var accepted = results.Any(r => r.Outcome == "Accepted");
             answer = new AlertAnswer(alert.AlertId, key.MonitorCondition, accepted ? AlertAnswer.RolledBack : AlertAnswer.Acknowledged, rollBack.Reason, results);
@@ -244,9 +245,11 @@ public sealed class AlertWebhook : IDisposable
     }
 
     private async Task<AlertRollbackAnswer> RollBackAsync(
-        AlertKey key, ReleaseRollback release, Caller caller, string correlation, List<AuditRecord> records, CancellationToken cancellationToken)
+        AlertKey key, ReleaseRollback release, bool holdsLock, Caller caller, string correlation, List<AuditRecord> records, CancellationToken cancellationToken)
     {
-        var result = await _releases.RollbackLockHolderAsync(release.ReleaseId, caller, release.Reason, cancellationToken);
+        var result = holdsLock
+            ? await _releases.RollbackLockHolderAsync(release.ReleaseId, caller, release.Reason, cancellationToken)
+            : await _releases.RollbackAsync(release.ReleaseId, caller, release.Reason, cancellationToken);
         var details = new Dictionary<string, string> { ["alertId"] = key.AlertId };
         switch (result)
         {
@@ -286,7 +289,13 @@ public sealed class AlertWebhook : IDisposable
         // its post-swap watch (phase Watching), so "in flight" covers the watch window; a release that has just ended but
         // not yet let go of the lock refuses the rollback, and the answer says so.
         var holder = await _releases.FindLockHolderAsync(app.Name, cancellationToken);
-        return new AppAlertRoute(app.ResourceId, Threshold(app), holder);
+        if (holder is not null)
+        {
+            return new AppAlertRoute(app.ResourceId, Threshold(app), holder);
+        }
+        // Nothing in flight: the latest release may have succeeded recently enough to be swapped back.
+        var window = await _releases.FindRollbackWindowAsync(app.Name, cancellationToken);
+        return new AppAlertRoute(app.ResourceId, Threshold(app), LastReleaseId: window?.ReleaseId, WatchWindowEndsAt: window?.WindowEndsAt);
     }
 
     /// <summary><c>Sev0</c>…<c>Sev4</c> or <c>0</c>…<c>4</c>; anything else keeps the default, Sev2.</summary>

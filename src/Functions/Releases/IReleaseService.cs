@@ -84,7 +84,10 @@ public interface IReleaseService
     /// <summary>Skips the rest of the current bake; never skips a check.</summary>
     Task<ReleaseCommandResult> PromoteAsync(string releaseId, Caller caller, string? reason, CancellationToken cancellationToken);
 
-    /// <summary>Rolls back at once (route 0 % before the swap, swap back after it); never waits for an analysis.</summary>
+    /// <summary>
+    /// Rolls back at once (route 0 % before the swap, swap back after it); never waits for an analysis. A release that has
+    /// succeeded is swapped back while it is the app's latest and its rollback window is open.
+    /// </summary>
     Task<ReleaseCommandResult> RollbackAsync(string releaseId, Caller caller, string reason, CancellationToken cancellationToken);
 
     /// <summary>
@@ -92,6 +95,9 @@ public interface IReleaseService
     /// active release, possibly one that has just ended and not yet let go. One point read.
     /// </summary>
     Task<string?> FindLockHolderAsync(string app, CancellationToken cancellationToken);
+
+    /// <summary>The app's latest release when it succeeded and can still be rolled back, with the end of that window.</summary>
+    Task<(string ReleaseId, DateTimeOffset WindowEndsAt)?> FindRollbackWindowAsync(string app, CancellationToken cancellationToken);
 
     /// <summary>
     /// <see cref="RollbackAsync"/> for a release id just read from the app's lock: the release is known to exist, so the

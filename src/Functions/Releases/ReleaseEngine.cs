@@ -271,7 +271,8 @@ internal sealed partial class ReleaseEngine(
     internal void BeginRollback(Run run, RollbackCause cause, string actor, string reason, IReadOnlyDictionary<string, string>? details = null)
     {
         var state = run.State;
-        if (state.Rollback is not null || state.IsTerminal)
+        // A success can still be swapped back (the service checks the window and that it is the app's latest release).
+        if (state.Rollback is not null || (state.IsTerminal && state.Phase != ReleasePhase.Succeeded))
         {
             return;
         }

@@ -61,6 +61,12 @@ public sealed class ReleaseEngineOptions
 
     public TimeSpan PostSwapWatch { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How long after a release succeeds it can still be rolled back (by an alert or by hand): the previous version waits
+    /// in the staging slot, so the rollback is a swap back. Zero turns this off. Default 30 minutes.
+    /// </summary>
+    public TimeSpan RollbackWindowAfterSuccess { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>How many times an inconclusive analysis (too little traffic) extends the bake before the release fails safe.</summary>
     public int MaxInconclusiveExtensions { get; set; } = 3;
 
@@ -91,6 +97,10 @@ public sealed class ReleaseEngineOptions
         Positive(ProbeTimeout, nameof(ProbeTimeout));
         Positive(BakeTime, nameof(BakeTime));
         Positive(PostSwapWatch, nameof(PostSwapWatch));
+        if (RollbackWindowAfterSuccess < TimeSpan.Zero)
+        {
+            problems.Add($"{SectionName}:RollbackWindowAfterSuccess must not be negative.");
+        }
         if (WarmUp < TimeSpan.Zero)
         {
             problems.Add($"{SectionName}:WarmUp must not be negative.");

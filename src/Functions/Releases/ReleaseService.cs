@@ -182,8 +182,79 @@ internal sealed class ReleaseService(
     public Task<ReleaseCommandResult> AbortAsync(string releaseId, Caller caller, string? reason, CancellationToken cancellationToken) =>
         UndoAsync(releaseId, caller, RollbackCause.Aborted, reason ?? $"Aborted by {caller.DisplayName}.", expedite: false, cancellationToken);
 
-    public Task<ReleaseCommandResult> RollbackAsync(string releaseId, Caller caller, string reason, CancellationToken cancellationToken) =>
-        UndoAsync(releaseId, caller, RollbackCause.Requested, reason, expedite: false, cancellationToken);
+    public async Task<ReleaseCommandResult> RollbackAsync(string releaseId, Caller caller, string reason, CancellationToken cancellationToken)
+    {
+        var result = await UndoAsync(releaseId, caller, RollbackCause.Requested, reason, expedite: false, cancellationToken);
+        return result is ReleaseCommandResult.Rejected { Status: 409 } ? await SwapBackSuccessAsync(releaseId, caller, reason, result, cancellationToken) : result;
+    }
+
+    public async Task<(string ReleaseId, DateTimeOffset WindowEndsAt)?> FindRollbackWindowAsync(string app, CancellationToken cancellationToken)
+    {
+        var window = options.RollbackWindowAfterSuccess;
+        if (window <= TimeSpan.Zero || (await store.ListIdsAsync(app, null, 1, cancellationToken)).FirstOrDefault() is not { } latest)
+        {
+            return null;
+        }
+        var state = (await store.GetAsync(latest, cancellationToken))?.State;
+        var endsAt = state?.PhaseEnteredAt + window;
+        return state?.Phase == ReleasePhase.Succeeded && time.GetUtcNow() < endsAt ? (latest, endsAt.Value) : null;
+    }
+
+    /// <summary>
+    /// Rolls back a release that has succeeded, within <see cref="ReleaseEngineOptions.RollbackWindowAfterSuccess"/> and
+    /// only while it is the app's latest release: it takes the app's lock again and swaps back, as from any phase.
+    /// </summary>
+    private async Task<ReleaseCommandResult> SwapBackSuccessAsync(string releaseId, Caller caller, string reason, ReleaseCommandResult refusal, CancellationToken cancellationToken)
+    {
+        var state = (await store.GetAsync(releaseId, cancellationToken))?.State;
+        var window = options.RollbackWindowAfterSuccess;
+        if (state is not { Phase: ReleasePhase.Succeeded } || window <= TimeSpan.Zero)
+        {
+            return refusal;
+        }
+        var now = time.GetUtcNow();
+        if (now >= state.PhaseEnteredAt + window)
+        {
+            return new ReleaseCommandResult.Rejected(409, "Release ended",
+                $"Release {releaseId} succeeded at {state.PhaseEnteredAt:u}; it could be rolled back until {state.PhaseEnteredAt + window:u}. Start a release of the previous version instead.");
+        }
+        var holder = await store.TryLockAsync(state.App, releaseId, now, cancellationToken);
+        if (holder is not null && holder != releaseId)
+        {
+            return new ReleaseCommandResult.Rejected(409, "App busy",
+                $"Release {holder} of {state.App} started after {releaseId}; swapping {releaseId} back would undo it. Roll back {holder} instead.", ActiveReleaseId: holder);
+        }
+        var latest = (await store.ListIdsAsync(state.App, null, 1, cancellationToken)).FirstOrDefault();
+        ReleaseEngine.Run? run = null;
+        ReleaseCommandResult.Rejected? rejection = null;
+        if (latest != releaseId)
+        {
+            rejection = new ReleaseCommandResult.Rejected(409, "Release superseded",
+                $"Release {latest} of {state.App} came after {releaseId}; swapping {releaseId} back would undo it.");
+        }
+        else
+        {
+            (run, rejection) = await engine.ApplyAsync(releaseId, dueNow: false, (s, r) =>
+            {
+                if (s.Phase != ReleasePhase.Succeeded)
+                {
+                    return new ReleaseCommandResult.Rejected(409, "Release changed", $"Release {s.Id} is {s.Phase} now; try again.");
+                }
+                engine.BeginRollback(r, RollbackCause.Requested, caller.Id, reason,
+                    new Dictionary<string, string> { ["succeededAt"] = s.PhaseEnteredAt.ToString("O") });
+                return null;
+            }, cancellationToken);
+        }
+        if (rejection is not null || run is null)
+        {
+            // Let go of the lock (and put the index back) as they were.
+            await store.FinishAsync(state, cancellationToken);
+            return rejection ?? refusal;
+        }
+        await store.ReopenAsync(run.State, cancellationToken);
+        var current = await ActNowAsync(run, cancellationToken);
+        return new ReleaseCommandResult.Accepted(current.ToView());
+    }
 
     public async Task<string?> FindLockHolderAsync(string app, CancellationToken cancellationToken) =>
         (await store.GetLockAsync(app, cancellationToken))?.ReleaseId is { Length: > 0 } id ? id : null;
@@ -294,7 +365,9 @@ internal sealed class ReleaseService(
                 continue;
             }
             var holder = await store.GetAsync(lockEntry.ReleaseId, cancellationToken);
-            var stale = holder is null ? now - lockEntry.LockedAt > OrphanLockAge : holder.State.IsTerminal;
+            // A lock taken after its release ended belongs to a success being swapped back: not stale while that starts.
+            var reopening = holder is { State.IsTerminal: true } && lockEntry.LockedAt > holder.State.PhaseEnteredAt && now - lockEntry.LockedAt <= OrphanLockAge;
+            var stale = holder is null ? now - lockEntry.LockedAt > OrphanLockAge : holder.State.IsTerminal && !reopening;
             if (!stale)
             {
                 return lockEntry.ReleaseId;

@@ -227,6 +227,9 @@ internal sealed class ReleaseStore(TableClient table)
             UnlockAsync(state.App, state.Id, cancellationToken));
     }
 
+    /// <summary>A release that had ended runs again (a success being swapped back): the index lists it as active.</summary>
+    public Task ReopenAsync(ReleaseState state, CancellationToken cancellationToken) => WriteIndexAsync(state, cancellationToken);
+
     // The index holds what listing filters on: status (Active until the release ends) and creation time. It changes
     // only when a release starts and when it ends, so steps in between do not write it.
     private Task WriteIndexAsync(ReleaseState state, CancellationToken cancellationToken) =>

@@ -44,13 +44,14 @@ public sealed class ReleaseTransitionsTests
     }
 
     [Fact]
-    public void IsAllowed_FromTerminalPhase_AlwaysFalse()
+    public void IsAllowed_FromTerminalPhase_FalseExceptSwappingBackASuccess()
     {
         foreach (var from in Enum.GetValues<ReleasePhase>().Where(ReleasePhases.IsTerminal))
         {
             foreach (var to in Enum.GetValues<ReleasePhase>())
             {
-                Assert.False(ReleaseTransitions.IsAllowed(from, to), $"{from} -> {to}");
+                var expected = from == ReleasePhase.Succeeded && to == ReleasePhase.RollingBack;
+                Assert.True(expected == ReleaseTransitions.IsAllowed(from, to), $"{from} -> {to}");
             }
         }
     }

@@ -315,6 +315,64 @@ public sealed class ReleaseFlowTests(AzuriteFixture azurite) : IClassFixture<Azu
     }
 
     [Fact]
+    public async Task Rollback_OfASuccessInsideItsWindow_SwapsBackOnceThenTheAppIsFree()
+    {
+        await using var world = await ReleaseHarness.StartAsync(azurite);
+        await world.WarmUpProductionAsync();
+        var started = Assert.IsType<ReleaseCommandResult.Accepted>(
+            await world.Releases.StartAsync(world.Request("2.0.0"), ReleaseHarness.Releaser, null, CancellationToken.None));
+        var id = started.Release.Id;
+        ReleaseHarness.AssertEnded(await world.DriveAsync(id), "Succeeded");
+        world.Time.Advance(TimeSpan.FromMinutes(20));
+
+        var rolledBack = Assert.IsType<ReleaseCommandResult.Accepted>(
+            await world.Releases.RollbackAsync(id, ReleaseHarness.Releaser, "Customers report errors since 2.0.0.", CancellationToken.None));
+        var ended = await world.DriveAsync(id);
+
+        Assert.Equal("Active", rolledBack.Release.Status);
+        ReleaseHarness.AssertEnded(ended, "RolledBack");
+        Assert.Equal("1.0.0", world.Site.Production.Version);
+        Assert.Equal("2.0.0", world.Site.Slot("staging").Version);
+        Assert.Equal(2, world.Emulator.SwapLog.Snapshot().Count);
+        var again = Assert.IsType<ReleaseCommandResult.Rejected>(
+            await world.Releases.RollbackAsync(id, ReleaseHarness.Releaser, "Once more.", CancellationToken.None));
+        Assert.Equal(409, again.Status);
+        Assert.Equal(2, world.Emulator.SwapLog.Snapshot().Count);
+        Assert.IsType<ReleaseCommandResult.Accepted>(
+            await world.Releases.StartAsync(world.Request("2.0.1"), ReleaseHarness.Releaser, null, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Rollback_OfASuccessAfterItsWindowOrOfAnOlderRelease_RefusedAndNothingSwaps()
+    {
+        await using var world = await ReleaseHarness.StartAsync(azurite);
+        await world.WarmUpProductionAsync();
+        var first = Assert.IsType<ReleaseCommandResult.Accepted>(
+            await world.Releases.StartAsync(world.Request("2.0.0"), ReleaseHarness.Releaser, null, CancellationToken.None));
+        ReleaseHarness.AssertEnded(await world.DriveAsync(first.Release.Id), "Succeeded");
+        var second = Assert.IsType<ReleaseCommandResult.Accepted>(
+            await world.Releases.StartAsync(world.Request("2.0.1"), ReleaseHarness.Releaser, null, CancellationToken.None));
+        ReleaseHarness.AssertEnded(await world.DriveAsync(second.Release.Id), "Succeeded");
+
+        var older = Assert.IsType<ReleaseCommandResult.Rejected>(
+            await world.Releases.RollbackAsync(first.Release.Id, ReleaseHarness.Releaser, "Wrong one.", CancellationToken.None));
+        world.Time.Advance(TimeSpan.FromMinutes(31));
+        var late = Assert.IsType<ReleaseCommandResult.Rejected>(
+            await world.Releases.RollbackAsync(second.Release.Id, ReleaseHarness.Releaser, "Too late.", CancellationToken.None));
+
+        Assert.Equal(409, older.Status);
+        Assert.Contains(second.Release.Id, older.Detail);
+        Assert.Equal(409, late.Status);
+        Assert.Contains("could be rolled back until", late.Detail);
+        Assert.Equal(2, world.Emulator.SwapLog.Snapshot().Count);
+        Assert.Equal("2.0.1", world.Site.Production.Version);
+        Assert.Equal("Succeeded", (await world.Releases.GetAsync(second.Release.Id, CancellationToken.None))!.Status);
+        Assert.Empty(await world.Releases.ListAsync("shop", "Active", CancellationToken.None));
+        Assert.IsType<ReleaseCommandResult.Accepted>(
+            await world.Releases.StartAsync(world.Request("2.0.2"), ReleaseHarness.Releaser, null, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Tick_ReleasesOfSeveralApps_AdvanceSideBySideToTheEnd()
     {
         await using var world = await ReleaseHarness.StartAsync(azurite);
