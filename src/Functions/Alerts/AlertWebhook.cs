@@ -225,9 +225,18 @@ public sealed class AlertWebhook : IDisposable
         if (action is AlertAction.RollBack rollBack)
         {
             var results = new List<AlertRollbackAnswer>();
-            foreach (var release in rollBack.Releases)
+            try
             {
-                results.Add(await RollBackAsync(key, release, lockHolders.Contains(release.ReleaseId), caller, correlation, records, cancellationToken));
+                foreach (var release in rollBack.Releases)
+                {
+                    results.Add(await RollBackAsync(key, release, lockHolders.Contains(release.ReleaseId), caller, correlation, records, cancellationToken));
+                }
+            }
+            catch
+            {
+                // The delivery fails (503, retried); what was received and already done is audited all the same.
+                await RecordBestEffortAsync(records);
+                throw;
             }
             var accepted = results.Any(r => r.Outcome == "Accepted");
             answer = new AlertAnswer(alert.AlertId, key.MonitorCondition, accepted ? AlertAnswer.RolledBack : AlertAnswer.Acknowledged, rollBack.Reason, results);
@@ -269,6 +278,19 @@ public sealed class AlertWebhook : IDisposable
                 return new AlertRollbackAnswer(release.AppName, release.ReleaseId, "Refused", rejected.Detail);
             default:
                 throw new InvalidOperationException($"Unexpected command result {result}.");
+        }
+    }
+
+    private async Task RecordBestEffortAsync(IReadOnlyList<AuditRecord> records)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await _audit.RecordAllAsync(records, timeout.Token);
+        }
+        catch (Exception ex)
+        {
+            Log.AuditFailed(_logger, ex);
         }
     }
 

@@ -25,4 +25,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1408, Level = LogLevel.Warning, Message = "Alert {AlertKey}: releasing the claim after a failure failed too; it is retaken when its lease runs out")]
     public static partial void ReleaseFailed(ILogger logger, string alertKey, Exception exception);
+
+    [LoggerMessage(EventId = 1409, Level = LogLevel.Error, Message = "Audit records of an alert whose handling failed could not be written")]
+    public static partial void AuditFailed(ILogger logger, Exception exception);
 }

@@ -15,7 +15,7 @@ internal sealed class ReconcileTick(ReleaseStore store, ReleaseEngine engine, Ti
     public async Task<TickResult> RunAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var due = new List<(string Id, DateTimeOffset DueAt)>();
+        var due = new List<(string Id, DateTimeOffset DueAt, global::Azure.ETag ETag)>();
         await foreach (var entry in store.ListDueAsync(now, cancellationToken))
         {
             due.Add(entry);
@@ -26,10 +26,10 @@ internal sealed class ReconcileTick(ReleaseStore store, ReleaseEngine engine, Ti
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxConcurrency, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(due, parallel, async (entry, token) =>
         {
-            var (id, dueAt) = entry;
+            var (id, dueAt, dueETag) = entry;
             try
             {
-                if (await engine.ReconcileAsync(id, token, dueAt) is null && now - dueAt > OrphanAge)
+                if (await engine.ReconcileAsync(id, token, (dueAt, dueETag)) is null && now - dueAt > OrphanAge)
                 {
                     // A start that stopped between writing the due entry and the release: nothing will ever be due here.
                     await store.ForgetDueAsync(id, token);

@@ -86,6 +86,8 @@ internal sealed partial class ReleaseEngine
 
         if (!state.Rollback.Notified)
         {
+            // Saved first, like a swap request: of two passes racing here, only the one whose save wins sends the notice.
+            await run.SaveAsync(cancellationToken);
             await NotifyAsync(run, EventFor(state.Rollback.Cause), cancellationToken);
             state.Rollback = state.Rollback with { Notified = true };
             return Next.Continue;

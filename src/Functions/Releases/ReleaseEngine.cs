@@ -40,15 +40,15 @@ internal sealed partial class ReleaseEngine(
     }
 
     /// <summary>Advances the release as far as it can go without waiting; returns its state afterwards (null when unknown).</summary>
-    /// <param name="listedDueAt">The time its due entry holds, when the caller read it (the tick); otherwise unknown.</param>
-    public async Task<ReleaseState?> ReconcileAsync(string releaseId, CancellationToken cancellationToken, DateTimeOffset? listedDueAt = null)
+    /// <param name="listedDue">The time its due entry holds and the entry's version, when the caller read it (the tick); otherwise unknown.</param>
+    public async Task<ReleaseState?> ReconcileAsync(string releaseId, CancellationToken cancellationToken, (DateTimeOffset At, ETag ETag)? listedDue = null)
     {
         var stored = await store.GetAsync(releaseId, cancellationToken);
         if (stored is null)
         {
             return null;
         }
-        return await ContinueAsync(new Run(this, stored.State, stored.ETag, listedDueAt ?? Run.DueUnknown), cancellationToken);
+        return await ContinueAsync(new Run(this, stored.State, stored.ETag, listedDue?.At ?? Run.DueUnknown, listedDue?.ETag), cancellationToken);
     }
 
     /// <summary>Advances a release already in hand (just created, or just changed by a command) without reading it again.</summary>
@@ -121,7 +121,8 @@ internal sealed partial class ReleaseEngine(
             case ReleasePhase.Shifting when current.BakeStartedAt is not null:
                 await slots.SetStagingTrafficAsync(current.Target, current.TrafficPercent, cancellationToken);
                 break;
-            case ReleasePhase.RollingBack when current.Rollback is { RouteCleared: true }:
+            // Whether or not the winner has recorded its own routing reset yet, it may already have made it.
+            case ReleasePhase.RollingBack:
             case ReleasePhase.Watching or ReleasePhase.Succeeded or ReleasePhase.RolledBack or ReleasePhase.Aborted or ReleasePhase.Failed:
                 await slots.ClearRoutingAsync(current.Target, cancellationToken);
                 break;
@@ -141,13 +142,15 @@ internal sealed partial class ReleaseEngine(
         for (var attempt = 0; ; attempt++)
         {
             var dueAt = Run.DueUnknown;
+            ETag? dueETag = null;
             StoredRelease? stored;
             if (dueNow && attempt == 0)
             {
                 dueAt = Now;
                 var reading = store.GetAsync(releaseId, cancellationToken);
-                await Task.WhenAll(reading, store.SetDueAsync(releaseId, dueAt, cancellationToken));
-                stored = await reading;
+                var moving = store.SetDueAsync(releaseId, dueAt, ifMatch: null, cancellationToken);
+                await Task.WhenAll(reading, moving);
+                (stored, dueETag) = (await reading, await moving);
             }
             else
             {
@@ -157,7 +160,7 @@ internal sealed partial class ReleaseEngine(
             {
                 return (null, null);
             }
-            var run = new Run(this, stored.State, stored.ETag, dueAt);
+            var run = new Run(this, stored.State, stored.ETag, dueAt, dueETag);
             var rejection = change(run.State, run);
             if (rejection is not null)
             {
@@ -176,7 +179,7 @@ internal sealed partial class ReleaseEngine(
     }
 
     /// <summary>A pass over a release just created, to continue with <see cref="ContinueAsync"/>.</summary>
-    internal Run Created(ReleaseState state, ETag etag) => new(this, state, etag, state.DueAt);
+    internal Run Created(ReleaseState state, ETag etag) => new(this, state, etag, state.DueAt, dueETag: null);
 
     private DateTimeOffset Now => time.GetUtcNow();
 
@@ -351,7 +354,7 @@ internal sealed partial class ReleaseEngine(
     /// One reconcile or command pass over a release: its state, the version it was read at, the time its due entry holds,
     /// and audit records to write once saved.
     /// </summary>
-    internal sealed class Run(ReleaseEngine engine, ReleaseState state, ETag etag, DateTimeOffset dueIndexedAt)
+    internal sealed class Run(ReleaseEngine engine, ReleaseState state, ETag etag, DateTimeOffset dueIndexedAt, ETag? dueETag)
     {
         /// <summary>
         /// The due entry's time is not known: the stored state's <see cref="ReleaseState.DueAt"/> may be older than the
@@ -362,6 +365,7 @@ internal sealed partial class ReleaseEngine(
         private readonly List<AuditRecord> _pendingAudit = [];
         private Task _auditing = Task.CompletedTask;
         private DateTimeOffset _dueIndexedAt = dueIndexedAt;
+        private ETag? _dueETag = dueETag;
         private byte[] _savedFingerprint = ReleaseStore.Fingerprint(state);
         private bool _finished;
 
@@ -388,7 +392,7 @@ internal sealed partial class ReleaseEngine(
             var store = engine.Store;
             if (!State.IsTerminal && State.DueAt < _dueIndexedAt)
             {
-                await store.SetDueAsync(State.Id, State.DueAt, cancellationToken);
+                _dueETag = await store.SetDueAsync(State.Id, State.DueAt, ifMatch: null, cancellationToken);
                 _dueIndexedAt = State.DueAt;
             }
             var fingerprint = ReleaseStore.Fingerprint(State);
@@ -397,8 +401,7 @@ internal sealed partial class ReleaseEngine(
                 // A pass that only waited (a poll still running, a healthy probe) changed nothing but the due time.
                 if (last && State.DueAt != _dueIndexedAt)
                 {
-                    await store.SetDueAsync(State.Id, State.DueAt, cancellationToken);
-                    _dueIndexedAt = State.DueAt;
+                    await MoveDueAsync(cancellationToken);
                 }
                 if (last)
                 {
@@ -427,14 +430,23 @@ internal sealed partial class ReleaseEngine(
             }
             else if (State.DueAt != _dueIndexedAt)
             {
-                var dueAt = State.DueAt;
-                await Task.WhenAll(auditing, store.SetDueAsync(State.Id, dueAt, cancellationToken));
-                _dueIndexedAt = dueAt;
+                await Task.WhenAll(auditing, MoveDueAsync(cancellationToken));
             }
             else
             {
                 await auditing;
             }
+        }
+
+        /// <summary>
+        /// Moves the due entry to the state's time, conditionally on the entry's version when this pass knows it: if
+        /// someone else moved it meanwhile (a command making the release due now), theirs stands.
+        /// </summary>
+        private async Task MoveDueAsync(CancellationToken cancellationToken)
+        {
+            var dueAt = State.DueAt;
+            _dueETag = await engine.Store.SetDueAsync(State.Id, dueAt, _dueETag, cancellationToken);
+            _dueIndexedAt = _dueETag is null ? DueUnknown : dueAt;
         }
 
         /// <summary>Waits for audit writes still under way (they log their own failures and never throw).</summary>

@@ -218,37 +218,39 @@ internal sealed class ReleaseService(
             return new ReleaseCommandResult.Rejected(409, "Release ended",
                 $"Release {releaseId} succeeded at {state.PhaseEnteredAt:u}; it could be rolled back until {state.PhaseEnteredAt + window:u}. Start a release of the previous version instead.");
         }
-        var holder = await store.TryLockAsync(state.App, releaseId, now, cancellationToken);
-        if (holder is not null && holder != releaseId)
-        {
-            return new ReleaseCommandResult.Rejected(409, "App busy",
-                $"Release {holder} of {state.App} started after {releaseId}; swapping {releaseId} back would undo it. Roll back {holder} instead.", ActiveReleaseId: holder);
-        }
         var latest = (await store.ListIdsAsync(state.App, null, 1, cancellationToken)).FirstOrDefault();
-        ReleaseEngine.Run? run = null;
-        ReleaseCommandResult.Rejected? rejection = null;
         if (latest != releaseId)
         {
-            rejection = new ReleaseCommandResult.Rejected(409, "Release superseded",
+            return new ReleaseCommandResult.Rejected(409, "Release superseded",
                 $"Release {latest} of {state.App} came after {releaseId}; swapping {releaseId} back would undo it.");
         }
-        else
+        // Only a free lock: held by this release, it is still finishing (or another rollback of it has started).
+        var holder = await store.TryLockAsync(state.App, releaseId, now, cancellationToken);
+        if (holder is not null)
         {
-            (run, rejection) = await engine.ApplyAsync(releaseId, dueNow: false, (s, r) =>
-            {
-                if (s.Phase != ReleasePhase.Succeeded)
-                {
-                    return new ReleaseCommandResult.Rejected(409, "Release changed", $"Release {s.Id} is {s.Phase} now; try again.");
-                }
-                engine.BeginRollback(r, RollbackCause.Requested, caller.Id, reason,
-                    new Dictionary<string, string> { ["succeededAt"] = s.PhaseEnteredAt.ToString("O") });
-                return null;
-            }, cancellationToken);
+            return new ReleaseCommandResult.Rejected(409, "App busy",
+                holder == releaseId
+                    ? $"Release {releaseId} is still finishing, or its rollback has already started; try again shortly."
+                    : $"Release {holder} of {state.App} started after {releaseId}; swapping {releaseId} back would undo it. Roll back {holder} instead.",
+                ActiveReleaseId: holder);
         }
+        var (run, rejection) = await engine.ApplyAsync(releaseId, dueNow: false, (s, r) =>
+        {
+            if (s.Phase != ReleasePhase.Succeeded)
+            {
+                return new ReleaseCommandResult.Rejected(409, "Release changed", $"Release {s.Id} is {s.Phase} now; try again.");
+            }
+            engine.BeginRollback(r, RollbackCause.Requested, caller.Id, reason,
+                new Dictionary<string, string> { ["succeededAt"] = s.PhaseEnteredAt.ToString("O") });
+            return null;
+        }, cancellationToken);
         if (rejection is not null || run is null)
         {
-            // Let go of the lock (and put the index back) as they were.
-            await store.FinishAsync(state, cancellationToken);
+            // Let go of the lock this call took (nobody else takes a lock that is held).
+            if (await store.GetLockAsync(state.App, cancellationToken) is { } taken && taken.ReleaseId == releaseId && taken.LockedAt == now)
+            {
+                await store.BreakLockAsync(state.App, taken.ETag, cancellationToken);
+            }
             return rejection ?? refusal;
         }
         await store.ReopenAsync(run.State, cancellationToken);

@@ -68,7 +68,7 @@ internal sealed class ReleaseStore(TableClient table)
     public async Task<ETag> CreateAsync(ReleaseState state, CancellationToken cancellationToken)
     {
         await ReadyAsync(cancellationToken);
-        await SetDueAsync(state.Id, state.DueAt, cancellationToken);
+        await SetDueAsync(state.Id, state.DueAt, ifMatch: null, cancellationToken);
         var entity = Write(state);
         var etag = (await table.AddEntityAsync(entity, cancellationToken)).Value;
         await WriteIndexAsync(state, cancellationToken);
@@ -90,11 +90,27 @@ internal sealed class ReleaseStore(TableClient table)
         }
     }
 
-    /// <summary>Sets when the tick next looks at an active release. An entry earlier than needed costs a look; a later one would delay it.</summary>
-    public async Task SetDueAsync(string releaseId, DateTimeOffset dueAt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sets when the tick next looks at an active release. An entry earlier than needed costs a look; a later one would
+    /// delay it, so moving it later is conditional on the version last seen (<paramref name="ifMatch"/>).
+    /// </summary>
+    /// <returns>The entry's new version, or null when it changed (or went) since <paramref name="ifMatch"/>: someone else moved it.</returns>
+    public async Task<ETag?> SetDueAsync(string releaseId, DateTimeOffset dueAt, ETag? ifMatch, CancellationToken cancellationToken)
     {
         await ReadyAsync(cancellationToken);
-        await table.UpsertEntityAsync(new TableEntity(DuePartition, releaseId) { ["DueAt"] = dueAt }, TableUpdateMode.Replace, cancellationToken);
+        var entity = new TableEntity(DuePartition, releaseId) { ["DueAt"] = dueAt };
+        if (ifMatch is not { } etag)
+        {
+            return (await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken)).Value;
+        }
+        try
+        {
+            return (await table.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace, cancellationToken)).Value;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return null;
+        }
     }
 
     /// <summary>Drops a due entry whose release was never written (its start stopped half-way).</summary>
@@ -105,13 +121,13 @@ internal sealed class ReleaseStore(TableClient table)
     }
 
     /// <summary>Active releases whose next step is due, with the time their entry holds, from the due index only.</summary>
-    public async IAsyncEnumerable<(string Id, DateTimeOffset DueAt)> ListDueAsync(DateTimeOffset now, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<(string Id, DateTimeOffset DueAt, ETag ETag)> ListDueAsync(DateTimeOffset now, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await ReadyAsync(cancellationToken);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {DuePartition} and DueAt le {now}");
         await foreach (var entity in table.QueryAsync(filter, select: ["RowKey", "DueAt"], cancellationToken: cancellationToken))
         {
-            yield return (entity.RowKey, entity.GetDateTimeOffset("DueAt") ?? DateTimeOffset.MinValue);
+            yield return (entity.RowKey, entity.GetDateTimeOffset("DueAt") ?? DateTimeOffset.MinValue, entity.ETag);
         }
     }
 
@@ -174,11 +190,14 @@ internal sealed class ReleaseStore(TableClient table)
         }
     }
 
-    /// <summary>Releases the app's lock if <paramref name="releaseId"/> holds it; harmless when repeated.</summary>
-    public async Task UnlockAsync(string app, string releaseId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Releases the app's lock if <paramref name="releaseId"/> holds it and took it no later than <paramref name="endedAt"/>;
+    /// harmless when repeated. A lock taken after the release ended belongs to its rollback (a success being swapped back).
+    /// </summary>
+    public async Task UnlockAsync(string app, string releaseId, DateTimeOffset endedAt, CancellationToken cancellationToken)
     {
         var held = await GetLockAsync(app, cancellationToken);
-        if (held is { } lockEntry && lockEntry.ReleaseId == releaseId)
+        if (held is { } lockEntry && lockEntry.ReleaseId == releaseId && lockEntry.LockedAt <= endedAt)
         {
             await BreakLockAsync(app, lockEntry.ETag, cancellationToken);
         }
@@ -215,16 +234,17 @@ internal sealed class ReleaseStore(TableClient table)
     }
 
     /// <summary>
-    /// Brings an ended release's index entry up to date, then drops its due entry and the app lock; repeatable. The index
-    /// goes first: until the due entry is gone the tick comes back and finishes the job.
+    /// Brings an ended release's index entry up to date, drops its due entry, then lets go of the app lock; repeatable.
+    /// Until the due entry is gone the tick comes back and finishes the job; a lock left behind by a failure here is held
+    /// by an ended release, which the next start breaks as stale. The lock goes last, so a success being swapped back
+    /// (which takes a free lock only) never races this.
     /// </summary>
     public async Task FinishAsync(ReleaseState state, CancellationToken cancellationToken)
     {
         await ReadyAsync(cancellationToken);
         await WriteIndexAsync(state, cancellationToken);
-        await Task.WhenAll(
-            table.DeleteEntityAsync(DuePartition, state.Id, cancellationToken: cancellationToken),
-            UnlockAsync(state.App, state.Id, cancellationToken));
+        await table.DeleteEntityAsync(DuePartition, state.Id, cancellationToken: cancellationToken);
+        await UnlockAsync(state.App, state.Id, state.PhaseEnteredAt, cancellationToken);
     }
 
     /// <summary>A release that had ended runs again (a success being swapped back): the index lists it as active.</summary>

@@ -106,7 +106,7 @@ public sealed class ReleaseStoreTests(AzuriteFixture azurite) : IClassFixture<Az
         var entries = new List<(string, DateTimeOffset)>();
         await foreach (var entry in store.ListDueAsync(Now.AddSeconds(1), CancellationToken.None))
         {
-            entries.Add(entry);
+            entries.Add((entry.Id, entry.DueAt));
         }
 
         Assert.Equal([("rel-due", Now)], entries);
@@ -158,16 +158,39 @@ public sealed class ReleaseStoreTests(AzuriteFixture azurite) : IClassFixture<Az
     }
 
     [Fact]
+    public async Task SetDueAsync_LaterMoveFromAStaleVersion_RefusedAndTheEarlierEntryStands()
+    {
+        var store = NewStore();
+        await store.CreateAsync(NewRelease("rel-due2"), CancellationToken.None);
+        var listed = new List<(string Id, DateTimeOffset DueAt, global::Azure.ETag ETag)>();
+        await foreach (var entry in store.ListDueAsync(Now, CancellationToken.None))
+        {
+            listed.Add(entry);
+        }
+        var seen = Assert.Single(listed);
+        // A command makes the release due at once while a pass that listed it is about to move it later.
+        Assert.NotNull(await store.SetDueAsync("rel-due2", Now, ifMatch: null, CancellationToken.None));
+
+        var moved = await store.SetDueAsync("rel-due2", Now.AddMinutes(10), seen.ETag, CancellationToken.None);
+
+        Assert.Null(moved);
+        await foreach (var entry in store.ListDueAsync(Now, CancellationToken.None))
+        {
+            Assert.Equal(("rel-due2", Now), (entry.Id, entry.DueAt));
+        }
+    }
+
+    [Fact]
     public async Task TryLockAsync_SecondRelease_ReturnsHolderUntilUnlocked()
     {
         var store = NewStore();
         Assert.Null(await store.TryLockAsync("shop", "rel-a", Now, CancellationToken.None));
 
         Assert.Equal("rel-a", await store.TryLockAsync("shop", "rel-b", Now, CancellationToken.None));
-        await store.UnlockAsync("shop", "rel-b", CancellationToken.None);
+        await store.UnlockAsync("shop", "rel-b", Now, CancellationToken.None);
         Assert.Equal("rel-a", await store.TryLockAsync("shop", "rel-b", Now, CancellationToken.None));
 
-        await store.UnlockAsync("shop", "rel-a", CancellationToken.None);
+        await store.UnlockAsync("shop", "rel-a", Now, CancellationToken.None);
         Assert.Null(await store.TryLockAsync("shop", "rel-b", Now, CancellationToken.None));
         Assert.Null(await store.TryLockAsync("other-app", "rel-c", Now, CancellationToken.None));
     }
