@@ -246,8 +246,8 @@ internal sealed class ReleaseService(
         }, cancellationToken);
         if (rejection is not null || run is null)
         {
-            // Let go of the lock this call took (nobody else takes a lock that is held).
-            if (await store.GetLockAsync(state.App, cancellationToken) is { } taken && taken.ReleaseId == releaseId && taken.LockedAt == now)
+            // Let go of the lock this call took (nobody else takes a lock that is held); stored times may lose sub-millisecond digits.
+            if (await store.GetLockAsync(state.App, cancellationToken) is { } taken && taken.ReleaseId == releaseId && (taken.LockedAt - now).Duration() < TimeSpan.FromMilliseconds(1))
             {
                 await store.BreakLockAsync(state.App, taken.ETag, cancellationToken);
             }
