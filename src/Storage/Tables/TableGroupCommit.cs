@@ -1,0 +1,220 @@
+using System.Globalization;
+
+namespace Blueshift.Storage.Tables;
+
+/// <summary>
+/// Group commit on one table: writes to a partition that arrive while an earlier write to it is in flight leave
+/// together, as one entity group transaction, when it returns. A write to an idle partition leaves at once and alone,
+/// so nothing ever waits on a timer; under load, concurrent writers to a busy partition share round trips.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Each submission is a group of actions that stays together and takes effect all or nothing, as its own transaction
+/// would. When one group's action fails, that group's caller gets the failure and the batch is sent again without it;
+/// when the whole request fails (the service is unreachable, say) every caller in it gets the failure.
+/// </para>
+/// <para>
+/// Submissions leave in the order they arrive. A transaction addresses an entity at most once, so a submission that
+/// touches an entity already in the batch being formed waits for the next one, and so does everything behind it.
+/// </para>
+/// <para>
+/// A caller that stops waiting (its token is cancelled) does not take its write back: like a request already sent, it
+/// may still land.
+/// </para>
+/// </remarks>
+public sealed class TableGroupCommit
+{
+    /// <summary>Entities per transaction allowed by the service.</summary>
+    public const int MaxActions = 100;
+
+    /// <summary>The service takes at most 4 MiB per transaction; batches stop well short of it by a generous estimate.</summary>
+    private const int MaxEstimatedBytes = 2 * 1024 * 1024;
+
+    private readonly TableClient _table;
+    private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
+    private long _transactionsSent;
+
+    /// <summary>Group commit for writes to <paramref name="table"/>; share one instance among every writer of the table.</summary>
+    public TableGroupCommit(TableClient table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        _table = table;
+    }
+
+    /// <summary>Transactions sent so far (one per round trip, resends included), for diagnostics and tests.</summary>
+    public long TransactionsSent => Interlocked.Read(ref _transactionsSent);
+
+    /// <summary>Writes one action; see <see cref="SubmitAsync(IReadOnlyList{TableTransactionAction}, CancellationToken)"/>.</summary>
+    public Task SubmitAsync(TableTransactionAction action, CancellationToken cancellationToken = default) =>
+        SubmitAsync([action], cancellationToken);
+
+    /// <summary>
+    /// Writes the actions, all on entities of one partition, as one unit. On success each written entity's
+    /// <see cref="TableEntity.ETag"/> is its new version.
+    /// </summary>
+    /// <exception cref="ArgumentException">No actions, too many, more than one partition, or one entity twice.</exception>
+    /// <exception cref="TableTransactionFailedException">An action of this submission failed (its index is within this submission); none of them took effect.</exception>
+    /// <exception cref="Azure.RequestFailedException">The request carrying this submission failed as a whole.</exception>
+    public Task SubmitAsync(IReadOnlyList<TableTransactionAction> actions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actions);
+        if (actions.Count is 0 or > MaxActions)
+        {
+            throw new ArgumentException($"A submission holds 1 to {MaxActions} actions; this one has {actions.Count}.", nameof(actions));
+        }
+        var partition = actions[0].Entity.PartitionKey;
+        var rowKeys = new HashSet<string>(StringComparer.Ordinal);
+        var bytes = 0;
+        foreach (var action in actions)
+        {
+            if (action.Entity.PartitionKey != partition)
+            {
+                throw new ArgumentException("Every action of a submission must address the same partition.", nameof(actions));
+            }
+            if (!rowKeys.Add(action.Entity.RowKey))
+            {
+                throw new ArgumentException($"A submission addresses entity '{action.Entity.RowKey}' more than once.", nameof(actions));
+            }
+            bytes += EstimateBytes(action.Entity);
+        }
+
+        var submission = new Submission(actions, rowKeys, bytes);
+        bool start;
+        Lane? lane;
+        lock (_lanes)
+        {
+            if (!_lanes.TryGetValue(partition, out lane))
+            {
+                lane = new Lane(partition);
+                _lanes.Add(partition, lane);
+            }
+            lane.Queue.Enqueue(submission);
+            start = !lane.Sending;
+            lane.Sending = true;
+        }
+        if (start)
+        {
+            _ = SendAllAsync(lane);
+        }
+        return submission.Done.Task.WaitAsync(cancellationToken);
+    }
+
+    // One sender per partition at a time: it sends what is queued, then what queued up meanwhile, until nothing is left.
+    private async Task SendAllAsync(Lane lane)
+    {
+        while (true)
+        {
+            List<Submission> batch;
+            lock (_lanes)
+            {
+                batch = TakeBatch(lane.Queue);
+                if (batch.Count == 0)
+                {
+                    lane.Sending = false;
+                    _lanes.Remove(lane.Partition);
+                    return;
+                }
+            }
+            await SendAsync(batch).ConfigureAwait(false);
+        }
+    }
+
+    private static List<Submission> TakeBatch(Queue<Submission> queue)
+    {
+        var batch = new List<Submission>();
+        var entities = new HashSet<string>(StringComparer.Ordinal);
+        var (actions, bytes) = (0, 0);
+        while (queue.TryPeek(out var next))
+        {
+            var fits = batch.Count == 0 ||
+                       (actions + next.Actions.Count <= MaxActions && bytes + next.Bytes <= MaxEstimatedBytes && !next.RowKeys.Overlaps(entities));
+            if (!fits)
+            {
+                break;
+            }
+            queue.Dequeue();
+            batch.Add(next);
+            entities.UnionWith(next.RowKeys);
+            actions += next.Actions.Count;
+            bytes += next.Bytes;
+        }
+        return batch;
+    }
+
+    private async Task SendAsync(List<Submission> batch)
+    {
+        while (batch.Count > 0)
+        {
+            var actions = batch.Count == 1 ? batch[0].Actions : [.. batch.SelectMany(s => s.Actions)];
+            try
+            {
+                Interlocked.Increment(ref _transactionsSent);
+                await _table.SubmitTransactionAsync(actions, CancellationToken.None).ConfigureAwait(false);
+                foreach (var submission in batch)
+                {
+                    submission.Done.TrySetResult();
+                }
+                return;
+            }
+            catch (TableTransactionFailedException ex) when (batch.Count > 1 && ex.FailedActionIndex is { } index && index >= 0 && index < actions.Count)
+            {
+                // Only the submission holding the failed action fails; nothing took effect, so the rest go again.
+                var offset = 0;
+                var culprit = batch.First(s => (offset += s.Actions.Count) > index);
+                var own = index - (offset - culprit.Actions.Count);
+                culprit.Done.TrySetException(new TableTransactionFailedException(ex.Status,
+                    $"Action {own.ToString(CultureInfo.InvariantCulture)} of the submission failed: {ex.Message}", ex.ErrorCode, own));
+                batch.Remove(culprit);
+            }
+            catch (TableTransactionFailedException ex) when (batch.Count == 1 && ex.FailedActionIndex is not null)
+            {
+                batch[0].Done.TrySetException(ex);
+                return;
+            }
+            catch (Exception ex)
+            {
+                foreach (var submission in batch)
+                {
+                    submission.Done.TrySetException(ex);
+                }
+                return;
+            }
+        }
+    }
+
+    // JSON of the worst kind: three bytes per character, base64 for binary, plus keys, names and per-action headers.
+    private static int EstimateBytes(TableEntity entity)
+    {
+        var bytes = 512 + 3 * (entity.PartitionKey.Length + entity.RowKey.Length);
+        foreach (var (name, value) in entity)
+        {
+            bytes += 3 * name.Length + 16 + value switch
+            {
+                string text => 6 * text.Length,
+                byte[] binary => (binary.Length + 2) / 3 * 4,
+                _ => 64,
+            };
+        }
+        return bytes;
+    }
+
+    private sealed class Lane(string partition)
+    {
+        public string Partition { get; } = partition;
+
+        public Queue<Submission> Queue { get; } = new();
+
+        public bool Sending { get; set; }
+    }
+
+    private sealed class Submission(IReadOnlyList<TableTransactionAction> actions, HashSet<string> rowKeys, int bytes)
+    {
+        public IReadOnlyList<TableTransactionAction> Actions { get; } = actions;
+
+        public HashSet<string> RowKeys { get; } = rowKeys;
+
+        public int Bytes { get; } = bytes;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
