@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using Blueshift.AppServiceEmulator;
 using Blueshift.Functions.Apps;
@@ -109,6 +111,7 @@ internal static class ReleaseBenchmark
         Console.WriteLine($"started {appCount} releases in {start.Elapsed.TotalSeconds:0.00} s ({appCount / start.Elapsed.TotalSeconds:0.0}/s); " +
             $"StartAsync latency {Percentiles(startLatencies)}");
 
+        using var storageRequests = new RequestCounter(azurite.TablePort);
         var ticks = new List<TickFigures>();
         var perRelease = new List<double>();
         var total = Stopwatch.StartNew();
@@ -121,6 +124,7 @@ internal static class ReleaseBenchmark
             var one = Stopwatch.StartNew();
             var cpuBefore = (Self: CpuTime(null), Azurite: CpuTime(azurite.ProcessId));
             var gcBefore = (Pause: GC.GetTotalPauseDuration(), Gen2: GC.CollectionCount(2));
+            storageRequests.Reset();
             var result = await tick.RunAsync(CancellationToken.None);
             var elapsed = one.Elapsed;
             var cpu = (Self: CpuTime(null) - cpuBefore.Self, Azurite: CpuTime(azurite.ProcessId) - cpuBefore.Azurite);
@@ -134,7 +138,8 @@ internal static class ReleaseBenchmark
             {
                 Console.WriteLine($"tick {n,4}: {result.Due,5} due, {result.Failed,3} failed, {elapsed.TotalSeconds,6:0.00} s " +
                     $"(CPU: control plane + emulator {cpu.Self.TotalSeconds:0.00} s, Azurite {cpu.Azurite.TotalSeconds:0.00} s; " +
-                    $"GC pauses {(GC.GetTotalPauseDuration() - gcBefore.Pause).TotalSeconds:0.00} s, {GC.CollectionCount(2) - gcBefore.Gen2} gen2)");
+                    $"GC pauses {(GC.GetTotalPauseDuration() - gcBefore.Pause).TotalSeconds:0.00} s, {GC.CollectionCount(2) - gcBefore.Gen2} gen2; " +
+                    $"Table storage requests {storageRequests.Describe(result.Due)})");
             }
             await SendTrafficAsync(emulator, sites, requestsPerRound);
             emulator.AdvanceOperations();
@@ -239,4 +244,54 @@ internal static class ReleaseBenchmark
     private static string AppName(int i) => $"bench-app-{i:D4}";
 
     private sealed record TickFigures(int Due, int Failed, TimeSpan Elapsed);
+
+    /// <summary>Counts HTTP requests to one port (Azurite's Table service) by method, from the runtime's HTTP client metrics.</summary>
+    private sealed class RequestCounter : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly ConcurrentDictionary<string, int> _byMethod = new(StringComparer.Ordinal);
+
+        public RequestCounter(int port)
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == "System.Net.Http" && instrument.Name == "http.client.request.duration")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+            {
+                string? method = null;
+                var matches = false;
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "server.port")
+                    {
+                        matches = Convert.ToInt32(tag.Value, CultureInfo.InvariantCulture) == port;
+                    }
+                    else if (tag.Key == "http.request.method")
+                    {
+                        method = tag.Value as string;
+                    }
+                }
+                if (matches)
+                {
+                    _byMethod.AddOrUpdate(method ?? "?", 1, (_, n) => n + 1);
+                }
+            });
+            _listener.Start();
+        }
+
+        public void Reset() => _byMethod.Clear();
+
+        public string Describe(int releases)
+        {
+            var total = _byMethod.Values.Sum();
+            var perRelease = releases == 0 ? "" : $" = {(double)total / releases:0.0} per release";
+            return $"{total}{perRelease} ({string.Join(", ", _byMethod.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"))})";
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
 }

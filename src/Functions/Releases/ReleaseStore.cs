@@ -18,17 +18,26 @@ internal sealed class ReleaseConcurrencyException(string releaseId)
 
 /// <summary>
 /// Release state on Table storage, in one table keyed by purpose:
-/// <c>release-{id}/state</c> (the JSON document, gzipped and split across binary properties to respect the 64 KiB property limit),
+/// <c>release-{id}/{id}</c> (the JSON document, gzipped and split across binary properties to respect the 64 KiB property limit),
 /// <c>app-{app}/{id}</c> (listing by app and status), <c>due/{id}</c> (active releases and when they are next due),
 /// <c>lock/{app}</c> (the one active release of an app) and <c>idem/{hash}</c> (idempotency keys).
 /// </summary>
 internal sealed class ReleaseStore(TableClient table)
 {
+    // Every active release's due entry shares one partition, and the tick moves hundreds of them at once.
+    private readonly TableGroupCommit _dueWrites = new(table);
+
     /// <summary>Bytes per property: a binary property holds at most 64 KiB.</summary>
     private const int ChunkBytes = 60_000;
     private const int MaxChunks = 12;
     private const string GzipEncoding = "gzip";
     private const string GzipChunk = "StateGz";
+
+    /// <summary>
+    /// Where documents used to be kept. A row key shared by every release costs Azurite a scan of all of them on each
+    /// read and write (its index lookups go by row key), so each document now has its own (the release id).
+    /// </summary>
+    private const string LegacyStateRowKey = "state";
 
     private const string DuePartition = "due";
     private const string LockPartition = "lock";
@@ -57,8 +66,48 @@ internal sealed class ReleaseStore(TableClient table)
     public async Task<StoredRelease?> GetAsync(string releaseId, CancellationToken cancellationToken)
     {
         await ReadyAsync(cancellationToken);
-        var entity = await table.GetEntityIfExistsAsync(StateKey(releaseId), "state", cancellationToken);
-        return entity is null ? null : new StoredRelease(Read(entity), entity.ETag);
+        for (var attempt = 0; ; attempt++)
+        {
+            var entity = await table.GetEntityIfExistsAsync(StateKey(releaseId), releaseId, cancellationToken);
+            if (entity is not null)
+            {
+                return new StoredRelease(Read(entity), entity.ETag);
+            }
+            var legacy = await table.GetEntityIfExistsAsync(StateKey(releaseId), LegacyStateRowKey, cancellationToken);
+            if (legacy is null)
+            {
+                return null;
+            }
+            if (await MoveLegacyAsync(releaseId, legacy, cancellationToken) is { } moved)
+            {
+                return moved;
+            }
+            if (attempt == 2)
+            {
+                throw new ReleaseConcurrencyException(releaseId);
+            }
+        }
+    }
+
+    // A document stored under the row key every release used to share moves to its own, in one transaction that also
+    // checks nobody changed it meanwhile. Null when someone else moved or changed it first: read again.
+    internal async Task<StoredRelease?> MoveLegacyAsync(string releaseId, TableEntity legacy, CancellationToken cancellationToken)
+    {
+        var state = Read(legacy);
+        var moved = Write(state);
+        try
+        {
+            await table.SubmitTransactionAsync(
+            [
+                new TableTransactionAction(TableTransactionActionType.Add, moved),
+                new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(legacy.PartitionKey, legacy.RowKey), legacy.ETag),
+            ], cancellationToken);
+            return new StoredRelease(state, moved.ETag);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status is 404 or 409 or 412)
+        {
+            return null;
+        }
     }
 
     /// <summary>
@@ -99,15 +148,15 @@ internal sealed class ReleaseStore(TableClient table)
     {
         await ReadyAsync(cancellationToken);
         var entity = new TableEntity(DuePartition, releaseId) { ["DueAt"] = dueAt };
-        if (ifMatch is not { } etag)
-        {
-            return (await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken)).Value;
-        }
+        var action = ifMatch is { } etag
+            ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, etag)
+            : new TableTransactionAction(TableTransactionActionType.UpsertReplace, entity);
         try
         {
-            return (await table.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace, cancellationToken)).Value;
+            await _dueWrites.SubmitAsync(action, cancellationToken);
+            return entity.ETag;
         }
-        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        catch (TableTransactionFailedException ex) when (ifMatch is not null && ex.Status is 404 or 412)
         {
             return null;
         }
@@ -294,7 +343,7 @@ internal sealed class ReleaseStore(TableClient table)
         {
             throw new InvalidOperationException($"Release {state.Id} grew to {json.Length} bytes ({bytes.Length} compressed), beyond what one entity holds.");
         }
-        var entity = new TableEntity(StateKey(state.Id), "state")
+        var entity = new TableEntity(StateKey(state.Id), state.Id)
         {
             ["App"] = state.App,
             ["Phase"] = state.Phase.ToString(),

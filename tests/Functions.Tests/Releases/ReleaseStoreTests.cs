@@ -113,11 +113,11 @@ public sealed class ReleaseStoreTests(AzuriteFixture azurite) : IClassFixture<Az
     }
 
     [Fact]
-    public async Task GetAsync_DocumentWrittenAsPlainJsonChunks_StillReads()
+    public async Task GetAsync_DocumentWrittenAsPlainJsonChunksUnderTheOldRowKey_ReadsAndMovesToItsOwnRowKey()
     {
         var table = new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("rel"));
+        await table.CreateIfNotExistsAsync();
         var store = new ReleaseStore(table);
-        await store.CreateAsync(NewRelease("rel-old"), CancellationToken.None);
         var release = NewRelease("rel-old");
         release.AddEvent(Now, "Written the way releases were stored before compression.");
         var json = System.Text.Json.JsonSerializer.Serialize(release, ReleaseStore.Json);
@@ -130,9 +130,35 @@ public sealed class ReleaseStoreTests(AzuriteFixture azurite) : IClassFixture<Az
             ["State1"] = json[100..],
         }, TableUpdateMode.Replace);
 
-        var stored = (await store.GetAsync("rel-old", CancellationToken.None))!.State;
+        var stored = (await store.GetAsync("rel-old", CancellationToken.None))!;
 
-        Assert.Equal("Written the way releases were stored before compression.", Assert.Single(stored.Timeline).Message);
+        Assert.Equal("Written the way releases were stored before compression.", Assert.Single(stored.State.Timeline).Message);
+        Assert.Null(await table.GetEntityIfExistsAsync("release-rel-old", "state"));
+        Assert.Equal(stored.ETag, (await table.GetEntityAsync("release-rel-old", "rel-old")).Value.ETag);
+        stored.State.AddEvent(Now, "Saved after the move.");
+        await store.UpdateAsync(stored.State, stored.ETag, CancellationToken.None);
+        Assert.Equal(2, (await store.GetAsync("rel-old", CancellationToken.None))!.State.Timeline.Count);
+    }
+
+    [Fact]
+    public async Task MoveLegacyAsync_DocumentChangedSinceItWasRead_MovesNothingAndLosesNothing()
+    {
+        var table = new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("rel"));
+        await table.CreateIfNotExistsAsync();
+        var store = new ReleaseStore(table);
+        var release = NewRelease("rel-old");
+        var json = System.Text.Json.JsonSerializer.Serialize(release, ReleaseStore.Json);
+        await table.AddEntityAsync(new TableEntity("release-rel-old", "state") { ["App"] = "shop", ["Chunks"] = 1, ["State0"] = json });
+        var read = (await table.GetEntityAsync("release-rel-old", "state")).Value;
+        // An instance still on the old layout writes it after this one read it.
+        release.AddEvent(Now, "Written by an older instance.");
+        var newer = System.Text.Json.JsonSerializer.Serialize(release, ReleaseStore.Json);
+        await table.UpsertEntityAsync(new TableEntity("release-rel-old", "state") { ["App"] = "shop", ["Chunks"] = 1, ["State0"] = newer }, TableUpdateMode.Replace);
+
+        Assert.Null(await store.MoveLegacyAsync("rel-old", read, CancellationToken.None));
+
+        Assert.Null(await table.GetEntityIfExistsAsync("release-rel-old", "rel-old"));
+        Assert.Equal("Written by an older instance.", Assert.Single((await store.GetAsync("rel-old", CancellationToken.None))!.State.Timeline).Message);
     }
 
     [Fact]
