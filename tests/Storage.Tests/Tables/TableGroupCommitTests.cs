@@ -25,7 +25,7 @@ public sealed class TableGroupCommitTests(AzuriteFixture azurite) : IClassFixtur
         // leave together when it returns.
         await Task.WhenAll(entities.Select(e => commit.SubmitAsync(new TableTransactionAction(TableTransactionActionType.Add, e))));
 
-        Assert.Equal(2, commit.TransactionsSent);
+        Assert.Equal(2, commit.RequestsSent);
         var stored = new List<TableEntity>();
         await foreach (var entity in table.QueryAsync(TableClient.CreateQueryFilter($"PartitionKey eq {"p"}")))
         {
@@ -64,6 +64,28 @@ public sealed class TableGroupCommitTests(AzuriteFixture azurite) : IClassFixtur
     }
 
     [Fact]
+    public async Task SubmitAsync_LoneWriteFails_FailsAsItsTransactionWouldHave()
+    {
+        var table = await NewTableAsync();
+        var commit = new TableGroupCommit(table);
+        var entity = new TableEntity("p", "guarded") { ["Value"] = 1 };
+        await table.AddEntityAsync(entity);
+        var stale = entity.ETag;
+        await table.UpsertEntityAsync(new TableEntity("p", "guarded") { ["Value"] = 2 }, TableUpdateMode.Replace);
+
+        var stale412 = await Assert.ThrowsAsync<TableTransactionFailedException>(() => commit.SubmitAsync(
+            new TableTransactionAction(TableTransactionActionType.UpdateReplace, new TableEntity("p", "guarded") { ["Value"] = 3 }, stale)));
+        var missing404 = await Assert.ThrowsAsync<TableTransactionFailedException>(() => commit.SubmitAsync(
+            new TableTransactionAction(TableTransactionActionType.UpdateReplace, new TableEntity("p", "missing"), stale)));
+        var exists409 = await Assert.ThrowsAsync<TableTransactionFailedException>(() => commit.SubmitAsync(
+            new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("p", "guarded"))));
+
+        Assert.Equal([(412, 0), (404, 0), (409, 0)], new[] { stale412, missing404, exists409 }.Select(e => (e.Status, e.FailedActionIndex ?? -1)));
+        Assert.Equal(2, (await table.GetEntityAsync("p", "guarded")).Value.GetInt32("Value"));
+        Assert.Equal(3, commit.RequestsSent);
+    }
+
+    [Fact]
     public async Task SubmitAsync_TwoWritesToOneEntity_LeaveInOrderInSeparateTransactions()
     {
         var table = await NewTableAsync();
@@ -73,7 +95,7 @@ public sealed class TableGroupCommitTests(AzuriteFixture azurite) : IClassFixtur
             new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity("p", "same") { ["Value"] = i }))).ToList();
         await Task.WhenAll(writes);
 
-        Assert.Equal(5, commit.TransactionsSent);
+        Assert.Equal(5, commit.RequestsSent);
         Assert.Equal(5, (await table.GetEntityAsync("p", "same")).Value.GetInt32("Value"));
     }
 
@@ -87,7 +109,7 @@ public sealed class TableGroupCommitTests(AzuriteFixture azurite) : IClassFixtur
             commit.SubmitAsync(new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("a", "1"))),
             commit.SubmitAsync(new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("b", "1"))));
 
-        Assert.Equal(2, commit.TransactionsSent);
+        Assert.Equal(2, commit.RequestsSent);
         Assert.NotNull(await table.GetEntityIfExistsAsync("a", "1"));
         Assert.NotNull(await table.GetEntityIfExistsAsync("b", "1"));
     }
@@ -125,6 +147,6 @@ public sealed class TableGroupCommitTests(AzuriteFixture azurite) : IClassFixtur
             new(TableTransactionActionType.Add, new TableEntity("a", "1")),
             new(TableTransactionActionType.UpsertMerge, new TableEntity("a", "1")),
         ]); });
-        Assert.Equal(0, commit.TransactionsSent);
+        Assert.Equal(0, commit.RequestsSent);
     }
 }
