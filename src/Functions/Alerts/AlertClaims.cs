@@ -35,7 +35,6 @@ public abstract record ClaimResult
 /// </summary>
 public sealed class AlertClaims(TableClient table, TimeProvider time, TimeSpan lease)
 {
-    private const string RowKey = "claim";
     private const string Claimed = "Claimed";
     private const string Completed = "Completed";
 
@@ -59,7 +58,7 @@ public sealed class AlertClaims(TableClient table, TimeProvider time, TimeSpan l
 
     public async Task CompleteAsync(AlertKey key, ETag claim, AlertAnswer answer, CancellationToken cancellationToken)
     {
-        var entity = new TableEntity(key.Hash, RowKey)
+        var entity = new TableEntity(key.Hash, key.Hash)
         {
             ["State"] = Completed,
             ["CompletedAt"] = time.GetUtcNow(),
@@ -70,11 +69,11 @@ public sealed class AlertClaims(TableClient table, TimeProvider time, TimeSpan l
 
     /// <summary>Gives the claim up after a failure, so the action group's retry can act.</summary>
     public async Task ReleaseAsync(AlertKey key, ETag claim, CancellationToken cancellationToken) =>
-        await table.DeleteEntityAsync(key.Hash, RowKey, claim, cancellationToken);
+        await table.DeleteEntityAsync(key.Hash, key.Hash, claim, cancellationToken);
 
     private async Task<ClaimResult> ReadExistingAsync(AlertKey key, string token, CancellationToken cancellationToken)
     {
-        var existing = await table.GetEntityIfExistsAsync(key.Hash, RowKey, cancellationToken);
+        var existing = await table.GetEntityIfExistsAsync(key.Hash, key.Hash, cancellationToken);
         if (existing is null)
         {
             // Released between our insert and our read: the next delivery (or the action group's retry) claims it.
@@ -107,7 +106,11 @@ public sealed class AlertClaims(TableClient table, TimeProvider time, TimeSpan l
         }
     }
 
-    private TableEntity ClaimEntity(AlertKey key, string token) => new(key.Hash, RowKey)
+    // The row key repeats the hash: Azurite looks entities up by row key, so one shared by every claim would cost it a scan
+    // of them all on each insert and read. Claims kept under the shared key "claim" by earlier versions are not
+    // consulted: they matter only to a delivery retried across an upgrade, and a Fired alert decided twice for one
+    // release rolls it back once (the second finds the rollback under way).
+    private TableEntity ClaimEntity(AlertKey key, string token) => new(key.Hash, key.Hash)
     {
         ["State"] = Claimed,
         ["Token"] = token,
