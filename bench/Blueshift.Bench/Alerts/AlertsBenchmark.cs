@@ -6,6 +6,7 @@ using Azure.Core;
 using Azure.Core.Pipeline;
 using Blueshift.AppServiceEmulator;
 using Blueshift.Functions.Alerts;
+using Blueshift.Functions.Api;
 using Blueshift.Functions.Apps;
 using Blueshift.Functions.Audit;
 using Blueshift.Functions.Azure.AppService;
@@ -375,7 +376,9 @@ internal static class AlertsBenchmark
             builder.Services.AddSingleton<TokenCredential>(StaticTokenCredential.Development());
             var clientOptions = new AppServiceClientOptions { Endpoint = emulator.ArmEndpoint };
             clientOptions.AddPolicy(armTime, HttpPipelinePosition.PerRetry);
-            builder.Services.AddSingleton<IManagedAppStore>(new TableManagedAppStore(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("apps"))));
+            // The registry as the control plane wires it: alert routing reads a snapshot refreshed every AlertRoutingRefresh.
+            builder.Services.AddSingleton<IManagedAppStore>(new CachedManagedAppStore(
+                new TableManagedAppStore(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("apps"))), time, new ApiOptions().AlertRoutingRefresh));
             builder.Services.AddProblemDetails();
             builder.Services.AddAuditTrail(builder.Configuration);
             builder.Services.AddReleaseEngine(builder.Configuration);

@@ -154,9 +154,10 @@ public sealed class AlertWebhook : IDisposable
 
     private async Task<Outcome> ClaimAndHandleAsync(AlertKey key, CommonAlert alert, Caller caller, CancellationToken cancellationToken)
     {
-        // Finding the apps only reads, so it overlaps the claim; a delivery that does not win the claim just drops the result.
+        // Finding the apps and their active releases only reads, so it overlaps the claim; a delivery that does not win the
+        // claim just drops the result.
         var claiming = _claims.ClaimAsync(key, cancellationToken);
-        var finding = FindAppsAsync(alert, cancellationToken);
+        var finding = FindRoutesAsync(alert, cancellationToken);
         ClaimResult claim;
         try
         {
@@ -183,7 +184,8 @@ public sealed class AlertWebhook : IDisposable
         var owned = (ClaimResult.Owned)claim;
         try
         {
-            var answer = await DecideAndActAsync(key, alert, await finding, caller, cancellationToken);
+            var (apps, routes) = await finding;
+            var answer = await DecideAndActAsync(key, alert, apps, routes, caller, cancellationToken);
             await _claims.CompleteAsync(key, owned.ETag, answer, cancellationToken);
             return new Outcome.Answered(answer, Replayed: false);
         }
@@ -207,7 +209,8 @@ public sealed class AlertWebhook : IDisposable
         }
     }
 
-    private async Task<AlertAnswer> DecideAndActAsync(AlertKey key, CommonAlert alert, IReadOnlyList<ManagedApp> apps, Caller caller, CancellationToken cancellationToken)
+    private async Task<AlertAnswer> DecideAndActAsync(
+        AlertKey key, CommonAlert alert, IReadOnlyList<ManagedApp> apps, IReadOnlyList<AppAlertRoute> routes, Caller caller, CancellationToken cancellationToken)
     {
         var correlation = key.Hash[..32];
         // The receipt is audited with the decision, after the action: a rollback waits for no audit write.
@@ -217,7 +220,6 @@ public sealed class AlertWebhook : IDisposable
                 $"{alert.Severity} alert '{alert.AlertRule}' {alert.MonitorCondition} on {alert.AlertTargetIds.Count} target(s).",
                 correlation, Details(alert, apps)),
         };
-        var routes = await Task.WhenAll(apps.Select(app => RouteAsync(app, cancellationToken)));
         var lockHolders = routes.Select(r => r.ActiveReleaseId).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var action = AlertDecision.Decide(alert, new AlertRoutingInput(routes, _time.GetUtcNow()));
 
@@ -295,6 +297,12 @@ public sealed class AlertWebhook : IDisposable
     }
 
     /// <summary>The managed apps the alert's targets belong to (a slot counts as its site); unknown targets are left out.</summary>
+    private async Task<(IReadOnlyList<ManagedApp> Apps, AppAlertRoute[] Routes)> FindRoutesAsync(CommonAlert alert, CancellationToken cancellationToken)
+    {
+        var apps = await FindAppsAsync(alert, cancellationToken);
+        return (apps, await Task.WhenAll(apps.Select(app => RouteAsync(app, cancellationToken))));
+    }
+
     private async Task<IReadOnlyList<ManagedApp>> FindAppsAsync(CommonAlert alert, CancellationToken cancellationToken)
     {
         var targets = alert.AlertTargetIds

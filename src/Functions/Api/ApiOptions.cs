@@ -14,6 +14,13 @@ public sealed class ApiOptions
     /// <summary>The table of the managed-app registry, in the <c>AzureWebJobsStorage</c> account.</summary>
     public string AppsTable { get; set; } = "BlueshiftApps";
 
+    /// <summary>
+    /// How old the in-memory copy of the registry that routes alerts to apps may get: a registration changed on another
+    /// instance reaches alert routing within this time (one written here, and any app this copy lacks, at once).
+    /// Zero looks every alert's resource up in storage.
+    /// </summary>
+    public TimeSpan AlertRoutingRefresh { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The widest window one audit query may span, so a single call cannot scan the whole trail.</summary>
     public TimeSpan MaxAuditRange { get; set; } = TimeSpan.FromDays(31);
 
@@ -25,6 +32,10 @@ public sealed class ApiOptions
         if (string.IsNullOrEmpty(AppsTable) || AppsTable.Length is < 3 or > 63 || !char.IsAsciiLetter(AppsTable[0]) || !AppsTable.All(char.IsAsciiLetterOrDigit))
         {
             yield return $"{Section}:AppsTable must be a table name: 3 to 63 letters and digits, starting with a letter.";
+        }
+        if (AlertRoutingRefresh < TimeSpan.Zero || AlertRoutingRefresh > TimeSpan.FromMinutes(10))
+        {
+            yield return $"{Section}:AlertRoutingRefresh must be between 0 and 10 minutes.";
         }
         if (MaxAuditRange <= TimeSpan.Zero || MaxAuditRange > TimeSpan.FromDays(731))
         {

@@ -18,11 +18,18 @@ public static class ApiRegistration
         services.AddFunctionModule<AppsModule>();
         services.AddFunctionModule<AuditApiModule>();
         services.AddFunctionModule<OpenApiModule>();
-        services.TryAddSingleton<IManagedAppStore>(provider => new TableManagedAppStore(new TableClient(
-            configuration[AppSettings.AzureWebJobsStorage] is { Length: > 0 } connectionString
-                ? connectionString
-                : throw new InvalidOperationException($"The managed-app registry has no storage: set {AppSettings.AzureWebJobsStorage} to a storage connection string."),
-            provider.GetRequiredService<IOptions<ApiOptions>>().Value.AppsTable)));
+        services.TryAddSingleton<IManagedAppStore>(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<ApiOptions>>().Value;
+            var table = new TableManagedAppStore(new TableClient(
+                configuration[AppSettings.AzureWebJobsStorage] is { Length: > 0 } connectionString
+                    ? connectionString
+                    : throw new InvalidOperationException($"The managed-app registry has no storage: set {AppSettings.AzureWebJobsStorage} to a storage connection string."),
+                options.AppsTable));
+            return options.AlertRoutingRefresh > TimeSpan.Zero
+                ? new CachedManagedAppStore(table, provider.GetRequiredService<TimeProvider>(), options.AlertRoutingRefresh)
+                : table;
+        });
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section)).ValidateOnStart();
