@@ -68,9 +68,13 @@ internal sealed class OperationTracker(TimeProvider time, EmulatorOptions option
 {
     private readonly ConcurrentDictionary<string, LongRunningOperation> _operations = new(StringComparer.OrdinalIgnoreCase);
 
+    // Every ARM call advances the operations still running; finished ones (thousands, in a long run) are not visited again.
+    private readonly ConcurrentDictionary<string, LongRunningOperation> _inProgress = new(StringComparer.OrdinalIgnoreCase);
+
     public LongRunningOperation Start(LongRunningOperation operation)
     {
         _operations[operation.Id] = operation;
+        _inProgress[operation.Id] = operation;
         Advance(operation);
         return operation;
     }
@@ -94,7 +98,7 @@ internal sealed class OperationTracker(TimeProvider time, EmulatorOptions option
 
     public void AdvanceAll()
     {
-        foreach (var operation in _operations.Values)
+        foreach (var operation in _inProgress.Values)
         {
             Advance(operation);
         }
@@ -114,6 +118,7 @@ internal sealed class OperationTracker(TimeProvider time, EmulatorOptions option
         {
             if (operation.Status != OperationStatus.InProgress)
             {
+                _inProgress.TryRemove(operation.Id, out _);
                 return;
             }
             var now = time.GetUtcNow();
@@ -127,6 +132,7 @@ internal sealed class OperationTracker(TimeProvider time, EmulatorOptions option
             operation.Status = error is null ? OperationStatus.Succeeded : OperationStatus.Failed;
             operation.EndedAt = now;
             finished = operation.Finished;
+            _inProgress.TryRemove(operation.Id, out _);
         }
         finished?.Invoke(operation);
     }
