@@ -43,7 +43,7 @@ internal sealed partial class ReleaseEngine(
     /// <param name="listedDue">The time its due entry holds and the entry's version, when the caller read it (the tick); otherwise unknown.</param>
     public async Task<ReleaseState?> ReconcileAsync(string releaseId, CancellationToken cancellationToken, (DateTimeOffset At, ETag ETag)? listedDue = null)
     {
-        var stored = await store.GetAsync(releaseId, cancellationToken);
+        var stored = await store.GetAsync(releaseId, cancellationToken, listedDue?.ETag);
         if (stored is null)
         {
             return null;
@@ -428,13 +428,11 @@ internal sealed partial class ReleaseEngine(
             {
                 await Task.WhenAll(auditing, FinishAsync(cancellationToken));
             }
-            else if (State.DueAt != _dueIndexedAt)
-            {
-                await Task.WhenAll(auditing, MoveDueAsync(cancellationToken));
-            }
             else
             {
-                await auditing;
+                // Moved even when its time stays (rare: time moves on between passes), so that the entry's version
+                // changes with every save and vouches for this instance's copy of the document until someone else writes.
+                await Task.WhenAll(auditing, MoveDueAsync(cancellationToken));
             }
         }
 
@@ -445,7 +443,7 @@ internal sealed partial class ReleaseEngine(
         private async Task MoveDueAsync(CancellationToken cancellationToken)
         {
             var dueAt = State.DueAt;
-            _dueETag = await engine.Store.SetDueAsync(State.Id, dueAt, _dueETag, cancellationToken);
+            _dueETag = await engine.Store.SetDueAsync(State.Id, dueAt, _dueETag, cancellationToken, afterState: ETag);
             _dueIndexedAt = _dueETag is null ? DueUnknown : dueAt;
         }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
@@ -51,6 +52,15 @@ internal sealed class ReleaseStore(TableClient table)
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
+    /// <summary>At most this many documents are remembered; beyond it the memory starts over.</summary>
+    private const int MaxRemembered = 20_000;
+
+    // The documents this instance wrote last, each with the version of the due entry written after it. While a release's
+    // due entry is still that version, nobody has written the release since: every writer moves the due entry, commands
+    // before their write and passes after it. A writer that stops between the two leaves a stale copy here, which the
+    // next save finds out (its ETag no longer matches) exactly as it would a concurrent writer.
+    private readonly ConcurrentDictionary<string, Remembered> _remembered = new(StringComparer.Ordinal);
+
     private volatile bool _ready;
 
     /// <summary>Creates the table on first use; repeated and concurrent calls are harmless.</summary>
@@ -63,8 +73,16 @@ internal sealed class ReleaseStore(TableClient table)
         }
     }
 
-    public async Task<StoredRelease?> GetAsync(string releaseId, CancellationToken cancellationToken)
+    /// <param name="dueETag">
+    /// The version of the release's due entry the caller just listed: when this instance wrote the document last and moved
+    /// that very entry version after it, the document is taken from memory instead of storage.
+    /// </param>
+    public async Task<StoredRelease?> GetAsync(string releaseId, CancellationToken cancellationToken, ETag? dueETag = null)
     {
+        if (dueETag is { } listed && _remembered.TryGetValue(releaseId, out var remembered) && remembered.DueETag == listed)
+        {
+            return new StoredRelease(FromJson(remembered.Json, releaseId), remembered.StateETag);
+        }
         await ReadyAsync(cancellationToken);
         for (var attempt = 0; ; attempt++)
         {
@@ -94,7 +112,7 @@ internal sealed class ReleaseStore(TableClient table)
     internal async Task<StoredRelease?> MoveLegacyAsync(string releaseId, TableEntity legacy, CancellationToken cancellationToken)
     {
         var state = Read(legacy);
-        var moved = Write(state);
+        var (moved, _) = Write(state);
         try
         {
             await table.SubmitTransactionAsync(
@@ -118,7 +136,7 @@ internal sealed class ReleaseStore(TableClient table)
     {
         await ReadyAsync(cancellationToken);
         await SetDueAsync(state.Id, state.DueAt, ifMatch: null, cancellationToken);
-        var entity = Write(state);
+        var (entity, _) = Write(state);
         var etag = (await table.AddEntityAsync(entity, cancellationToken)).Value;
         await WriteIndexAsync(state, cancellationToken);
         return etag;
@@ -129,12 +147,20 @@ internal sealed class ReleaseStore(TableClient table)
     public async Task<ETag> UpdateAsync(ReleaseState state, ETag ifMatch, CancellationToken cancellationToken)
     {
         await ReadyAsync(cancellationToken);
+        var (entity, json) = Write(state);
         try
         {
-            return (await table.UpdateEntityAsync(Write(state), ifMatch, TableUpdateMode.Replace, cancellationToken)).Value;
+            var etag = (await table.UpdateEntityAsync(entity, ifMatch, TableUpdateMode.Replace, cancellationToken)).Value;
+            if (_remembered.Count >= MaxRemembered)
+            {
+                _remembered.Clear();
+            }
+            _remembered[state.Id] = new Remembered(etag, json, DueETag: null);
+            return etag;
         }
         catch (RequestFailedException ex) when (ex.Status == 412)
         {
+            _remembered.TryRemove(state.Id, out _);
             throw new ReleaseConcurrencyException(state.Id);
         }
     }
@@ -143,8 +169,26 @@ internal sealed class ReleaseStore(TableClient table)
     /// Sets when the tick next looks at an active release. An entry earlier than needed costs a look; a later one would
     /// delay it, so moving it later is conditional on the version last seen (<paramref name="ifMatch"/>).
     /// </summary>
+    /// <param name="afterState">
+    /// The document version the caller holds, when this move follows its save (or a pass that left the document as it
+    /// was): a document this instance remembers at that version is then known current as long as the entry stays as
+    /// written here. Any other move forgets the document.
+    /// </param>
     /// <returns>The entry's new version, or null when it changed (or went) since <paramref name="ifMatch"/>: someone else moved it.</returns>
-    public async Task<ETag?> SetDueAsync(string releaseId, DateTimeOffset dueAt, ETag? ifMatch, CancellationToken cancellationToken)
+    public async Task<ETag?> SetDueAsync(string releaseId, DateTimeOffset dueAt, ETag? ifMatch, CancellationToken cancellationToken, ETag? afterState = null)
+    {
+        var moved = await MoveDueEntryAsync(releaseId, dueAt, ifMatch, cancellationToken);
+        if (moved is { } dueETag && afterState is { } stateETag &&
+            _remembered.TryGetValue(releaseId, out var remembered) && remembered.StateETag == stateETag &&
+            _remembered.TryUpdate(releaseId, remembered with { DueETag = dueETag }, remembered))
+        {
+            return moved;
+        }
+        _remembered.TryRemove(releaseId, out _);
+        return moved;
+    }
+
+    private async Task<ETag?> MoveDueEntryAsync(string releaseId, DateTimeOffset dueAt, ETag? ifMatch, CancellationToken cancellationToken)
     {
         await ReadyAsync(cancellationToken);
         var entity = new TableEntity(DuePartition, releaseId) { ["DueAt"] = dueAt };
@@ -165,6 +209,7 @@ internal sealed class ReleaseStore(TableClient table)
     /// <summary>Drops a due entry whose release was never written (its start stopped half-way).</summary>
     public async Task ForgetDueAsync(string releaseId, CancellationToken cancellationToken)
     {
+        _remembered.TryRemove(releaseId, out _);
         await ReadyAsync(cancellationToken);
         await table.DeleteEntityAsync(DuePartition, releaseId, cancellationToken: cancellationToken);
     }
@@ -290,6 +335,7 @@ internal sealed class ReleaseStore(TableClient table)
     /// </summary>
     public async Task FinishAsync(ReleaseState state, CancellationToken cancellationToken)
     {
+        _remembered.TryRemove(state.Id, out _);
         await ReadyAsync(cancellationToken);
         await WriteIndexAsync(state, cancellationToken);
         await table.DeleteEntityAsync(DuePartition, state.Id, cancellationToken: cancellationToken);
@@ -328,7 +374,7 @@ internal sealed class ReleaseStore(TableClient table)
         }
     }
 
-    private static TableEntity Write(ReleaseState state)
+    private static (TableEntity Entity, byte[] Json) Write(ReleaseState state)
     {
         // Gzip: a release document is repetitive JSON, and every step reads and writes it whole.
         var json = JsonSerializer.SerializeToUtf8Bytes(state, Json);
@@ -354,8 +400,14 @@ internal sealed class ReleaseStore(TableClient table)
         {
             entity[GzipChunk + i] = bytes.Slice(i * ChunkBytes, Math.Min(ChunkBytes, bytes.Length - i * ChunkBytes)).ToArray();
         }
-        return entity;
+        return (entity, json);
     }
+
+    private static ReleaseState FromJson(byte[] json, string releaseId) =>
+        JsonSerializer.Deserialize<ReleaseState>(json, Json) ?? throw new InvalidDataException($"Release {releaseId} was remembered without a state.");
+
+    /// <summary>A document as this instance wrote it, and the due entry version written after it (null until then).</summary>
+    private sealed record Remembered(ETag StateETag, byte[] Json, ETag? DueETag);
 
     private static ReleaseState Read(TableEntity entity)
     {

@@ -162,6 +162,48 @@ public sealed class ReleaseStoreTests(AzuriteFixture azurite) : IClassFixture<Az
     }
 
     [Fact]
+    public async Task GetAsync_DueEntryAsMovedAfterThisInstancesSave_TakesTheDocumentFromMemory()
+    {
+        var table = new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("rel"));
+        var store = new ReleaseStore(table);
+        var release = NewRelease("rel-mem");
+        var etag = await store.CreateAsync(release, CancellationToken.None);
+        release.AddEvent(Now, "Saved by this instance.");
+        etag = await store.UpdateAsync(release, etag, CancellationToken.None);
+        var dueETag = (await store.SetDueAsync("rel-mem", Now.AddMinutes(1), ifMatch: null, CancellationToken.None, afterState: etag))!.Value;
+        // Written behind the store's back without moving the due entry: only a reader that goes to storage sees it.
+        var entity = (await table.GetEntityAsync("release-rel-mem", "rel-mem")).Value;
+        entity["Phase"] = "Edited";
+        await table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Merge);
+
+        var remembered = (await store.GetAsync("rel-mem", CancellationToken.None, dueETag))!;
+        var stored = (await store.GetAsync("rel-mem", CancellationToken.None))!;
+
+        Assert.Equal((etag, 1), (remembered.ETag, remembered.State.Timeline.Count));
+        Assert.NotEqual(etag, stored.ETag);
+    }
+
+    [Fact]
+    public async Task GetAsync_DueEntryMovedSinceThisInstancesSave_ReadsStorage()
+    {
+        var table = new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("rel"));
+        var (here, elsewhere) = (new ReleaseStore(table), new ReleaseStore(table));
+        var release = NewRelease("rel-moved");
+        var etag = await here.CreateAsync(release, CancellationToken.None);
+        etag = await here.UpdateAsync(release, etag, CancellationToken.None);
+        await here.SetDueAsync("rel-moved", Now.AddMinutes(1), ifMatch: null, CancellationToken.None, afterState: etag);
+
+        // A command on another instance moves the due entry, then writes the release.
+        var movedETag = (await elsewhere.SetDueAsync("rel-moved", Now, ifMatch: null, CancellationToken.None))!.Value;
+        var read = (await elsewhere.GetAsync("rel-moved", CancellationToken.None))!;
+        read.State.AddEvent(Now, "Changed elsewhere.");
+        var newer = await elsewhere.UpdateAsync(read.State, read.ETag, CancellationToken.None);
+
+        var listed = (await here.GetAsync("rel-moved", CancellationToken.None, movedETag))!;
+        Assert.Equal((newer, "Changed elsewhere."), (listed.ETag, listed.State.Timeline.Single().Message));
+    }
+
+    [Fact]
     public async Task FinishAsync_EndedRelease_IndexSaysSoDueEntryAndLockAreGone()
     {
         var store = NewStore();
