@@ -135,9 +135,15 @@ internal sealed partial class ReleaseEngine(
     /// The release is known to exist and the change makes it due at once: its due entry is moved to now while it is read
     /// (an early entry costs the tick one look at most; for a release that has ended, the tick drops it).
     /// </param>
+    /// <param name="rollbackRouteFirst">
+    /// The change starts a rollback that cannot wait (production trouble): when the release is baking a traffic step, with
+    /// no swap begun, the routing rule is reset right after the read, before the save, and the save records it done. It
+    /// is the rollback's own first step, taken one round trip sooner; it only sends traffic back to production.
+    /// </param>
     /// <returns>The release as saved (or as read, when rejected) and the pass that saved it, to continue with.</returns>
     public async Task<(Run? Run, ReleaseCommandResult.Rejected? Rejection)> ApplyAsync(
-        string releaseId, bool dueNow, Func<ReleaseState, Run, ReleaseCommandResult.Rejected?> change, CancellationToken cancellationToken)
+        string releaseId, bool dueNow, Func<ReleaseState, Run, ReleaseCommandResult.Rejected?> change, CancellationToken cancellationToken,
+        bool rollbackRouteFirst = false)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -161,10 +167,23 @@ internal sealed partial class ReleaseEngine(
                 return (null, null);
             }
             var run = new Run(this, stored.State, stored.ETag, dueAt, dueETag);
+            // Per attempt, after its read: the save below is conditional on that read, so what it records about the
+            // routing rule holds unless a pass that set traffic since loses its save (and then puts the rule back itself).
+            var routeReset = rollbackRouteFirst && run.State is { Phase: ReleasePhase.Shifting, Swap: null, Rollback: null };
+            if (routeReset)
+            {
+                await slots.ClearRoutingAsync(run.State.Target, cancellationToken);
+            }
             var rejection = change(run.State, run);
             if (rejection is not null)
             {
                 return (run, rejection);
+            }
+            if (routeReset && run.State.Rollback is { RouteCleared: false } rollback)
+            {
+                run.State.Rollback = rollback with { SwapSettled = true, RouteCleared = true };
+                run.State.TrafficPercent = 0;
+                run.State.AddEvent(Now, "Routing rule cleared: production serves all of its traffic.");
             }
             try
             {

@@ -304,10 +304,11 @@ internal sealed class ReleaseService(
 
     private async Task<ReleaseCommandResult> CommandAsync(string releaseId, Func<ReleaseState, ReleaseEngine.Run, ReleaseCommandResult.Rejected?> change, CancellationToken cancellationToken, bool expedite = false)
     {
+        // Expedited commands are rollbacks for production trouble: their first step (route 0 %) goes before the save.
         var (run, rejection) = await engine.ApplyAsync(releaseId, expedite, (s, run) =>
             s.IsTerminal
                 ? new ReleaseCommandResult.Rejected(409, "Release ended", $"Release {s.Id} ended as {s.Phase}; it takes no more commands.")
-                : change(s, run), cancellationToken);
+                : change(s, run), cancellationToken, rollbackRouteFirst: expedite);
         if (run is null)
         {
             return new ReleaseCommandResult.Rejected(404, "Unknown release", $"No release has the id '{releaseId}'.");

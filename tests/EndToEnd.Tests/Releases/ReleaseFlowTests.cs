@@ -285,6 +285,31 @@ public sealed class ReleaseFlowTests(AzuriteFixture azurite) : IClassFixture<Azu
     }
 
     [Fact]
+    public async Task RollbackLockHolder_DuringATrafficStep_RollsBackWithASingleRouteReset()
+    {
+        await using var world = await ReleaseHarness.StartAsync(azurite);
+        await world.WarmUpProductionAsync();
+        var started = Assert.IsType<ReleaseCommandResult.Accepted>(
+            await world.Releases.StartAsync(world.Request("2.0.0"), ReleaseHarness.Releaser, null, CancellationToken.None));
+        var id = started.Release.Id;
+        await world.DriveAsync(id, until: v => v.Phase == "Shifting" && v.TrafficPercent > 0);
+        var routingWrites = RoutingWrites(world);
+
+        var rolledBack = Assert.IsType<ReleaseCommandResult.Accepted>(
+            await world.Releases.RollbackLockHolderAsync(id, ReleaseHarness.Releaser, "Alert fired.", CancellationToken.None));
+
+        Assert.Equal(0, rolledBack.Release.TrafficPercent);
+        var done = await world.DriveAsync(id);
+        ReleaseHarness.AssertEnded(done, "RolledBack");
+        Assert.Equal(routingWrites + 1, RoutingWrites(world));
+        Assert.Single(done.Timeline, e => e.Message.StartsWith("Routing rule cleared", StringComparison.Ordinal));
+        Assert.Equal("1.0.0", world.Site.Production.Version);
+    }
+
+    private static int RoutingWrites(ReleaseHarness world) =>
+        world.Emulator.ArmCallLog.Snapshot().Count(c => c.Method != "GET" && c.Path.Contains("/config/web", StringComparison.OrdinalIgnoreCase));
+
+    [Fact]
     public async Task Rollback_OvertakingATickAboutToShiftTraffic_LeavesNoTrafficOnTheNewVersion()
     {
         await using var world = await ReleaseHarness.StartAsync(azurite);
