@@ -172,7 +172,16 @@ internal sealed partial class ReleaseEngine(
             var routeReset = rollbackRouteFirst && run.State is { Phase: ReleasePhase.Shifting, Swap: null, Rollback: null };
             if (routeReset)
             {
-                await slots.ClearRoutingAsync(run.State.Target, cancellationToken);
+                try
+                {
+                    await slots.ClearRoutingAsync(run.State.Target, cancellationToken);
+                }
+                catch (Exception ex) when (IsTransient(ex, cancellationToken))
+                {
+                    // ARM is struggling: record the rollback all the same; its own first step resets the route, retrying.
+                    Log.StepFailed(logger, run.State.Id, run.State.Phase, Describe(ex));
+                    routeReset = false;
+                }
             }
             var rejection = change(run.State, run);
             if (rejection is not null)

@@ -306,6 +306,28 @@ public sealed class ReleaseFlowTests(AzuriteFixture azurite) : IClassFixture<Azu
         Assert.Equal("1.0.0", world.Site.Production.Version);
     }
 
+    [Fact]
+    public async Task RollbackLockHolder_ArmFailsTheEarlyRouteReset_TheRollbackIsRecordedAndResetsTheRouteItself()
+    {
+        await using var world = await ReleaseHarness.StartAsync(azurite);
+        await world.WarmUpProductionAsync();
+        var started = Assert.IsType<ReleaseCommandResult.Accepted>(
+            await world.Releases.StartAsync(world.Request("2.0.0"), ReleaseHarness.Releaser, null, CancellationToken.None));
+        var id = started.Release.Id;
+        await world.DriveAsync(id, until: v => v.Phase == "Shifting" && v.TrafficPercent > 0);
+        world.Emulator.Faults.FailArm("/config/web", 20, 500);
+
+        var accepted = Assert.IsType<ReleaseCommandResult.Accepted>(
+            await world.Releases.RollbackLockHolderAsync(id, ReleaseHarness.Releaser, "Alert fired.", CancellationToken.None));
+
+        Assert.Equal("RollingBack", accepted.Release.Phase);
+        world.Emulator.Faults.Clear();
+        var done = await world.DriveAsync(id);
+        ReleaseHarness.AssertEnded(done, "RolledBack");
+        Assert.Equal(0, done.TrafficPercent);
+        Assert.Single(done.Timeline, e => e.Message.StartsWith("Routing rule cleared", StringComparison.Ordinal));
+    }
+
     private static int RoutingWrites(ReleaseHarness world) =>
         world.Emulator.ArmCallLog.Snapshot().Count(c => c.Method != "GET" && c.Path.Contains("/config/web", StringComparison.OrdinalIgnoreCase));
 
