@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Blueshift.Testing;
 using Xunit;
 
@@ -14,30 +13,8 @@ public sealed class PublishedFunctionApp : IAsyncLifetime
 
     public string Folder { get; } = RepositoryPaths.InRepository("artifacts", "test-functionapp");
 
-    public async Task InitializeAsync()
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = RepositoryPaths.Root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { "publish", "src/Functions", "-c", "Release", "-r", "linux-x64", "--self-contained", "-o", Folder, "-nologo" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        start.Environment[DiagnosticsSetting] = "true";
-        using var publish = Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet publish.");
-        var output = publish.StandardOutput.ReadToEndAsync();
-        var errors = publish.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
-        await publish.WaitForExitAsync(timeout.Token);
-        if (publish.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"dotnet publish failed ({publish.ExitCode}): {await output} {await errors}");
-        }
-    }
+    public Task InitializeAsync() =>
+        FunctionAppPublisher.PublishAsync(Folder, new Dictionary<string, string> { [DiagnosticsSetting] = "true" });
 
     public Task DisposeAsync() => Task.CompletedTask;
 }

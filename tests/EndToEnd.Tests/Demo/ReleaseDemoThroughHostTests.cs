@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Blueshift.AppServiceEmulator;
 using Blueshift.LocalFunctionsHost;
@@ -118,27 +117,5 @@ public sealed class ReleaseDemoThroughHostTests : IAsyncLifetime
         Assert.Equal("2.0.0", response.Headers.GetValues("x-app-version").Single());
     }
 
-    private async Task PublishAsync()
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = RepositoryPaths.Root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { "publish", "src/Functions", "-c", "Release", "-r", "linux-x64", "--self-contained", "-o", _folder, "-nologo" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var publish = Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet publish.");
-        var output = publish.StandardOutput.ReadToEndAsync();
-        var errors = publish.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
-        await publish.WaitForExitAsync(timeout.Token);
-        if (publish.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"dotnet publish failed ({publish.ExitCode}): {await output} {await errors}");
-        }
-    }
+    private Task PublishAsync() => FunctionAppPublisher.PublishAsync(_folder);
 }
