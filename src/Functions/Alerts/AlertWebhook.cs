@@ -296,13 +296,14 @@ public sealed class AlertWebhook : IDisposable
         }
     }
 
-    /// <summary>The managed apps the alert's targets belong to (a slot counts as its site); unknown targets are left out.</summary>
+    /// <summary>The alert's apps and, for each, its active release or its rollback window: reads only.</summary>
     private async Task<(IReadOnlyList<ManagedApp> Apps, AppAlertRoute[] Routes)> FindRoutesAsync(CommonAlert alert, CancellationToken cancellationToken)
     {
         var apps = await FindAppsAsync(alert, cancellationToken);
         return (apps, await Task.WhenAll(apps.Select(app => RouteAsync(app, cancellationToken))));
     }
 
+    /// <summary>The managed apps the alert's targets belong to (a slot counts as its site); unknown targets are left out.</summary>
     private async Task<IReadOnlyList<ManagedApp>> FindAppsAsync(CommonAlert alert, CancellationToken cancellationToken)
     {
         var targets = alert.AlertTargetIds
