@@ -288,11 +288,7 @@ public sealed class ReleaseFlowTests(AzuriteFixture azurite) : IClassFixture<Azu
     public async Task RollbackLockHolder_DuringATrafficStep_RollsBackWithASingleRouteReset()
     {
         await using var world = await ReleaseHarness.StartAsync(azurite);
-        await world.WarmUpProductionAsync();
-        var started = Assert.IsType<ReleaseCommandResult.Accepted>(
-            await world.Releases.StartAsync(world.Request("2.0.0"), ReleaseHarness.Releaser, null, CancellationToken.None));
-        var id = started.Release.Id;
-        await world.DriveAsync(id, until: v => v.Phase == "Shifting" && v.TrafficPercent > 0);
+        var id = await StartTakingTrafficAsync(world);
         var routingWrites = RoutingWrites(world);
 
         var rolledBack = Assert.IsType<ReleaseCommandResult.Accepted>(
@@ -310,11 +306,7 @@ public sealed class ReleaseFlowTests(AzuriteFixture azurite) : IClassFixture<Azu
     public async Task RollbackLockHolder_ArmFailsTheEarlyRouteReset_TheRollbackIsRecordedAndResetsTheRouteItself()
     {
         await using var world = await ReleaseHarness.StartAsync(azurite);
-        await world.WarmUpProductionAsync();
-        var started = Assert.IsType<ReleaseCommandResult.Accepted>(
-            await world.Releases.StartAsync(world.Request("2.0.0"), ReleaseHarness.Releaser, null, CancellationToken.None));
-        var id = started.Release.Id;
-        await world.DriveAsync(id, until: v => v.Phase == "Shifting" && v.TrafficPercent > 0);
+        var id = await StartTakingTrafficAsync(world);
         world.Emulator.Faults.FailArm("/config/web", 20, 500);
 
         var accepted = Assert.IsType<ReleaseCommandResult.Accepted>(
@@ -328,6 +320,16 @@ public sealed class ReleaseFlowTests(AzuriteFixture azurite) : IClassFixture<Azu
         Assert.Single(done.Timeline, e => e.Message.StartsWith("Routing rule cleared", StringComparison.Ordinal));
     }
 
+    /// <summary>Warms production up, starts 2.0.0 and drives it into its first traffic step; returns the release id.</summary>
+    private static async Task<string> StartTakingTrafficAsync(ReleaseHarness world)
+    {
+        await world.WarmUpProductionAsync();
+        var started = Assert.IsType<ReleaseCommandResult.Accepted>(
+            await world.Releases.StartAsync(world.Request("2.0.0"), ReleaseHarness.Releaser, null, CancellationToken.None));
+        await world.DriveAsync(started.Release.Id, until: v => v.Phase == "Shifting" && v.TrafficPercent > 0);
+        return started.Release.Id;
+    }
+
     private static int RoutingWrites(ReleaseHarness world) =>
         world.Emulator.ArmCallLog.Snapshot().Count(c => c.Method != "GET" && c.Path.Contains("/config/web", StringComparison.OrdinalIgnoreCase));
 
@@ -335,11 +337,7 @@ public sealed class ReleaseFlowTests(AzuriteFixture azurite) : IClassFixture<Azu
     public async Task Rollback_OvertakingATickAboutToShiftTraffic_LeavesNoTrafficOnTheNewVersion()
     {
         await using var world = await ReleaseHarness.StartAsync(azurite);
-        await world.WarmUpProductionAsync();
-        var started = Assert.IsType<ReleaseCommandResult.Accepted>(
-            await world.Releases.StartAsync(world.Request("2.0.0"), ReleaseHarness.Releaser, null, CancellationToken.None));
-        var id = started.Release.Id;
-        await world.DriveAsync(id, until: v => v.Phase == "Shifting" && v.TrafficPercent > 0);
+        var id = await StartTakingTrafficAsync(world);
         var overtaken = new List<int>();
         world.Crashes.Interleave = async (point, _) =>
         {
