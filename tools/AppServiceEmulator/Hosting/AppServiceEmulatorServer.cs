@@ -15,6 +15,8 @@ public sealed partial class AppServiceEmulatorServer : IAsyncDisposable
 {
     private readonly object _sitesGate = new();
     private readonly List<EmulatedSite> _sites = [];
+    // Every ARM call looks its site up: by key, not by a walk of the list (a thousand sites made that walk a hot spot).
+    private readonly Dictionary<string, EmulatedSite> _sitesByKey = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, byte[]> _packages = new(StringComparer.OrdinalIgnoreCase);
     private WebApplication? _app;
 
@@ -153,6 +155,7 @@ public sealed partial class AppServiceEmulatorServer : IAsyncDisposable
                 throw new InvalidOperationException($"Site {name} exists already in {subscriptionId}/{resourceGroup}.");
             }
             _sites.Add(site);
+            _sitesByKey.Add(SiteKey(subscriptionId, resourceGroup, name), site);
         }
 
         var now = Time.GetUtcNow();
@@ -178,13 +181,12 @@ public sealed partial class AppServiceEmulatorServer : IAsyncDisposable
     {
         lock (_sitesGate)
         {
-            site = _sites.FirstOrDefault(s =>
-                s.Name.Equals(name, StringComparison.OrdinalIgnoreCase)
-                && s.ResourceGroup.Equals(resourceGroup, StringComparison.OrdinalIgnoreCase)
-                && s.SubscriptionId.Equals(subscriptionId, StringComparison.OrdinalIgnoreCase))!;
-            return site is not null;
+            return _sitesByKey.TryGetValue(SiteKey(subscriptionId, resourceGroup, name), out site!);
         }
     }
+
+    // '/' cannot occur in a name (ValidateName), so the key is unambiguous.
+    private static string SiteKey(string subscriptionId, string resourceGroup, string name) => $"{subscriptionId}/{resourceGroup}/{name}";
 
     /// <summary>Puts a package in the slot at once (test set-up; a OneDeploy through ARM is the realistic path).</summary>
     public void SetContent(EmulatedSlot slot, AppBehaviour behaviour)
