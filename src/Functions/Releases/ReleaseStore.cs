@@ -25,8 +25,9 @@ internal sealed class ReleaseConcurrencyException(string releaseId)
 /// </summary>
 internal sealed class ReleaseStore(TableClient table)
 {
-    // Every active release's due entry shares one partition, and the tick moves hundreds of them at once.
-    private readonly TableGroupCommit _dueWrites = new(table);
+    // Every active release's due entry shares one partition, and so does every app's lock: the tick moves hundreds of
+    // due entries at once, and the releases it finishes drop their due entries and locks together.
+    private readonly TableGroupCommit _sharedPartitionWrites = new(table);
 
     /// <summary>Bytes per property: a binary property holds at most 64 KiB.</summary>
     private const int ChunkBytes = 60_000;
@@ -197,7 +198,7 @@ internal sealed class ReleaseStore(TableClient table)
             : new TableTransactionAction(TableTransactionActionType.UpsertReplace, entity);
         try
         {
-            await _dueWrites.SubmitAsync(action, cancellationToken);
+            await _sharedPartitionWrites.SubmitAsync(action, cancellationToken);
             return entity.ETag;
         }
         catch (TableTransactionFailedException ex) when (ifMatch is not null && ex.Status is 404 or 412)
@@ -275,10 +276,15 @@ internal sealed class ReleaseStore(TableClient table)
         await ReadyAsync(cancellationToken);
         try
         {
-            await table.DeleteEntityAsync(LockPartition, app, ifMatch, cancellationToken);
+            await _sharedPartitionWrites.SubmitAsync(
+                new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(LockPartition, app), ifMatch), cancellationToken);
             return true;
         }
-        catch (RequestFailedException ex) when (ex.Status == 412)
+        catch (TableTransactionFailedException ex) when (ex.Status == 404)
+        {
+            return true;
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 412)
         {
             return false;
         }
@@ -338,8 +344,21 @@ internal sealed class ReleaseStore(TableClient table)
         _remembered.TryRemove(state.Id, out _);
         await ReadyAsync(cancellationToken);
         await WriteIndexAsync(state, cancellationToken);
-        await table.DeleteEntityAsync(DuePartition, state.Id, cancellationToken: cancellationToken);
+        await DeleteDueEntryAsync(state.Id, cancellationToken);
         await UnlockAsync(state.App, state.Id, state.PhaseEnteredAt, cancellationToken);
+    }
+
+    private async Task DeleteDueEntryAsync(string releaseId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _sharedPartitionWrites.SubmitAsync(
+                new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(DuePartition, releaseId)), cancellationToken);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 404)
+        {
+            // Gone already: an earlier finish got this far.
+        }
     }
 
     /// <summary>A release that had ended runs again (a success being swapped back): the index lists it as active.</summary>

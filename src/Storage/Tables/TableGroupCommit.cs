@@ -150,7 +150,7 @@ public sealed class TableGroupCommit
             try
             {
                 Interlocked.Increment(ref _requestsSent);
-                if (actions is [var only] && only.ActionType != TableTransactionActionType.Delete)
+                if (actions is [var only])
                 {
                     await WriteOneAsync(only).ConfigureAwait(false);
                 }
@@ -205,13 +205,23 @@ public sealed class TableGroupCommit
                 TableTransactionActionType.UpdateReplace => await _table.UpdateEntityAsync(action.Entity, action.ETag, TableUpdateMode.Replace).ConfigureAwait(false),
                 TableTransactionActionType.UpsertMerge => await _table.UpsertEntityAsync(action.Entity, TableUpdateMode.Merge).ConfigureAwait(false),
                 TableTransactionActionType.UpsertReplace => await _table.UpsertEntityAsync(action.Entity, TableUpdateMode.Replace).ConfigureAwait(false),
-                _ => throw new ArgumentOutOfRangeException(nameof(action), action.ActionType, "Deletes go as transactions: a plain delete of a missing entity succeeds."),
+                TableTransactionActionType.Delete => (await DeleteOneAsync(action).ConfigureAwait(false)).Value,
+                _ => throw new ArgumentOutOfRangeException(nameof(action), action.ActionType, "Not a table action."),
             };
         }
         catch (Azure.RequestFailedException ex) when (ex is not TableTransactionFailedException && ex.Status is >= 400 and < 500 and not 408 and not 429)
         {
             throw new TableTransactionFailedException(ex.Status, ex.Message, ex.ErrorCode, 0);
         }
+    }
+
+    // A plain delete takes a missing entity for success; in a transaction it fails the action, and so it does here.
+    private async Task<Azure.Response<Azure.ETag>> DeleteOneAsync(TableTransactionAction action)
+    {
+        var response = await _table.DeleteEntityAsync(action.Entity.PartitionKey, action.Entity.RowKey, action.ETag).ConfigureAwait(false);
+        return response.Status == 404
+            ? throw new TableTransactionFailedException(404, $"No entity {action.Entity.PartitionKey}/{action.Entity.RowKey} to delete.", "ResourceNotFound", 0)
+            : Azure.Response.FromValue(default(Azure.ETag), response);
     }
 
     // JSON of the worst kind: three bytes per character, base64 for binary, plus keys, names and per-action headers.

@@ -1,4 +1,6 @@
 using Azure;
+using Azure.Core;
+using Azure.Core.Pipeline;
 using Blueshift.Storage.Tables;
 using Blueshift.Testing;
 using Xunit;
@@ -14,16 +16,27 @@ public sealed class TableGroupCommitTests(AzuriteFixture azurite) : IClassFixtur
         return table;
     }
 
+    // A client of the table whose first request waits for the test's word: what is submitted meanwhile queues behind it.
+    private TableClient HoldingFirstRequest(TableClient table, HoldFirstRequest firstRequest)
+    {
+        var options = new TableClientOptions();
+        options.AddPolicy(firstRequest, HttpPipelinePosition.PerCall);
+        return new TableClient(azurite.ConnectionString, table.Name, options);
+    }
+
     [Fact]
     public async Task SubmitAsync_WritesArrivingWhileOneIsInFlight_LeaveTogetherAndAllLand()
     {
         var table = await NewTableAsync();
-        var commit = new TableGroupCommit(table);
+        var firstRequest = new HoldFirstRequest();
+        var commit = new TableGroupCommit(HoldingFirstRequest(table, firstRequest));
         var entities = Enumerable.Range(0, 50).Select(i => new TableEntity("p", $"r{i:D2}") { ["Value"] = i }).ToList();
 
-        // The first submission leaves at once; the other 49 queue behind it (it cannot answer before they are queued) and
-        // leave together when it returns.
-        await Task.WhenAll(entities.Select(e => commit.SubmitAsync(new TableTransactionAction(TableTransactionActionType.Add, e))));
+        // The first submission leaves at once and is held on its way; the other 49 queue behind it and leave together
+        // when it returns.
+        var writes = entities.Select(e => commit.SubmitAsync(new TableTransactionAction(TableTransactionActionType.Add, e))).ToList();
+        firstRequest.Release();
+        await Task.WhenAll(writes);
 
         Assert.Equal(2, commit.RequestsSent);
         var stored = new List<TableEntity>();
@@ -83,6 +96,48 @@ public sealed class TableGroupCommitTests(AzuriteFixture azurite) : IClassFixtur
         Assert.Equal([(412, 0), (404, 0), (409, 0)], new[] { stale412, missing404, exists409 }.Select(e => (e.Status, e.FailedActionIndex ?? -1)));
         Assert.Equal(2, (await table.GetEntityAsync("p", "guarded")).Value.GetInt32("Value"));
         Assert.Equal(3, commit.RequestsSent);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_Deletes_FailOnAMissingOrChangedEntity_AloneOrTogether()
+    {
+        var table = await NewTableAsync();
+        foreach (var key in new[] { "a", "b", "c", "guarded" })
+        {
+            await table.AddEntityAsync(new TableEntity("p", key));
+        }
+        var guarded = (await table.GetEntityAsync("p", "guarded")).Value.ETag;
+        await table.UpsertEntityAsync(new TableEntity("p", "guarded") { ["Value"] = 2 }, TableUpdateMode.Replace);
+        static TableTransactionAction Delete(string key, ETag etag = default) => new(TableTransactionActionType.Delete, new TableEntity("p", key), etag);
+
+        // Alone: a plain request, and a missing entity still fails (a plain delete would call that a success).
+        var alone = new TableGroupCommit(table);
+        await alone.SubmitAsync(Delete("a"));
+        var missing = await Assert.ThrowsAsync<TableTransactionFailedException>(() => alone.SubmitAsync(Delete("a")));
+        var stale = await Assert.ThrowsAsync<TableTransactionFailedException>(() => alone.SubmitAsync(Delete("guarded", guarded)));
+        Assert.Equal([(404, 0), (412, 0)], new[] { missing, stale }.Select(e => (e.Status, e.FailedActionIndex ?? -1)));
+        Assert.Equal(3, alone.RequestsSent);
+
+        // Together: the first leaves alone and is held; the three behind it share a transaction, where the missing one
+        // fails only its own caller and the other two go again.
+        var firstRequest = new HoldFirstRequest();
+        var current = (await table.GetEntityAsync("p", "guarded")).Value.ETag;
+        var together = new TableGroupCommit(HoldingFirstRequest(table, firstRequest));
+        var first = together.SubmitAsync(Delete("b"));
+        var gone = together.SubmitAsync(Delete("missing"));
+        var last = together.SubmitAsync(Delete("c"));
+        var matching = together.SubmitAsync(Delete("guarded", current));
+        firstRequest.Release();
+        await Task.WhenAll(first, last, matching);
+        var goneFailure = await Assert.ThrowsAsync<TableTransactionFailedException>(() => gone);
+        Assert.Equal((404, 0), (goneFailure.Status, goneFailure.FailedActionIndex ?? -1));
+        Assert.Equal(3, together.RequestsSent);
+        var left = new List<string>();
+        await foreach (var entity in table.QueryAsync(TableClient.CreateQueryFilter($"PartitionKey eq {"p"}")))
+        {
+            left.Add(entity.RowKey);
+        }
+        Assert.Empty(left);
     }
 
     [Fact]
@@ -148,5 +203,26 @@ public sealed class TableGroupCommitTests(AzuriteFixture azurite) : IClassFixtur
             new(TableTransactionActionType.UpsertMerge, new TableEntity("a", "1")),
         ]); });
         Assert.Equal(0, commit.RequestsSent);
+    }
+
+    /// <summary>Holds the first request of a pipeline until released; the rest go straight through.</summary>
+    private sealed class HoldFirstRequest : HttpPipelinePolicy
+    {
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _requests;
+
+        public void Release() => _released.TrySetResult();
+
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            if (Interlocked.Increment(ref _requests) == 1)
+            {
+                await _released.Task;
+            }
+            await ProcessNextAsync(message, pipeline);
+        }
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+            throw new NotSupportedException("The table client is asynchronous only.");
     }
 }
