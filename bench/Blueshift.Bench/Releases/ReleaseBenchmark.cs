@@ -159,6 +159,10 @@ internal static class ReleaseBenchmark
         var armCalls = emulator.ArmCallLog.Snapshot();
         Console.WriteLine($"ARM calls:                {armCalls.Count} = {(double)armCalls.Count / appCount:0.0} per release; " +
             string.Join(", ", armCalls.GroupBy(c => c.Method).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}")));
+        foreach (var operation in armCalls.GroupBy(c => $"{c.Method} {ArmOperation(c.Path)}").OrderByDescending(g => g.Count()))
+        {
+            Console.WriteLine($"  {(double)operation.Count() / appCount,5:0.0} per release  {operation.Key}");
+        }
         using var process = Process.GetCurrentProcess();
         Console.WriteLine($"memory:                   working set {process.WorkingSet64 / 1048576.0:0} MiB, GC heap {GC.GetTotalMemory(false) / 1048576.0:0} MiB, " +
             $"peak working set {process.PeakWorkingSet64 / 1048576.0:0} MiB");
@@ -237,6 +241,19 @@ internal static class ReleaseBenchmark
         {
             return TimeSpan.Zero;
         }
+    }
+
+    // The resource path with its names left out: /subscriptions/…/sites/{site}/slots/{slot}/config/web.
+    private static string ArmOperation(string path)
+    {
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var named = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "subscriptions", "resourceGroups", "sites", "slots", "locations", "operations", "operationResults", "deployments", "backups" };
+        var shown = new string[segments.Length];
+        for (var i = 0; i < segments.Length; i++)
+        {
+            shown[i] = i > 0 && named.Contains(segments[i - 1]) ? "{" + segments[i - 1] + "}" : segments[i];
+        }
+        return "/" + string.Join('/', shown);
     }
 
     private static string RuntimeInfo() => $".NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}";

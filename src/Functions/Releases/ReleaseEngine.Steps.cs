@@ -181,7 +181,7 @@ internal sealed partial class ReleaseEngine
         {
             await crashPoints.AtAsync(CrashPoints.BeforeTrafficSet, state.Id);
             run.RoutingChanged = true;
-            await slots.SetStagingTrafficAsync(state.Target, percent, cancellationToken);
+            await slots.SetStagingTrafficAsync(state.Target, StagingHost(state), percent, cancellationToken);
             crashPoints.At(CrashPoints.AfterTrafficSet, state.Id);
             state.TrafficPercent = percent;
             state.MaxTrafficPercent = Math.Max(state.MaxTrafficPercent, percent);

@@ -119,7 +119,7 @@ internal sealed partial class ReleaseEngine(
         switch (current.Phase)
         {
             case ReleasePhase.Shifting when current.BakeStartedAt is not null:
-                await slots.SetStagingTrafficAsync(current.Target, current.TrafficPercent, cancellationToken);
+                await slots.SetStagingTrafficAsync(current.Target, StagingHost(current), current.TrafficPercent, cancellationToken);
                 break;
             // Whether or not the winner has recorded its own routing reset yet, it may already have made it.
             case ReleasePhase.RollingBack:

@@ -13,7 +13,8 @@ public interface IAppServiceSlots
     Task<string> GetHostNameAsync(ManagedApp app, string? slot, CancellationToken cancellationToken);
 
     /// <summary>Routes <paramref name="percent"/> % of production traffic to the staging slot (<c>rampUpRules</c>).</summary>
-    Task SetStagingTrafficAsync(ManagedApp app, int percent, CancellationToken cancellationToken);
+    /// <param name="stagingHost">The staging slot's host name, as <see cref="GetHostNameAsync"/> gave it: the rule names it.</param>
+    Task SetStagingTrafficAsync(ManagedApp app, string stagingHost, int percent, CancellationToken cancellationToken);
 
     /// <summary>Removes the routing rule: production serves all of its traffic.</summary>
     Task ClearRoutingAsync(ManagedApp app, CancellationToken cancellationToken);

@@ -16,12 +16,8 @@ internal sealed class ArmAppServiceSlots(WebSitesClient client) : IAppServiceSlo
             ?? throw new InvalidOperationException($"{Slot(app, slot)} reports no default host name; Blueshift cannot probe it.");
     }
 
-    public async Task SetStagingTrafficAsync(ManagedApp app, int percent, CancellationToken cancellationToken)
-    {
-        var stagingHost = await GetHostNameAsync(app, app.StagingSlot, cancellationToken);
-        var rule = new RampUpRule(app.StagingSlot, stagingHost, percent);
-        await client.UpdateSiteConfigAsync(Production(app), new SiteConfigUpdate { RampUpRules = [rule] }, cancellationToken);
-    }
+    public Task SetStagingTrafficAsync(ManagedApp app, string stagingHost, int percent, CancellationToken cancellationToken) =>
+        client.UpdateSiteConfigAsync(Production(app), new SiteConfigUpdate { RampUpRules = [new RampUpRule(app.StagingSlot, stagingHost, percent)] }, cancellationToken);
 
     public Task ClearRoutingAsync(ManagedApp app, CancellationToken cancellationToken) =>
         client.UpdateSiteConfigAsync(Production(app), new SiteConfigUpdate { RampUpRules = [] }, cancellationToken);
