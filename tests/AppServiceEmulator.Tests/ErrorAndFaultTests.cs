@@ -98,7 +98,7 @@ public sealed class ErrorAndFaultTests : EmulatorTestBase
     }
 
     [Fact]
-    public async Task UnreachableSlot_FrontDoorRoutesToIt_Answers502AndDirectConnectionsAreRefused()
+    public async Task UnreachableSlot_FrontDoorRoutesToIt_Answers502AndDirectRequestsGoUnanswered()
     {
         await Emulator.Faults.SetSlotReachableAsync(Site.Production, false);
 

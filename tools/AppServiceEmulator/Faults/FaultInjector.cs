@@ -78,9 +78,16 @@ public sealed class FaultInjector
         lock (_gate) { _operationFaults.Add((kind, siteName, error)); }
     }
 
-    /// <summary>Stops the slot's listener (connections are refused; the front door answers 502 for it) or starts it again on the same port.</summary>
-    public Task SetSlotReachableAsync(EmulatedSlot slot, bool reachable, CancellationToken cancellationToken = default) =>
-        _server.SetSlotReachableAsync(slot, reachable, cancellationToken);
+    /// <summary>
+    /// Makes the slot unreachable (its listener drops every request without an answer; the front door answers 502 for it)
+    /// or reachable again. Takes effect at once: the task is complete when it returns.
+    /// </summary>
+    public Task SetSlotReachableAsync(EmulatedSlot slot, bool reachable, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _server.SetSlotReachable(slot, reachable);
+        return Task.CompletedTask;
+    }
 
     /// <summary>Faults that still apply, with their remaining counts.</summary>
     public IReadOnlyList<ArmFault> PendingArmFaults()

@@ -12,8 +12,16 @@ internal sealed class DataPlane(TimeProvider time, EmulatorOptions options, Traf
     public const string VersionHeader = "x-app-version";
     public const string SlotHeader = "x-ms-served-by-slot";
 
-    public Task ServeSlotAsync(HttpContext context, EmulatedSlot slot) =>
-        ServeAsync(context, slot, slot.DirectHostName);
+    public Task ServeSlotAsync(HttpContext context, EmulatedSlot slot)
+    {
+        if (!slot.IsReachable)
+        {
+            // Unreachable: the connection closes without an answer, on requests already under way on it too.
+            context.Abort();
+            return Task.CompletedTask;
+        }
+        return ServeAsync(context, slot, slot.DirectHostName);
+    }
 
     public async Task ServeFrontDoorAsync(HttpContext context, EmulatedSite site)
     {

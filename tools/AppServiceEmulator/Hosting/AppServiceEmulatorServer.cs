@@ -18,6 +18,7 @@ public sealed partial class AppServiceEmulatorServer : IAsyncDisposable
     // Every ARM call looks its site up: by key, not by a walk of the list (a thousand sites made that walk a hot spot).
     private readonly Dictionary<string, EmulatedSite> _sitesByKey = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, byte[]> _packages = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ListenerPool _listeners = new();
     private WebApplication? _app;
 
     private AppServiceEmulatorServer(EmulatorOptions options)
@@ -112,7 +113,7 @@ public sealed partial class AppServiceEmulatorServer : IAsyncDisposable
         });
         await app.StartAsync(cancellationToken);
         _app = app;
-        ArmEndpoint = new Uri($"{(ServerCertificate is null ? "http" : "https")}://127.0.0.1:{ListenerHost.BoundPort(app)}/");
+        ArmEndpoint = new Uri($"{(ServerCertificate is null ? "http" : "https")}://127.0.0.1:{ListenerPool.BoundPorts(app).First()}/");
         Log.Listening(Logger, ArmEndpoint);
     }
 
@@ -163,11 +164,9 @@ public sealed partial class AppServiceEmulatorServer : IAsyncDisposable
         {
             var slot = new EmulatedSlot(site, slotName, new SlotContent(initial, "initial", now));
             site.AddSlot(slot);
-            slot.Listener = await ListenerHost.StartAsync(0, context => DataPlane.ServeSlotAsync(context, slot), cancellationToken);
-            slot.Port = slot.Listener.Port;
+            slot.Port = await _listeners.AddAsync(context => DataPlane.ServeSlotAsync(context, slot), cancellationToken);
         }
-        site.FrontDoorListener = await ListenerHost.StartAsync(0, context => DataPlane.ServeFrontDoorAsync(context, site), cancellationToken);
-        site.FrontDoorPort = site.FrontDoorListener.Port;
+        site.FrontDoorPort = await _listeners.AddAsync(context => DataPlane.ServeFrontDoorAsync(context, site), cancellationToken);
         Log.SiteCreated(Logger, site.Name, site.DefaultHostName, string.Join(", ", site.Slots.Select(s => $"{s.Name}={s.DirectHostName}")));
         return site;
     }
@@ -240,33 +239,12 @@ public sealed partial class AppServiceEmulatorServer : IAsyncDisposable
 
     internal bool TryGetPackage(string name, out byte[] package) => _packages.TryGetValue(name, out package!);
 
-    internal async Task SetSlotReachableAsync(EmulatedSlot slot, bool reachable, CancellationToken cancellationToken)
+    internal void SetSlotReachable(EmulatedSlot slot, bool reachable)
     {
         ArgumentNullException.ThrowIfNull(slot);
-        ListenerHost? stopping = null;
         lock (slot.Site.Gate)
         {
-            if (!reachable)
-            {
-                stopping = slot.Listener;
-                slot.Listener = null;
-            }
-            else if (slot.Listener is not null)
-            {
-                return;
-            }
-        }
-        if (stopping is not null)
-        {
-            await stopping.DisposeAsync();
-        }
-        if (reachable)
-        {
-            var listener = await ListenerHost.StartAsync(slot.Port, context => DataPlane.ServeSlotAsync(context, slot), cancellationToken);
-            lock (slot.Site.Gate)
-            {
-                slot.Listener = listener;
-            }
+            slot.Reachable = reachable;
         }
         Log.SlotReachability(Logger, slot.Site.Name, slot.Name, reachable ? "reachable" : "unreachable");
     }
@@ -285,26 +263,7 @@ public sealed partial class AppServiceEmulatorServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Traffic.StopAsync();
-        foreach (var site in Sites)
-        {
-            foreach (var slot in site.Slots)
-            {
-                ListenerHost? listener;
-                lock (site.Gate)
-                {
-                    listener = slot.Listener;
-                    slot.Listener = null;
-                }
-                if (listener is not null)
-                {
-                    await listener.DisposeAsync();
-                }
-            }
-            if (site.FrontDoorListener is not null)
-            {
-                await site.FrontDoorListener.DisposeAsync();
-            }
-        }
+        await _listeners.DisposeAsync();
         if (_app is not null)
         {
             await _app.StopAsync(CancellationToken.None);

@@ -61,7 +61,6 @@ public sealed class EmulatedSite
 
     internal object Gate { get; } = new();
     internal int FrontDoorPort { get; set; }
-    internal ListenerHost? FrontDoorListener { get; set; }
     internal long FrontDoorSequence;
     internal List<string> StickyAppSettings { get; set; } = [];
     internal List<string> StickyConnectionStrings { get; set; } = [];
@@ -77,7 +76,7 @@ public sealed class EmulatedSite
         _slots.FirstOrDefault(s => !s.IsProduction && string.Equals(s.DefaultHostName, host.Trim().TrimEnd('/'), StringComparison.OrdinalIgnoreCase));
 }
 
-/// <summary>One slot of an emulated site, served by its own listener on 127.0.0.1.</summary>
+/// <summary>One slot of an emulated site, served by its own listener (port) on 127.0.0.1.</summary>
 public sealed class EmulatedSlot
 {
     internal EmulatedSlot(EmulatedSite site, string name, SlotContent content)
@@ -125,9 +124,10 @@ public sealed class EmulatedSlot
         get { lock (Site.Gate) { return WebConfig["healthCheckPath"]?.GetValue<string>() is { Length: > 0 } path ? path : "/health"; } }
     }
 
+    /// <summary>False while a fault makes the slot unreachable: its listener then drops every request unanswered.</summary>
     public bool IsReachable
     {
-        get { lock (Site.Gate) { return Listener is not null; } }
+        get { lock (Site.Gate) { return Reachable; } }
     }
 
     internal SlotContent Content { get; set; }
@@ -135,7 +135,7 @@ public sealed class EmulatedSlot
     internal JsonObject WebConfig { get; set; } = SiteConfigDefaults.Create();
     internal Dictionary<string, string>? SettingsBeforeApply { get; set; }
     internal DeploymentRecord? LatestDeployment { get; set; }
-    internal ListenerHost? Listener { get; set; }
+    internal bool Reachable { get; set; } = true;
     internal int Port { get; set; }
     internal long RequestSequence;
 }
