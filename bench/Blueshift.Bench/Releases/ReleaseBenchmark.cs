@@ -95,6 +95,7 @@ internal static class ReleaseBenchmark
         await SendTrafficAsync(emulator, sites, requestsPerRound);
         emulator.ArmCallLog.Clear();
 
+        var auditFrom = clock.GetUtcNow();
         var start = Stopwatch.StartNew();
         var ids = new string[appCount];
         var startLatencies = new double[appCount];
@@ -167,6 +168,16 @@ internal static class ReleaseBenchmark
         Console.WriteLine($"memory:                   working set {process.WorkingSet64 / 1048576.0:0} MiB, GC heap {GC.GetTotalMemory(false) / 1048576.0:0} MiB, " +
             $"peak working set {process.PeakWorkingSet64 / 1048576.0:0} MiB");
         Console.WriteLine($"final statuses:           {string.Join(", ", final.Select(kv => $"{kv.Key} {kv.Value}"))}");
+
+        // Each audit record is two Table entities (its app's partition and its day's): what they are explains much of
+        // the storage work per tick.
+        var actions = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        await foreach (var record in services.GetRequiredService<IAuditTrail>().QueryAsync(null, auditFrom, clock.GetUtcNow(), CancellationToken.None))
+        {
+            actions[record.Action] = actions.GetValueOrDefault(record.Action) + 1;
+        }
+        Console.WriteLine($"audit records:            {(double)actions.Values.Sum() / appCount:0.0} per release; " +
+            string.Join(", ", actions.OrderByDescending(a => a.Value).Select(a => $"{a.Key} {(double)a.Value / appCount:0.0}")));
         return 0;
     }
 
