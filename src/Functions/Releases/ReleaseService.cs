@@ -70,7 +70,7 @@ internal sealed class ReleaseService(
             }
         }
 
-        var holder = await AcquireLockAsync(app.Name, id, now, cancellationToken);
+        var (holder, lockTaken) = await AcquireLockAsync(app.Name, id, now, cancellationToken);
         if (holder is not null)
         {
             if (idempotencyKey is not null)
@@ -101,6 +101,7 @@ internal sealed class ReleaseService(
             Phase = ReleasePhase.AwaitingApproval,
             PhaseEnteredAt = now,
             DueAt = now,
+            LockETag = lockTaken.ToString(),
         };
         state.AddEvent(now, $"Release of {request.Version} requested by {caller.DisplayName} ({request.ReleaseType}, {request.ChangeClass} change).");
         var etag = await store.CreateAsync(state, cancellationToken);
@@ -225,7 +226,7 @@ internal sealed class ReleaseService(
                 $"Release {latest} of {state.App} came after {releaseId}; swapping {releaseId} back would undo it.");
         }
         // Only a free lock: held by this release, it is still finishing (or another rollback of it has started).
-        var holder = await store.TryLockAsync(state.App, releaseId, now, cancellationToken);
+        var (holder, lockTaken) = await store.TryLockAsync(state.App, releaseId, now, cancellationToken);
         if (holder is not null)
         {
             return new ReleaseCommandResult.Rejected(409, "App busy",
@@ -240,6 +241,7 @@ internal sealed class ReleaseService(
             {
                 return new ReleaseCommandResult.Rejected(409, "Release changed", $"Release {s.Id} is {s.Phase} now; try again.");
             }
+            s.LockETag = lockTaken.ToString();
             engine.BeginRollback(r, RollbackCause.Requested, caller.Id, reason,
                 new Dictionary<string, string> { ["succeededAt"] = s.PhaseEnteredAt.ToString("O") });
             return null;
@@ -354,13 +356,13 @@ internal sealed class ReleaseService(
     }
 
     /// <summary>Takes the app's lock, breaking it only when its holder ended or never got written.</summary>
-    private async Task<string?> AcquireLockAsync(string app, string releaseId, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<LockAttempt> AcquireLockAsync(string app, string releaseId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            if (await store.TryLockAsync(app, releaseId, now, cancellationToken) is null)
+            if (await store.TryLockAsync(app, releaseId, now, cancellationToken) is { Holder: null } taken)
             {
-                return null;
+                return taken;
             }
             var held = await store.GetLockAsync(app, cancellationToken);
             if (held is not { } lockEntry)
@@ -373,14 +375,14 @@ internal sealed class ReleaseService(
             var stale = holder is null ? now - lockEntry.LockedAt > OrphanLockAge : holder.State.IsTerminal && !reopening;
             if (!stale)
             {
-                return lockEntry.ReleaseId;
+                return new LockAttempt(lockEntry.ReleaseId, default);
             }
             if (await store.BreakLockAsync(app, lockEntry.ETag, cancellationToken))
             {
                 Log.StaleLockBroken(logger, app, lockEntry.ReleaseId);
             }
         }
-        return (await store.GetLockAsync(app, cancellationToken))?.ReleaseId ?? "";
+        return new LockAttempt((await store.GetLockAsync(app, cancellationToken))?.ReleaseId ?? "", default);
     }
 
     private (ReleasePolicy Policy, IReadOnlyList<string> Errors) ResolvePolicy(ManagedApp app, ReleaseRequest request)

@@ -53,6 +53,12 @@ internal sealed class ReleaseState
     public string? ProductionHost { get; set; }
     public string? StagingHost { get; set; }
 
+    /// <summary>
+    /// The version of the app lock this release took (when it started, or when a success is swapped back): it lets go of
+    /// exactly that version when it ends, without reading the lock first. Null in releases stored before it was kept.
+    /// </summary>
+    public string? LockETag { get; set; }
+
     public DateTimeOffset? BakeStartedAt { get; set; }
     public DateTimeOffset? BakeUntil { get; set; }
     public int BakeExtensions { get; set; }

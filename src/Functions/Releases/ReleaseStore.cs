@@ -245,20 +245,22 @@ internal sealed class ReleaseStore(TableClient table)
         return [.. entries.OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Id, StringComparer.Ordinal).Take(max).Select(e => e.Id)];
     }
 
-    /// <summary>Takes the app's lock for <paramref name="releaseId"/>; returns the holder's id when someone else holds it.</summary>
-    public async Task<string?> TryLockAsync(string app, string releaseId, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes the app's lock for <paramref name="releaseId"/>: the version taken, or the holder's id when someone else
+    /// holds it.
+    /// </summary>
+    public async Task<LockAttempt> TryLockAsync(string app, string releaseId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await ReadyAsync(cancellationToken);
         var entity = new TableEntity(LockPartition, app) { ["ReleaseId"] = releaseId, ["LockedAt"] = now };
         try
         {
-            await table.AddEntityAsync(entity, cancellationToken);
-            return null;
+            return new LockAttempt(Holder: null, (await table.AddEntityAsync(entity, cancellationToken)).Value);
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
             var holder = await table.GetEntityIfExistsAsync(LockPartition, app, cancellationToken);
-            return holder?.GetString("ReleaseId") ?? "";
+            return new LockAttempt(holder?.GetString("ReleaseId") ?? "", default);
         }
     }
 
@@ -294,8 +296,17 @@ internal sealed class ReleaseStore(TableClient table)
     /// Releases the app's lock if <paramref name="releaseId"/> holds it and took it no later than <paramref name="endedAt"/>;
     /// harmless when repeated. A lock taken after the release ended belongs to its rollback (a success being swapped back).
     /// </summary>
-    public async Task UnlockAsync(string app, string releaseId, DateTimeOffset endedAt, CancellationToken cancellationToken)
+    /// <param name="taken">
+    /// The lock version the release took, when it knows it: that version is deleted without reading the lock first. Only
+    /// when the lock has changed since (taken again to swap a success back, or broken and taken by another release) is it
+    /// read and judged as above.
+    /// </param>
+    public async Task UnlockAsync(string app, string releaseId, DateTimeOffset endedAt, CancellationToken cancellationToken, ETag? taken = null)
     {
+        if (taken is { } version && await BreakLockAsync(app, version, cancellationToken))
+        {
+            return;
+        }
         var held = await GetLockAsync(app, cancellationToken);
         if (held is { } lockEntry && lockEntry.ReleaseId == releaseId && lockEntry.LockedAt <= endedAt)
         {
@@ -345,7 +356,7 @@ internal sealed class ReleaseStore(TableClient table)
         await ReadyAsync(cancellationToken);
         await WriteIndexAsync(state, cancellationToken);
         await DeleteDueEntryAsync(state.Id, cancellationToken);
-        await UnlockAsync(state.App, state.Id, state.PhaseEnteredAt, cancellationToken);
+        await UnlockAsync(state.App, state.Id, state.PhaseEnteredAt, cancellationToken, state.LockETag is { } taken ? new ETag(taken) : null);
     }
 
     private async Task DeleteDueEntryAsync(string releaseId, CancellationToken cancellationToken)
@@ -464,5 +475,8 @@ internal sealed class ReleaseStore(TableClient table)
     private static string IdempotencyRowKey(string callerId, string key) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(callerId + "\n" + key)));
 }
+
+/// <summary>Taking an app's lock: the version taken, or (when <see cref="Holder"/> is set) who holds it instead.</summary>
+internal readonly record struct LockAttempt(string? Holder, ETag Taken);
 
 internal sealed record IdempotencyRecord(string BodyHash, string ReleaseId, DateTimeOffset At);

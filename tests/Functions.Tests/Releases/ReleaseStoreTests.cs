@@ -1,3 +1,5 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
 using Blueshift.Domain.Analysis;
 using Blueshift.Domain.Releases;
 using Blueshift.Functions.Apps;
@@ -208,7 +210,7 @@ public sealed class ReleaseStoreTests(AzuriteFixture azurite) : IClassFixture<Az
     {
         var store = NewStore();
         var release = NewRelease("rel-end");
-        Assert.Null(await store.TryLockAsync("shop", "rel-end", Now, CancellationToken.None));
+        Assert.Null((await store.TryLockAsync("shop", "rel-end", Now, CancellationToken.None)).Holder);
         var etag = await store.CreateAsync(release, CancellationToken.None);
         release.Phase = ReleasePhase.Succeeded;
         await store.UpdateAsync(release, etag, CancellationToken.None);
@@ -252,15 +254,39 @@ public sealed class ReleaseStoreTests(AzuriteFixture azurite) : IClassFixture<Az
     public async Task TryLockAsync_SecondRelease_ReturnsHolderUntilUnlocked()
     {
         var store = NewStore();
-        Assert.Null(await store.TryLockAsync("shop", "rel-a", Now, CancellationToken.None));
+        Assert.Null((await store.TryLockAsync("shop", "rel-a", Now, CancellationToken.None)).Holder);
 
-        Assert.Equal("rel-a", await store.TryLockAsync("shop", "rel-b", Now, CancellationToken.None));
+        Assert.Equal("rel-a", (await store.TryLockAsync("shop", "rel-b", Now, CancellationToken.None)).Holder);
         await store.UnlockAsync("shop", "rel-b", Now, CancellationToken.None);
-        Assert.Equal("rel-a", await store.TryLockAsync("shop", "rel-b", Now, CancellationToken.None));
+        Assert.Equal("rel-a", (await store.TryLockAsync("shop", "rel-b", Now, CancellationToken.None)).Holder);
 
         await store.UnlockAsync("shop", "rel-a", Now, CancellationToken.None);
-        Assert.Null(await store.TryLockAsync("shop", "rel-b", Now, CancellationToken.None));
-        Assert.Null(await store.TryLockAsync("other-app", "rel-c", Now, CancellationToken.None));
+        Assert.Null((await store.TryLockAsync("shop", "rel-b", Now, CancellationToken.None)).Holder);
+        Assert.Null((await store.TryLockAsync("other-app", "rel-c", Now, CancellationToken.None)).Holder);
+    }
+
+    [Fact]
+    public async Task UnlockAsync_VersionTaken_DeletedUnreadButALockTakenSinceStays()
+    {
+        var reads = new CountedRequests(RequestMethod.Get);
+        var options = new TableClientOptions();
+        options.AddPolicy(reads, HttpPipelinePosition.PerCall);
+        var store = new ReleaseStore(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("rel"), options));
+        var first = await store.TryLockAsync("shop", "rel-a", Now, CancellationToken.None);
+        Assert.Null(first.Holder);
+
+        await store.UnlockAsync("shop", "rel-a", Now.AddMinutes(5), CancellationToken.None, first.Taken);
+        Assert.Equal(0, reads.Count);
+        Assert.Null(await store.GetLockAsync("shop", CancellationToken.None));
+
+        // The success is swapped back: the same release takes the lock again. A repeat of its first finish still holds
+        // the first version; it reads the lock, sees it taken after that finish, and leaves it.
+        var again = await store.TryLockAsync("shop", "rel-a", Now.AddMinutes(10), CancellationToken.None);
+        await store.UnlockAsync("shop", "rel-a", Now.AddMinutes(5), CancellationToken.None, first.Taken);
+        Assert.Equal("rel-a", (await store.GetLockAsync("shop", CancellationToken.None))?.ReleaseId);
+
+        await store.UnlockAsync("shop", "rel-a", Now.AddMinutes(15), CancellationToken.None, again.Taken);
+        Assert.Null(await store.GetLockAsync("shop", CancellationToken.None));
     }
 
     [Fact]
@@ -286,5 +312,21 @@ public sealed class ReleaseStoreTests(AzuriteFixture azurite) : IClassFixture<Az
         Assert.Equal(["rel-new", "rel-old"], await store.ListIdsAsync("shop", "Active", 10, CancellationToken.None));
         Assert.Empty(await store.ListIdsAsync("shop", "Succeeded", 10, CancellationToken.None));
         Assert.Equal(3, (await store.ListIdsAsync(null, null, 10, CancellationToken.None)).Count);
+    }
+
+    /// <summary>Counts the requests of one method a client sends.</summary>
+    private sealed class CountedRequests(RequestMethod method) : HttpPipelineSynchronousPolicy
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public override void OnSendingRequest(HttpMessage message)
+        {
+            if (message.Request.Method == method)
+            {
+                Interlocked.Increment(ref _count);
+            }
+        }
     }
 }
