@@ -25,12 +25,13 @@ internal sealed class ListenerPool : IAsyncDisposable
     private readonly ConcurrentQueue<int> _free = new();
     private readonly List<WebApplication> _servers = [];
     private int _nextBlock = FirstBlock;
-    private bool _disposed;
+    private volatile bool _disposed;
 
     /// <summary>Serves <paramref name="handler"/> on a port of its own, and returns the port.</summary>
     public async Task<int> AddAsync(RequestDelegate handler, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(handler);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         while (true)
         {
             if (_free.TryDequeue(out var port))
