@@ -279,6 +279,13 @@ internal sealed partial class ReleaseEngine(
         state.PhaseEnteredAt = Now;
         state.AddEvent(Now, message);
         Log.PhaseChanged(logger, state.Id, state.App, from, to, message);
+        if (from == to)
+        {
+            // A traffic step passed and the next begins: the step's analysis record holds the decision and the
+            // traffic-shifted record the new share (a promotion is audited when it is asked for), so a "phase changed"
+            // record from Shifting to Shifting would say nothing new. The timeline keeps the event.
+            return;
+        }
         var all = new Dictionary<string, string>(details ?? new Dictionary<string, string>())
         {
             ["from"] = from.ToString(),

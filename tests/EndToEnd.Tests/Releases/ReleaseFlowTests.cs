@@ -35,6 +35,15 @@ public sealed class ReleaseFlowTests(AzuriteFixture azurite) : IClassFixture<Azu
         Assert.Equal(4, done.Analyses.Count(a => a.Kind == "canary" && a.Outcome == "Successful"));
         Assert.Empty(world.Webhook.Received);
 
+        // And the audit has each step once: the share it shifted and the analysis that passed it, with no "phase
+        // changed" record for a step following a step (Shifting to Shifting)
+        var audit = await world.AuditRecordsAsync();
+        Assert.Equal(["10", "25", "50", "100"], audit.Where(r => r.Action == "release.traffic-shifted").Select(r => r.Details!["trafficPercent"]));
+        Assert.Equal(["10", "25", "50", "100"], audit.Where(r => r.Action == "release.analysis" && r.Details!["kind"] == "canary" && r.Details["outcome"] == "Successful")
+            .Select(r => r.Details!["trafficPercent"]));
+        Assert.DoesNotContain(audit, r => r.Action == "release.phase-changed" && r.Details!["from"] == r.Details["to"]);
+        Assert.Contains(audit, r => r.Action == "release.phase-changed" && r.Details!["from"] == "Shifting" && r.Details["to"] == "Swapping");
+
         // And the app is free for the next release
         var next = await world.Releases.StartAsync(world.Request("2.0.1"), ReleaseHarness.Releaser, null, CancellationToken.None);
         Assert.IsType<ReleaseCommandResult.Accepted>(next);
