@@ -24,14 +24,15 @@ public sealed class TableAuditTrail : IAuditTrail
     private const string NoApp = "-";
 
     private readonly TableClient _table;
-    private readonly TableGroupCommit _dayWrites;
+    private readonly TableGroupCommit _writes;
     private readonly Lazy<Task> _created;
 
     public TableAuditTrail(TableClient table)
     {
         _table = table;
-        // Every record of a day lands in one partition, so concurrent writers share transactions there.
-        _dayWrites = new TableGroupCommit(table);
+        // Every record of a day lands in one partition, so concurrent writers share transactions there; a write to an idle
+        // partition (an app's, mostly) leaves at once, as a plain request when it is a single row.
+        _writes = new TableGroupCommit(table);
         _created = new Lazy<Task>(() => _table.CreateIfNotExistsAsync());
     }
 
@@ -41,8 +42,8 @@ public sealed class TableAuditTrail : IAuditTrail
         await _created.Value.WaitAsync(cancellationToken);
         var rowKey = RowKeyPrefix(record.At) + "-" + Guid.NewGuid().ToString("N");
         await Task.WhenAll(
-            InsertOnceAsync(ToEntity(AppPartition(record.App), rowKey, record), cancellationToken),
-            InsertDayOnceAsync([new TableTransactionAction(TableTransactionActionType.Add, ToEntity(DayPartition(record.At), rowKey, record))], cancellationToken));
+            InsertOnceAsync([Add(AppPartition(record.App), rowKey, record)], cancellationToken),
+            InsertOnceAsync([Add(DayPartition(record.At), rowKey, record)], cancellationToken));
     }
 
     /// <summary>
@@ -63,12 +64,10 @@ public sealed class TableAuditTrail : IAuditTrail
         await _created.Value.WaitAsync(cancellationToken);
         var group = Guid.NewGuid().ToString("N");
         var rows = records.Select((record, i) => (Record: record, RowKey: $"{RowKeyPrefix(record.At)}-{group}-{i:D3}")).ToList();
-        static TableTransactionAction Add(string partition, (AuditRecord Record, string RowKey) row) =>
-            new(TableTransactionActionType.Add, ToEntity(partition, row.RowKey, row.Record));
         var writes = rows.GroupBy(r => AppPartition(r.Record.App))
-            .SelectMany(partition => partition.Chunk(100).Select(chunk => InsertAllOnceAsync([.. chunk.Select(r => Add(partition.Key, r))], cancellationToken)))
-            .Concat(rows.GroupBy(r => DayPartition(r.Record.At))
-                .SelectMany(partition => partition.Chunk(100).Select(chunk => InsertDayOnceAsync([.. chunk.Select(r => Add(partition.Key, r))], cancellationToken))));
+            .Concat(rows.GroupBy(r => DayPartition(r.Record.At)))
+            .SelectMany(partition => partition.Chunk(TableGroupCommit.MaxActions).Select(chunk =>
+                InsertOnceAsync([.. chunk.Select(r => Add(partition.Key, r.RowKey, r.Record))], cancellationToken)));
         await Task.WhenAll(writes);
     }
 
@@ -96,42 +95,21 @@ public sealed class TableAuditTrail : IAuditTrail
         }
     }
 
-    // An insert retried by the pipeline after its first attempt landed answers 409 for the very row we wrote.
-    private async Task InsertOnceAsync(TableEntity entity, CancellationToken cancellationToken)
+    // The row keys are new, so a conflict means the pipeline retried a write whose first attempt landed unseen: a
+    // submission is all or nothing, so every row of it is there.
+    private async Task InsertOnceAsync(IReadOnlyList<TableTransactionAction> inserts, CancellationToken cancellationToken)
     {
         try
         {
-            await _table.AddEntityAsync(entity, cancellationToken);
+            await _writes.SubmitAsync(inserts, cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
         }
     }
 
-    // The row keys are new, so a conflict means the pipeline retried a transaction whose first attempt landed unseen:
-    // transactions are atomic, so every row is there.
-    private async Task InsertAllOnceAsync(IReadOnlyList<TableTransactionAction> inserts, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _table.SubmitTransactionAsync(inserts, cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-        }
-    }
-
-    // The same, through the day partition's group commit: a conflict there is this submission's own rows, landed unseen.
-    private async Task InsertDayOnceAsync(IReadOnlyList<TableTransactionAction> inserts, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _dayWrites.SubmitAsync(inserts, cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-        }
-    }
+    private static TableTransactionAction Add(string partition, string rowKey, AuditRecord record) =>
+        new(TableTransactionActionType.Add, ToEntity(partition, rowKey, record));
 
     private static string AppPartition(string? app) => AppPartitionPrefix + (string.IsNullOrEmpty(app) ? NoApp : app);
 
