@@ -7,20 +7,30 @@ using Blueshift.Storage.Tables;
 namespace Blueshift.Functions.Audit;
 
 /// <summary>
-/// The audit trail on Table storage. Each record is inserted twice, never updated or deleted: once in its app's partition
-/// (so an app's history is one partition range query) and once in its UTC day's partition (so "everything between two
-/// instants" reads only the days it spans instead of scanning the table).
+/// The audit trail on Table storage. Each record is inserted twice, never updated or deleted: once in its UTC day's
+/// partition (so "everything between two instants" reads only the days it spans instead of scanning the table) and once
+/// in its UTC month's app partition under a row key that starts with the app (so an app's history over a range is one
+/// row-key range query per month it spans).
 /// </summary>
 /// <remarks>
-/// Row keys start with the instant's ticks, zero-padded, so rows sort oldest first and a time range is a row-key range.
+/// <para>
+/// Row keys hold the instant's ticks, zero-padded, so rows sort oldest first and a time range is a row-key range.
 /// Retention (two years, seed 000 §10.4) is a property of the storage account, not of this code: the app never deletes.
+/// </para>
+/// <para>
+/// Both partitions are shared by every app, so concurrent writers (the reconciler's passes over many releases) share
+/// transactions in both. Records written before the month partitions were kept in a partition of their app
+/// (<c>app|{app}</c>); the app query still reads that partition, and merges it in time order.
+/// </para>
 /// </remarks>
 public sealed class TableAuditTrail : IAuditTrail
 {
     internal const int MaxReasonLength = 2_000;
     internal const int MaxDetailsJsonLength = 30_000;
-    private const string AppPartitionPrefix = "app|";
+    private const string LegacyAppPartitionPrefix = "app|";
+    private const string AppMonthPartitionPrefix = "apps|";
     private const string DayPartitionPrefix = "day|";
+    private const char AppSeparator = '|';
     private const string NoApp = "-";
 
     private readonly TableClient _table;
@@ -30,8 +40,8 @@ public sealed class TableAuditTrail : IAuditTrail
     public TableAuditTrail(TableClient table)
     {
         _table = table;
-        // Every record of a day lands in one partition, so concurrent writers share transactions there; a write to an idle
-        // partition (an app's, mostly) leaves at once, as a plain request when it is a single row.
+        // Every record of a day lands in one partition, and every record of a month in one more, so concurrent writers
+        // share transactions there; a write to an idle partition leaves at once, as a plain request when it is a single row.
         _writes = new TableGroupCommit(table);
         _created = new Lazy<Task>(() => _table.CreateIfNotExistsAsync());
     }
@@ -42,13 +52,13 @@ public sealed class TableAuditTrail : IAuditTrail
         await _created.Value.WaitAsync(cancellationToken);
         var rowKey = RowKeyPrefix(record.At) + "-" + Guid.NewGuid().ToString("N");
         await Task.WhenAll(
-            InsertOnceAsync([Add(AppPartition(record.App), rowKey, record)], cancellationToken),
+            InsertOnceAsync([Add(AppMonthPartition(record.At), AppRowKey(record.App, rowKey), record)], cancellationToken),
             InsertOnceAsync([Add(DayPartition(record.At), rowKey, record)], cancellationToken));
     }
 
     /// <summary>
-    /// Writes the records as one transaction per partition (their app's, their day's), the two overlapping: two round trips
-    /// however many records there are. Row keys keep the given order among records of the same instant.
+    /// Writes the records as one transaction per partition (their month's app partition, their day's), the two overlapping:
+    /// two round trips for up to 100 records of one day. Row keys keep the given order among records of the same instant.
     /// </summary>
     public async Task RecordAllAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
     {
@@ -64,10 +74,11 @@ public sealed class TableAuditTrail : IAuditTrail
         await _created.Value.WaitAsync(cancellationToken);
         var group = Guid.NewGuid().ToString("N");
         var rows = records.Select((record, i) => (Record: record, RowKey: $"{RowKeyPrefix(record.At)}-{group}-{i:D3}")).ToList();
-        var writes = rows.GroupBy(r => AppPartition(r.Record.App))
-            .Concat(rows.GroupBy(r => DayPartition(r.Record.At)))
-            .SelectMany(partition => partition.Chunk(TableGroupCommit.MaxActions).Select(chunk =>
-                InsertOnceAsync([.. chunk.Select(r => Add(partition.Key, r.RowKey, r.Record))], cancellationToken)));
+        var byApp = rows.GroupBy(r => AppMonthPartition(r.Record.At)).SelectMany(partition => partition.Chunk(TableGroupCommit.MaxActions)
+            .Select(chunk => InsertOnceAsync([.. chunk.Select(r => Add(partition.Key, AppRowKey(r.Record.App, r.RowKey), r.Record))], cancellationToken)));
+        var byDay = rows.GroupBy(r => DayPartition(r.Record.At)).SelectMany(partition => partition.Chunk(TableGroupCommit.MaxActions)
+            .Select(chunk => InsertOnceAsync([.. chunk.Select(r => Add(partition.Key, r.RowKey, r.Record))], cancellationToken)));
+        var writes = byApp.Concat(byDay);
         await Task.WhenAll(writes);
     }
 
@@ -80,20 +91,65 @@ public sealed class TableAuditTrail : IAuditTrail
         }
         await _created.Value.WaitAsync(cancellationToken);
 
-        var partitions = app is not null
-            ? [AppPartition(app)]
-            : DaysBetween(from, to).Select(DayPartition);
         var lower = RowKeyPrefix(from);
         var upper = RowKeyPrefix(to.AddTicks(1));
-        foreach (var partition in partitions)
+        if (app is null)
         {
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {lower} and RowKey lt {upper}");
-            await foreach (var entity in _table.QueryAsync(filter, cancellationToken: cancellationToken))
+            foreach (var day in DaysBetween(from, to))
             {
-                yield return FromEntity(entity);
+                await foreach (var entity in RangeAsync(DayPartition(day), lower, upper, cancellationToken))
+                {
+                    yield return FromEntity(entity);
+                }
+            }
+            yield break;
+        }
+
+        // Oldest first across both layouts: the app's own partition (records from before the month partitions) and the
+        // month partitions, merged by row-key time.
+        var legacy = RangeAsync(LegacyAppPartitionPrefix + AppOrNone(app), lower, upper, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var months = MonthsAsync(app, from, to, lower, upper, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            var (hasLegacy, hasMonth) = (await legacy.MoveNextAsync(), await months.MoveNextAsync());
+            while (hasLegacy || hasMonth)
+            {
+                if (hasLegacy && (!hasMonth || string.CompareOrdinal(legacy.Current.RowKey, months.Current.Time) <= 0))
+                {
+                    yield return FromEntity(legacy.Current);
+                    hasLegacy = await legacy.MoveNextAsync();
+                }
+                else
+                {
+                    yield return FromEntity(months.Current.Entity);
+                    hasMonth = await months.MoveNextAsync();
+                }
+            }
+        }
+        finally
+        {
+            await legacy.DisposeAsync();
+            await months.DisposeAsync();
+        }
+    }
+
+    // An app's rows in the month partitions the range spans, each with its row key's time part (what follows the app).
+    private async IAsyncEnumerable<(TableEntity Entity, string Time)> MonthsAsync(
+        string app, DateTimeOffset from, DateTimeOffset to, string lower, string upper, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var prefix = AppRowKey(app, "");
+        foreach (var month in MonthsBetween(from, to))
+        {
+            await foreach (var entity in RangeAsync(AppMonthPartition(month), prefix + lower, prefix + upper, cancellationToken))
+            {
+                yield return (entity, entity.RowKey[prefix.Length..]);
             }
         }
     }
+
+    private IAsyncEnumerable<TableEntity> RangeAsync(string partition, string lower, string upper, CancellationToken cancellationToken) =>
+        _table.QueryAsync(TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {lower} and RowKey lt {upper}"),
+            cancellationToken: cancellationToken);
 
     // The row keys are new, so a conflict means the pipeline retried a write whose first attempt landed unseen: a
     // submission is all or nothing, so every row of it is there.
@@ -111,7 +167,13 @@ public sealed class TableAuditTrail : IAuditTrail
     private static TableTransactionAction Add(string partition, string rowKey, AuditRecord record) =>
         new(TableTransactionActionType.Add, ToEntity(partition, rowKey, record));
 
-    private static string AppPartition(string? app) => AppPartitionPrefix + (string.IsNullOrEmpty(app) ? NoApp : app);
+    private static string AppOrNone(string? app) => string.IsNullOrEmpty(app) ? NoApp : app;
+
+    // App names hold no separator (lowercase letters, digits and hyphens), so one app's rows are exactly those that start
+    // with its name and the separator.
+    private static string AppRowKey(string? app, string rowKey) => AppOrNone(app) + AppSeparator + rowKey;
+
+    private static string AppMonthPartition(DateTimeOffset at) => AppMonthPartitionPrefix + at.UtcDateTime.ToString("yyyyMM", CultureInfo.InvariantCulture);
 
     private static string DayPartition(DateTimeOffset at) => DayPartitionPrefix + at.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 
@@ -122,6 +184,15 @@ public sealed class TableAuditTrail : IAuditTrail
         for (var day = from.UtcDateTime.Date; day <= to.UtcDateTime.Date; day = day.AddDays(1))
         {
             yield return AtOfDay(day);
+        }
+    }
+
+    private static IEnumerable<DateTimeOffset> MonthsBetween(DateTimeOffset from, DateTimeOffset to)
+    {
+        var last = new DateTime(to.UtcDateTime.Year, to.UtcDateTime.Month, 1, 0, 0, 0, DateTimeKind.Utc);
+        for (var month = new DateTime(from.UtcDateTime.Year, from.UtcDateTime.Month, 1, 0, 0, 0, DateTimeKind.Utc); month <= last; month = month.AddMonths(1))
+        {
+            yield return AtOfDay(month);
         }
     }
 

@@ -1,3 +1,6 @@
+using System.Globalization;
+using Azure.Core;
+using Azure.Core.Pipeline;
 using Blueshift.Functions.Audit;
 using Blueshift.Storage.Tables;
 using Blueshift.Testing;
@@ -93,7 +96,112 @@ public sealed class TableAuditTrailTests(AzuriteFixture azurite) : IClassFixture
         await trail.RecordAsync(Record(Monday, "shop", "b"), default);
 
         Assert.Equal(2, (await trail.QueryAsync("shop", Monday, Monday, default).ToListAsync()).Count);
-        // Each record is kept once in its app's partition and once in its day's partition.
+        // Each record is kept once in its month's app partition and once in its day's partition.
         Assert.Equal(4, await table.QueryAsync().CountAsync());
+    }
+
+    [Fact]
+    public async Task QueryAsync_ByApp_LeavesOutAppsWhoseNameStartsTheSame()
+    {
+        var (trail, _) = NewTrail();
+        await trail.RecordAsync(Record(Monday, "shop", "shop"), default);
+        await trail.RecordAsync(Record(Monday, "shop-eu", "shop-eu"), default);
+        await trail.RecordAsync(Record(Monday, "sho", "sho"), default);
+
+        var records = await trail.QueryAsync("shop", Monday.AddHours(-1), Monday.AddHours(1), default).ToListAsync();
+
+        Assert.Equal(["shop"], records.Select(r => r.Action));
+    }
+
+    [Fact]
+    public async Task QueryAsync_ByAppAcrossMonths_ReadsEveryMonthInRangeOldestFirst()
+    {
+        var (trail, _) = NewTrail();
+        var endOfMarch = new DateTimeOffset(2026, 3, 31, 23, 0, 0, TimeSpan.Zero);
+        await trail.RecordAllAsync(
+        [
+            Record(endOfMarch.AddMonths(-2), "shop", "january"),
+            Record(endOfMarch.AddHours(2), "shop", "april"),
+            Record(endOfMarch, "shop", "march"),
+            Record(endOfMarch.AddMonths(3), "shop", "june"),
+        ], default);
+
+        var records = await trail.QueryAsync("shop", endOfMarch.AddMonths(-2), endOfMarch.AddDays(1), default).ToListAsync();
+
+        Assert.Equal(["january", "march", "april"], records.Select(r => r.Action));
+    }
+
+    [Fact]
+    public async Task QueryAsync_ByApp_MergesRecordsKeptInTheAppsOwnPartitionInTimeOrder()
+    {
+        // Records written before the month partitions were kept once in a partition of their app, keyed by time alone.
+        var (trail, table) = NewTrail();
+        await table.CreateIfNotExistsAsync();
+        foreach (var (minutes, action) in new[] { (0, "old-first"), (2, "old-second") })
+        {
+            var at = Monday.AddMinutes(minutes);
+            await table.AddEntityAsync(new TableEntity("app|shop", at.UtcTicks.ToString("D19", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N"))
+            {
+                ["At"] = at, ["Actor"] = "alice", ["Action"] = action, ["CorrelationId"] = "corr-0", ["App"] = "shop", ["ReleaseId"] = "r0",
+            });
+        }
+        await trail.RecordAsync(Record(Monday.AddMinutes(1), "shop", "new-first"), default);
+        await trail.RecordAsync(Record(Monday.AddMinutes(3), "shop", "new-second"), default);
+
+        var records = await trail.QueryAsync("shop", Monday.AddHours(-1), Monday.AddHours(1), default).ToListAsync();
+
+        Assert.Equal(["old-first", "new-first", "old-second", "new-second"], records.Select(r => r.Action));
+        Assert.Equal(("alice", "r0", "corr-0"), (records[0].Actor, records[0].ReleaseId, records[0].CorrelationId));
+    }
+
+    [Fact]
+    public async Task RecordAsync_ManyAppsWhileAWriteIsInFlight_ShareOneTransactionPerPartition()
+    {
+        var name = AzuriteFixture.UniqueName("audit");
+        var gate = new HoldRequestsWhenArmed(2);
+        var options = new TableClientOptions();
+        options.AddPolicy(gate, HttpPipelinePosition.PerCall);
+        var trail = new TableAuditTrail(new TableClient(azurite.ConnectionString, name, options));
+        await trail.RecordAsync(Record(Monday, "warm-up", "created the table"), default);
+
+        // The first record's two rows (its month's app partition, its day's) leave at once and are held on their way;
+        // the records of nine other apps queue behind them, in the same two partitions, and leave together.
+        gate.Arm();
+        var writes = Enumerable.Range(0, 10).Select(i => trail.RecordAsync(Record(Monday.AddSeconds(i), $"app-{i}", "release.started"), default)).ToList();
+        gate.Release();
+        await Task.WhenAll(writes);
+
+        Assert.Equal(4, gate.RequestsSinceArmed);
+        var stored = await trail.QueryAsync(null, Monday, Monday.AddMinutes(1), default).ToListAsync();
+        Assert.Equal(11, stored.Count);
+        foreach (var i in Enumerable.Range(0, 10))
+        {
+            Assert.Single(await trail.QueryAsync($"app-{i}", Monday, Monday.AddMinutes(1), default).ToListAsync());
+        }
+    }
+
+    // Once armed, holds the first requests until released; counts every request since it was armed.
+    private sealed class HoldRequestsWhenArmed(int held) : HttpPipelinePolicy
+    {
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _requests = -1;
+
+        public int RequestsSinceArmed => Volatile.Read(ref _requests);
+
+        public void Arm() => Volatile.Write(ref _requests, 0);
+
+        public void Release() => _released.TrySetResult();
+
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            if (Volatile.Read(ref _requests) >= 0 && Interlocked.Increment(ref _requests) <= held)
+            {
+                await _released.Task;
+            }
+            await ProcessNextAsync(message, pipeline);
+        }
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+            throw new NotSupportedException("The table client is asynchronous only.");
     }
 }
