@@ -59,6 +59,12 @@ internal sealed class ReleaseState
     /// </summary>
     public string? LockETag { get; set; }
 
+    /// <summary>
+    /// The release's index entry is kept in the partition every release shares. False in releases stored before that:
+    /// their entry was in their app's partition, which is dropped when the entry is next written.
+    /// </summary>
+    public bool SharedIndex { get; set; }
+
     public DateTimeOffset? BakeStartedAt { get; set; }
     public DateTimeOffset? BakeUntil { get; set; }
     public int BakeExtensions { get; set; }

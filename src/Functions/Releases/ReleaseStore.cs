@@ -20,13 +20,16 @@ internal sealed class ReleaseConcurrencyException(string releaseId)
 /// <summary>
 /// Release state on Table storage, in one table keyed by purpose:
 /// <c>release-{id}/{id}</c> (the JSON document, gzipped and split across binary properties to respect the 64 KiB property limit),
-/// <c>app-{app}/{id}</c> (listing by app and status), <c>due/{id}</c> (active releases and when they are next due),
+/// <c>index/{app}|{id}</c> (listing by app and status), <c>due/{id}</c> (active releases and when they are next due),
 /// <c>lock/{app}</c> (the one active release of an app) and <c>idem/{hash}</c> (idempotency keys).
+/// Releases stored before the index had a partition of its own kept their entry in <c>app-{app}/{id}</c>; listing reads
+/// both, and the old entry goes when the release's entry is next written.
 /// </summary>
 internal sealed class ReleaseStore(TableClient table)
 {
-    // Every active release's due entry shares one partition, and so does every app's lock: the tick moves hundreds of
-    // due entries at once, and the releases it finishes drop their due entries and locks together.
+    // Every active release's due entry shares one partition, and so does every app's lock and every release's index
+    // entry: the tick moves hundreds of due entries at once, and the releases it finishes write their index entries and
+    // drop their due entries and locks together.
     private readonly TableGroupCommit _sharedPartitionWrites = new(table);
 
     /// <summary>Bytes per property: a binary property holds at most 64 KiB.</summary>
@@ -44,8 +47,16 @@ internal sealed class ReleaseStore(TableClient table)
     private const string DuePartition = "due";
     private const string LockPartition = "lock";
     private const string IdempotencyPartition = "idem";
-    private const string AppPrefix = "app-";
-    private const string AppPrefixEnd = "app.";
+    private const string IndexPartition = "index";
+
+    /// <summary>Ends an app's name in an index row key; app names hold lowercase letters, digits and hyphens only.</summary>
+    private const char IndexSeparator = '|';
+
+    /// <summary>Just after <see cref="IndexSeparator"/>: an app's index entries sort below its name followed by this.</summary>
+    private const char IndexSeparatorEnd = '}';
+
+    private const string LegacyAppPrefix = "app-";
+    private const string LegacyAppPrefixEnd = "app.";
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -136,6 +147,7 @@ internal sealed class ReleaseStore(TableClient table)
     public async Task<ETag> CreateAsync(ReleaseState state, CancellationToken cancellationToken)
     {
         await ReadyAsync(cancellationToken);
+        state.SharedIndex = true;
         await SetDueAsync(state.Id, state.DueAt, ifMatch: null, cancellationToken);
         var (entity, _) = Write(state);
         var etag = (await table.AddEntityAsync(entity, cancellationToken)).Value;
@@ -231,18 +243,28 @@ internal sealed class ReleaseStore(TableClient table)
     {
         await ReadyAsync(cancellationToken);
         var filter = app is null
-            ? TableClient.CreateQueryFilter($"PartitionKey ge {AppPrefix} and PartitionKey lt {AppPrefixEnd}")
-            : TableClient.CreateQueryFilter($"PartitionKey eq {AppKey(app)}");
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {IndexPartition}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {IndexPartition} and RowKey gt {app + IndexSeparator} and RowKey lt {app + IndexSeparatorEnd}");
+        var legacyFilter = app is null
+            ? TableClient.CreateQueryFilter($"PartitionKey ge {LegacyAppPrefix} and PartitionKey lt {LegacyAppPrefixEnd}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {LegacyAppKey(app)}");
         if (status is not null)
         {
-            filter += " and " + TableClient.CreateQueryFilter($"Status eq {status}");
+            var byStatus = " and " + TableClient.CreateQueryFilter($"Status eq {status}");
+            filter += byStatus;
+            legacyFilter += byStatus;
         }
-        var entries = new List<(string Id, DateTimeOffset CreatedAt)>();
+        var entries = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         await foreach (var entity in table.QueryAsync(filter, select: ["RowKey", "CreatedAt"], cancellationToken: cancellationToken))
         {
-            entries.Add((entity.RowKey, entity.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue));
+            entries[entity.RowKey[(entity.RowKey.IndexOf(IndexSeparator, StringComparison.Ordinal) + 1)..]] = entity.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue;
         }
-        return [.. entries.OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Id, StringComparer.Ordinal).Take(max).Select(e => e.Id)];
+        // An entry in the old place whose release has one in the new place already is on its way out: the new one holds.
+        await foreach (var entity in table.QueryAsync(legacyFilter, select: ["RowKey", "CreatedAt"], cancellationToken: cancellationToken))
+        {
+            entries.TryAdd(entity.RowKey, entity.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue);
+        }
+        return [.. entries.OrderByDescending(e => e.Value).ThenByDescending(e => e.Key, StringComparer.Ordinal).Take(max).Select(e => e.Key)];
     }
 
     /// <summary>
@@ -376,13 +398,22 @@ internal sealed class ReleaseStore(TableClient table)
     public Task ReopenAsync(ReleaseState state, CancellationToken cancellationToken) => WriteIndexAsync(state, cancellationToken);
 
     // The index holds what listing filters on: status (Active until the release ends) and creation time. It changes
-    // only when a release starts and when it ends, so steps in between do not write it.
-    private Task WriteIndexAsync(ReleaseState state, CancellationToken cancellationToken) =>
-        table.UpsertEntityAsync(new TableEntity(AppKey(state.App), state.Id)
+    // only when a release starts and when it ends, so steps in between do not write it. A release stored before the index
+    // had its own partition drops its entry in the old place once the new one is written.
+    private async Task WriteIndexAsync(ReleaseState state, CancellationToken cancellationToken)
+    {
+        await _sharedPartitionWrites.SubmitAsync(new TableTransactionAction(TableTransactionActionType.UpsertReplace,
+            new TableEntity(IndexPartition, state.App + IndexSeparator + state.Id)
+            {
+                ["Status"] = ReleasePhases.StatusOf(state.Phase).ToString(),
+                ["CreatedAt"] = state.CreatedAt,
+            }), cancellationToken);
+        if (!state.SharedIndex)
         {
-            ["Status"] = ReleasePhases.StatusOf(state.Phase).ToString(),
-            ["CreatedAt"] = state.CreatedAt,
-        }, TableUpdateMode.Replace, cancellationToken);
+            // Harmless when an earlier write got this far: a missing entity answers 404, which is success here.
+            await table.DeleteEntityAsync(LegacyAppKey(state.App), state.Id, cancellationToken: cancellationToken);
+        }
+    }
 
     /// <summary>
     /// The document's content apart from when it is next due and when it was last written: two states with equal
@@ -469,7 +500,7 @@ internal sealed class ReleaseStore(TableClient table)
 
     private static string StateKey(string releaseId) => "release-" + releaseId;
 
-    private static string AppKey(string app) => AppPrefix + app;
+    private static string LegacyAppKey(string app) => LegacyAppPrefix + app;
 
     // Keys are hashed: they come from callers and may hold characters a row key cannot.
     private static string IdempotencyRowKey(string callerId, string key) =>

@@ -315,6 +315,59 @@ public sealed class ReleaseStoreTests(AzuriteFixture azurite) : IClassFixture<Az
         Assert.Equal(3, (await store.ListIdsAsync(null, null, 10, CancellationToken.None)).Count);
     }
 
+    [Fact]
+    public async Task ListIdsAsync_ByApp_LeavesOutAppsWhoseNameStartsTheSame()
+    {
+        var store = NewStore();
+        await store.CreateAsync(NewRelease("rel-shop", "shop"), CancellationToken.None);
+        await store.CreateAsync(NewRelease("rel-shop-eu", "shop-eu"), CancellationToken.None);
+        await store.CreateAsync(NewRelease("rel-sho", "sho"), CancellationToken.None);
+
+        Assert.Equal(["rel-shop"], await store.ListIdsAsync("shop", null, 10, CancellationToken.None));
+        Assert.Equal(["rel-sho"], await store.ListIdsAsync("sho", "Active", 10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task FinishAsync_ReleaseIndexedInItsAppsPartition_MovesItsEntryAndListsItOnce()
+    {
+        // A release stored before the index had a partition of its own: its entry is in its app's partition.
+        var table = new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("rel"));
+        var store = new ReleaseStore(table);
+        var release = NewRelease("rel-before", "shop", Now.AddHours(-1));
+        var etag = await store.CreateAsync(release, CancellationToken.None);
+        await table.DeleteEntityAsync("index", "shop|rel-before");
+        await table.AddEntityAsync(new TableEntity("app-shop", "rel-before") { ["Status"] = "Active", ["CreatedAt"] = release.CreatedAt });
+        release.SharedIndex = false;
+        etag = await store.UpdateAsync(release, etag, CancellationToken.None);
+        await store.CreateAsync(NewRelease("rel-after", "shop", Now), CancellationToken.None);
+
+        Assert.Equal(["rel-after", "rel-before"], await store.ListIdsAsync("shop", "Active", 10, CancellationToken.None));
+        Assert.Equal(["rel-after", "rel-before"], await store.ListIdsAsync(null, null, 10, CancellationToken.None));
+
+        release.Phase = ReleasePhase.Succeeded;
+        await store.UpdateAsync(release, etag, CancellationToken.None);
+        await store.FinishAsync(release, CancellationToken.None);
+
+        Assert.Null(await table.GetEntityIfExistsAsync("app-shop", "rel-before"));
+        Assert.Equal(["rel-before"], await store.ListIdsAsync("shop", "Succeeded", 10, CancellationToken.None));
+        Assert.Equal(["rel-after"], await store.ListIdsAsync("shop", "Active", 10, CancellationToken.None));
+        Assert.Equal(["rel-after", "rel-before"], await store.ListIdsAsync("shop", null, 10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ListIdsAsync_EntryInBothPlaces_ListsTheReleaseOnce()
+    {
+        // A release's entry was written in the new place and the process stopped before the old one went.
+        var table = new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("rel"));
+        var store = new ReleaseStore(table);
+        var release = NewRelease("rel-both", "shop");
+        await store.CreateAsync(release, CancellationToken.None);
+        await table.AddEntityAsync(new TableEntity("app-shop", "rel-both") { ["Status"] = "Active", ["CreatedAt"] = release.CreatedAt.AddDays(-30) });
+
+        Assert.Equal(["rel-both"], await store.ListIdsAsync(null, null, 10, CancellationToken.None));
+        Assert.Equal(["rel-both"], await store.ListIdsAsync("shop", "Active", 10, CancellationToken.None));
+    }
+
     /// <summary>Counts the requests of one method a client sends.</summary>
     private sealed class CountedRequests(RequestMethod method) : HttpPipelineSynchronousPolicy
     {
