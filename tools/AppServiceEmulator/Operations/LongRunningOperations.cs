@@ -68,13 +68,18 @@ internal sealed class OperationTracker(TimeProvider time, EmulatorOptions option
 {
     private readonly ConcurrentDictionary<string, LongRunningOperation> _operations = new(StringComparer.OrdinalIgnoreCase);
 
-    // Every ARM call advances the operations still running; finished ones (thousands, in a long run) are not visited again.
-    private readonly ConcurrentDictionary<string, LongRunningOperation> _inProgress = new(StringComparer.OrdinalIgnoreCase);
+    // Every ARM call completes the operations whose time is up. They are kept in the order their time runs out, so a call
+    // looks only at those (a thousand swaps in flight at once would otherwise cost each call a thousand looks); one
+    // completed earlier by polls is dropped when its time comes.
+    private readonly PriorityQueue<LongRunningOperation, DateTimeOffset> _byDeadline = new();
 
     public LongRunningOperation Start(LongRunningOperation operation)
     {
         _operations[operation.Id] = operation;
-        _inProgress[operation.Id] = operation;
+        lock (_byDeadline)
+        {
+            _byDeadline.Enqueue(operation, operation.StartedAt + options.OperationDuration);
+        }
         Advance(operation);
         return operation;
     }
@@ -98,8 +103,18 @@ internal sealed class OperationTracker(TimeProvider time, EmulatorOptions option
 
     public void AdvanceAll()
     {
-        foreach (var operation in _inProgress.Values)
+        var now = time.GetUtcNow();
+        while (true)
         {
+            LongRunningOperation? operation;
+            lock (_byDeadline)
+            {
+                if (!_byDeadline.TryPeek(out operation, out var deadline) || deadline > now)
+                {
+                    return;
+                }
+                _byDeadline.Dequeue();
+            }
             Advance(operation);
         }
     }
@@ -118,7 +133,6 @@ internal sealed class OperationTracker(TimeProvider time, EmulatorOptions option
         {
             if (operation.Status != OperationStatus.InProgress)
             {
-                _inProgress.TryRemove(operation.Id, out _);
                 return;
             }
             var now = time.GetUtcNow();
@@ -132,7 +146,6 @@ internal sealed class OperationTracker(TimeProvider time, EmulatorOptions option
             operation.Status = error is null ? OperationStatus.Succeeded : OperationStatus.Failed;
             operation.EndedAt = now;
             finished = operation.Finished;
-            _inProgress.TryRemove(operation.Id, out _);
         }
         finished?.Invoke(operation);
     }
