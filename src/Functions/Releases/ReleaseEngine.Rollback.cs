@@ -54,9 +54,7 @@ internal sealed partial class ReleaseEngine
             var action = await DriveSwapAsync(run, back, p => state.Rollback = state.Rollback! with { SwapBack = p }, CrashPoints.AfterSwapBackRequested, cancellationToken);
             switch (action)
             {
-                case SwapAction.Request:
-                    return Next.Continue;
-                case SwapAction.Poll:
+                case SwapAction.Request or SwapAction.Poll:
                     return state.Rollback!.SwapBack?.OperationEndedAt is null ? Next.Wait : Next.Continue;
                 case SwapAction.Wait:
                     return Next.Wait;

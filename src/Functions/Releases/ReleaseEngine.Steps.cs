@@ -253,9 +253,7 @@ internal sealed partial class ReleaseEngine
             case SwapAction.GiveUp:
                 BeginRollback(run, RollbackCause.CheckFailed, EngineActor, $"The swap did not take effect after {state.Swap.Attempts} attempts.");
                 return Next.Continue;
-            case SwapAction.Request:
-                return Next.Continue;
-            case SwapAction.Poll:
+            case SwapAction.Request or SwapAction.Poll:
                 return state.Swap.OperationEndedAt is null ? Next.Wait : Next.Continue;
             default:
                 return Next.Wait;
@@ -283,8 +281,14 @@ internal sealed partial class ReleaseEngine
                 await run.SaveAsync(cancellationToken);
                 var started = await slots.StartSwapAsync(state.Target, cancellationToken);
                 crashPoints.At(crashPoint, state.Id);
-                update(Progressed(requested, started));
-                state.DueAt = Now;
+                var progressed = Progressed(requested, started);
+                update(progressed);
+                if (progressed.OperationEndedAt is not null)
+                {
+                    // Done at once: read the marker now. An accepted operation is polled after the poll interval instead,
+                    // not the moment it was accepted.
+                    state.DueAt = Now;
+                }
                 return action;
             case SwapAction.Poll:
                 var status = await slots.GetOperationAsync(state.Target, progress.OperationUrl!, cancellationToken);

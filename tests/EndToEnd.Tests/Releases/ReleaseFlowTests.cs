@@ -31,6 +31,11 @@ public sealed class ReleaseFlowTests(AzuriteFixture azurite) : IClassFixture<Azu
         Assert.Equal("2.0.0", world.Site.Production.Version);
         Assert.Equal("1.0.0", world.Site.Slot("staging").Version);
         Assert.Single(world.Emulator.SwapLog.Snapshot());
+        // The accepted swap is polled a poll interval after it was requested, not in the pass that requested it
+        var arm = world.Emulator.ArmCallLog.Snapshot();
+        var swapRequested = arm.Single(c => c.Method == "POST" && c.Path.EndsWith("/slotsswap", StringComparison.OrdinalIgnoreCase)).Timestamp;
+        var firstPoll = arm.First(c => c.Method == "GET" && c.Path.Contains("/operationResults/", StringComparison.OrdinalIgnoreCase) && c.Timestamp >= swapRequested).Timestamp;
+        Assert.True(firstPoll - swapRequested >= TimeSpan.FromSeconds(10), $"The swap was polled {firstPoll - swapRequested} after it was requested.");
         Assert.Contains(done.Analyses, a => a.Kind == "post-swap" && a.Outcome == "Successful");
         Assert.Equal(4, done.Analyses.Count(a => a.Kind == "canary" && a.Outcome == "Successful"));
         Assert.Empty(world.Webhook.Received);
