@@ -48,7 +48,7 @@ internal sealed partial class ReleaseEngine(
         {
             return null;
         }
-        return await ContinueAsync(new Run(this, stored.State, stored.ETag, listedDue?.At ?? Run.DueUnknown, listedDue?.ETag), cancellationToken);
+        return await ContinueAsync(new Run(this, stored, listedDue?.At ?? Run.DueUnknown, listedDue?.ETag), cancellationToken);
     }
 
     /// <summary>Advances a release already in hand (just created, or just changed by a command) without reading it again.</summary>
@@ -166,7 +166,7 @@ internal sealed partial class ReleaseEngine(
             {
                 return (null, null);
             }
-            var run = new Run(this, stored.State, stored.ETag, dueAt, dueETag);
+            var run = new Run(this, stored, dueAt, dueETag);
             // Per attempt, after its read: the save below is conditional on that read, so what it records about the
             // routing rule holds unless a pass that set traffic since loses its save (and then puts the rule back itself).
             var routeReset = rollbackRouteFirst && run.State is { Phase: ReleasePhase.Shifting, Swap: null, Rollback: null };
@@ -207,7 +207,7 @@ internal sealed partial class ReleaseEngine(
     }
 
     /// <summary>A pass over a release just created, to continue with <see cref="ContinueAsync"/>.</summary>
-    internal Run Created(ReleaseState state, ETag etag) => new(this, state, etag, state.DueAt, dueETag: null);
+    internal Run Created(ReleaseState state, ETag etag) => new(this, new StoredRelease(state, etag, ReleaseStore.Content(state)), state.DueAt, dueETag: null);
 
     private DateTimeOffset Now => time.GetUtcNow();
 
@@ -389,7 +389,7 @@ internal sealed partial class ReleaseEngine(
     /// One reconcile or command pass over a release: its state, the version it was read at, the time its due entry holds,
     /// and audit records to write once saved.
     /// </summary>
-    internal sealed class Run(ReleaseEngine engine, ReleaseState state, ETag etag, DateTimeOffset dueIndexedAt, ETag? dueETag)
+    internal sealed class Run(ReleaseEngine engine, StoredRelease stored, DateTimeOffset dueIndexedAt, ETag? dueETag)
     {
         /// <summary>
         /// The due entry's time is not known: the stored state's <see cref="ReleaseState.DueAt"/> may be older than the
@@ -401,12 +401,12 @@ internal sealed partial class ReleaseEngine(
         private Task _auditing = Task.CompletedTask;
         private DateTimeOffset _dueIndexedAt = dueIndexedAt;
         private ETag? _dueETag = dueETag;
-        private byte[] _savedFingerprint = ReleaseStore.Fingerprint(state);
+        private byte[] _savedContent = stored.Content;
         private bool _finished;
 
-        public ReleaseState State { get; } = state;
+        public ReleaseState State { get; } = stored.State;
 
-        public ETag ETag { get; private set; } = etag;
+        public ETag ETag { get; private set; } = stored.ETag;
 
         /// <summary>This pass changed the production routing rule (a traffic step).</summary>
         public bool RoutingChanged { get; set; }
@@ -430,8 +430,8 @@ internal sealed partial class ReleaseEngine(
                 _dueETag = await store.SetDueAsync(State.Id, State.DueAt, ifMatch: null, cancellationToken);
                 _dueIndexedAt = State.DueAt;
             }
-            var fingerprint = ReleaseStore.Fingerprint(State);
-            if (_pendingAudit.Count == 0 && !State.IsTerminal && fingerprint.AsSpan().SequenceEqual(_savedFingerprint))
+            var content = ReleaseStore.Content(State);
+            if (_pendingAudit.Count == 0 && !State.IsTerminal && content.AsSpan().SequenceEqual(_savedContent))
             {
                 // A pass that only waited (a poll still running, a healthy probe) changed nothing but the due time.
                 if (last && State.DueAt != _dueIndexedAt)
@@ -445,8 +445,8 @@ internal sealed partial class ReleaseEngine(
                 return;
             }
             State.UpdatedAt = engine.Now;
-            ETag = await store.UpdateAsync(State, ETag, cancellationToken);
-            _savedFingerprint = fingerprint;
+            ETag = await store.UpdateAsync(State, ETag, cancellationToken, content);
+            _savedContent = content;
 
             var records = _pendingAudit.ToList();
             _pendingAudit.Clear();

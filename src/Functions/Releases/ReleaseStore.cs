@@ -10,8 +10,8 @@ using Blueshift.Storage.Tables;
 
 namespace Blueshift.Functions.Releases;
 
-/// <summary>A release document and the version it was read at.</summary>
-internal sealed record StoredRelease(ReleaseState State, ETag ETag);
+/// <summary>A release document, the version it was read at, and its content as stored (see <see cref="ReleaseStore.Content"/>).</summary>
+internal sealed record StoredRelease(ReleaseState State, ETag ETag, byte[] Content);
 
 /// <summary>Another writer changed the release first; the caller reloads and decides again.</summary>
 internal sealed class ReleaseConcurrencyException(string releaseId)
@@ -37,6 +37,8 @@ internal sealed class ReleaseStore(TableClient table)
     private const int MaxChunks = 12;
     private const string GzipEncoding = "gzip";
     private const string GzipChunk = "StateGz";
+    private const string DueAtProperty = "DueAt";
+    private const string UpdatedAtProperty = "UpdatedAt";
 
     /// <summary>
     /// Where documents used to be kept. A row key shared by every release costs Azurite a scan of all of them on each
@@ -93,7 +95,9 @@ internal sealed class ReleaseStore(TableClient table)
     {
         if (dueETag is { } listed && _remembered.TryGetValue(releaseId, out var remembered) && remembered.DueETag == listed)
         {
-            return new StoredRelease(FromJson(remembered.Json, releaseId), remembered.StateETag);
+            var state = FromJson(remembered.Json, releaseId);
+            (state.DueAt, state.UpdatedAt) = (remembered.DueAt, remembered.UpdatedAt);
+            return new StoredRelease(state, remembered.StateETag, remembered.Json);
         }
         await ReadyAsync(cancellationToken);
         for (var attempt = 0; ; attempt++)
@@ -101,7 +105,8 @@ internal sealed class ReleaseStore(TableClient table)
             var entity = await table.GetEntityIfExistsAsync(StateKey(releaseId), releaseId, cancellationToken);
             if (entity is not null)
             {
-                return new StoredRelease(Read(entity), entity.ETag);
+                var (state, content) = Read(entity);
+                return new StoredRelease(state, entity.ETag, content);
             }
             var legacy = await table.GetEntityIfExistsAsync(StateKey(releaseId), LegacyStateRowKey, cancellationToken);
             if (legacy is null)
@@ -123,8 +128,8 @@ internal sealed class ReleaseStore(TableClient table)
     // checks nobody changed it meanwhile. Null when someone else moved or changed it first: read again.
     internal async Task<StoredRelease?> MoveLegacyAsync(string releaseId, TableEntity legacy, CancellationToken cancellationToken)
     {
-        var state = Read(legacy);
-        var (moved, _) = Write(state);
+        var (state, _) = Read(legacy);
+        var (moved, content) = Write(state);
         try
         {
             await table.SubmitTransactionAsync(
@@ -132,7 +137,7 @@ internal sealed class ReleaseStore(TableClient table)
                 new TableTransactionAction(TableTransactionActionType.Add, moved),
                 new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(legacy.PartitionKey, legacy.RowKey), legacy.ETag),
             ], cancellationToken);
-            return new StoredRelease(state, moved.ETag);
+            return new StoredRelease(state, moved.ETag, content);
         }
         catch (TableTransactionFailedException ex) when (ex.Status is 404 or 409 or 412)
         {
@@ -156,11 +161,12 @@ internal sealed class ReleaseStore(TableClient table)
     }
 
     /// <summary>Replaces the release document if nobody changed it since <paramref name="ifMatch"/>. Index and due entries are the caller's.</summary>
+    /// <param name="content">The state's <see cref="Content"/>, when the caller has just computed it.</param>
     /// <exception cref="ReleaseConcurrencyException">Someone else wrote it first.</exception>
-    public async Task<ETag> UpdateAsync(ReleaseState state, ETag ifMatch, CancellationToken cancellationToken)
+    public async Task<ETag> UpdateAsync(ReleaseState state, ETag ifMatch, CancellationToken cancellationToken, byte[]? content = null)
     {
         await ReadyAsync(cancellationToken);
-        var (entity, json) = Write(state);
+        var (entity, json) = Write(state, content);
         try
         {
             var etag = (await table.UpdateEntityAsync(entity, ifMatch, TableUpdateMode.Replace, cancellationToken)).Value;
@@ -168,7 +174,7 @@ internal sealed class ReleaseStore(TableClient table)
             {
                 _remembered.Clear();
             }
-            _remembered[state.Id] = new Remembered(etag, json, DueETag: null);
+            _remembered[state.Id] = new Remembered(etag, json, state.DueAt, state.UpdatedAt, DueETag: null);
             return etag;
         }
         catch (RequestFailedException ex) when (ex.Status == 412)
@@ -416,17 +422,18 @@ internal sealed class ReleaseStore(TableClient table)
     }
 
     /// <summary>
-    /// The document's content apart from when it is next due and when it was last written: two states with equal
-    /// fingerprints differ in nothing a reader acts on, so the later need not be written.
+    /// The document's content apart from when it is next due and when it was last written (those two are kept beside
+    /// it): two states with equal content differ in nothing a reader acts on, so the later need not be written. It is
+    /// what <see cref="UpdateAsync"/> stores, so a save serializes the state once.
     /// </summary>
-    public static byte[] Fingerprint(ReleaseState state)
+    public static byte[] Content(ReleaseState state)
     {
         var (dueAt, updatedAt) = (state.DueAt, state.UpdatedAt);
         state.DueAt = default;
         state.UpdatedAt = default;
         try
         {
-            return SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(state, Json));
+            return JsonSerializer.SerializeToUtf8Bytes(state, Json);
         }
         finally
         {
@@ -435,10 +442,10 @@ internal sealed class ReleaseStore(TableClient table)
         }
     }
 
-    private static (TableEntity Entity, byte[] Json) Write(ReleaseState state)
+    private static (TableEntity Entity, byte[] Content) Write(ReleaseState state, byte[]? content = null)
     {
         // Gzip: a release document is repetitive JSON, and every step reads and writes it whole.
-        var json = JsonSerializer.SerializeToUtf8Bytes(state, Json);
+        var json = content ?? Content(state);
         using var compressed = new MemoryStream(json.Length / 4 + 64);
         using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
         {
@@ -456,6 +463,8 @@ internal sealed class ReleaseStore(TableClient table)
             ["Phase"] = state.Phase.ToString(),
             ["Encoding"] = GzipEncoding,
             ["Chunks"] = chunks,
+            [DueAtProperty] = state.DueAt,
+            [UpdatedAtProperty] = state.UpdatedAt,
         };
         for (var i = 0; i < chunks; i++)
         {
@@ -467,13 +476,13 @@ internal sealed class ReleaseStore(TableClient table)
     private static ReleaseState FromJson(byte[] json, string releaseId) =>
         JsonSerializer.Deserialize<ReleaseState>(json, Json) ?? throw new InvalidDataException($"Release {releaseId} was remembered without a state.");
 
-    /// <summary>A document as this instance wrote it, and the due entry version written after it (null until then).</summary>
-    private sealed record Remembered(ETag StateETag, byte[] Json, ETag? DueETag);
+    /// <summary>A document as this instance wrote it (its content and the two times kept beside it), and the due entry version written after it (null until then).</summary>
+    private sealed record Remembered(ETag StateETag, byte[] Json, DateTimeOffset DueAt, DateTimeOffset UpdatedAt, ETag? DueETag);
 
-    private static ReleaseState Read(TableEntity entity)
+    private static (ReleaseState State, byte[] Content) Read(TableEntity entity)
     {
         var chunks = entity.GetInt32("Chunks") ?? 0;
-        ReleaseState? state;
+        byte[] json;
         if (entity.GetString("Encoding") == GzipEncoding)
         {
             using var compressed = new MemoryStream();
@@ -483,19 +492,31 @@ internal sealed class ReleaseStore(TableClient table)
             }
             compressed.Position = 0;
             using var gzip = new GZipStream(compressed, CompressionMode.Decompress);
-            state = JsonSerializer.Deserialize<ReleaseState>(gzip, Json);
+            using var plain = new MemoryStream();
+            gzip.CopyTo(plain);
+            json = plain.ToArray();
         }
         else
         {
             // Documents written before compression: the JSON text split across string properties.
-            var json = new StringBuilder();
+            var text = new StringBuilder();
             for (var i = 0; i < chunks; i++)
             {
-                json.Append(entity.GetString("State" + i));
+                text.Append(entity.GetString("State" + i));
             }
-            state = JsonSerializer.Deserialize<ReleaseState>(json.ToString(), Json);
+            json = Encoding.UTF8.GetBytes(text.ToString());
         }
-        return state ?? throw new InvalidDataException($"Release entity {entity.PartitionKey} holds no state.");
+        var state = JsonSerializer.Deserialize<ReleaseState>(json, Json) ?? throw new InvalidDataException($"Release entity {entity.PartitionKey} holds no state.");
+        // Documents written before the two times were kept beside the content hold them inside it.
+        if (entity.GetDateTimeOffset(DueAtProperty) is { } dueAt)
+        {
+            state.DueAt = dueAt;
+        }
+        if (entity.GetDateTimeOffset(UpdatedAtProperty) is { } updatedAt)
+        {
+            state.UpdatedAt = updatedAt;
+        }
+        return (state, json);
     }
 
     private static string StateKey(string releaseId) => "release-" + releaseId;

@@ -57,6 +57,30 @@ public sealed class ReleaseStoreTests(AzuriteFixture azurite) : IClassFixture<Az
     }
 
     [Fact]
+    public async Task GetAsync_FromStorage_ContentIsWhatTheStateSerializesToAndTheTimesComeBack()
+    {
+        var table = new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("rel"));
+        var release = NewRelease("rel-content");
+        release.Baseline = new MetricWindow(1200, 3, 41.5);
+        release.AddEvent(Now, "Requested.");
+        release.AddAnalysis(new AnalysisView("canary", 0, 10, Now, "Successful", "All checks passed.",
+            [new CheckView("errorRate", 0.0123456789, 0.01, 0.05, "Pass", "Below the threshold.")]));
+        release.DueAt = Now.AddMinutes(7);
+        release.UpdatedAt = Now.AddSeconds(3);
+        var etag = await new ReleaseStore(table).CreateAsync(release, CancellationToken.None);
+        await new ReleaseStore(table).UpdateAsync(release, etag, CancellationToken.None);
+
+        // Read by another instance, which remembers nothing: a pass that changes nothing finds the content unchanged
+        // (and so writes nothing), and the two times kept beside the content are the ones saved.
+        var stored = (await new ReleaseStore(table).GetAsync("rel-content", CancellationToken.None))!;
+
+        Assert.Equal(ReleaseStore.Content(stored.State), stored.Content);
+        Assert.Equal((Now.AddMinutes(7), Now.AddSeconds(3)), (stored.State.DueAt, stored.State.UpdatedAt));
+        using var content = System.Text.Json.JsonDocument.Parse(stored.Content);
+        Assert.Equal(default, content.RootElement.GetProperty("dueAt").GetDateTimeOffset());
+    }
+
+    [Fact]
     public async Task UpdateAsync_StaleETag_ThrowsConcurrencyAndKeepsTheFirstWrite()
     {
         var store = NewStore();
@@ -135,6 +159,7 @@ public sealed class ReleaseStoreTests(AzuriteFixture azurite) : IClassFixture<Az
         var stored = (await store.GetAsync("rel-old", CancellationToken.None))!;
 
         Assert.Equal("Written the way releases were stored before compression.", Assert.Single(stored.State.Timeline).Message);
+        Assert.Equal(release.DueAt, stored.State.DueAt);
         Assert.Null(await table.GetEntityIfExistsAsync("release-rel-old", "state"));
         Assert.Equal(stored.ETag, (await table.GetEntityAsync("release-rel-old", "rel-old")).Value.ETag);
         stored.State.AddEvent(Now, "Saved after the move.");
