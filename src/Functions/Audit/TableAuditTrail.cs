@@ -7,10 +7,10 @@ using Blueshift.Storage.Tables;
 namespace Blueshift.Functions.Audit;
 
 /// <summary>
-/// The audit trail on Table storage. Each record is inserted twice, never updated or deleted: once in its UTC day's
-/// partition (so "everything between two instants" reads only the days it spans instead of scanning the table) and once
-/// in its UTC month's app partition under a row key that starts with the app (so an app's history over a range is one
-/// row-key range query per month it spans).
+/// The audit trail on Table storage. Each record is inserted twice, never updated or deleted, in its UTC month's
+/// partition and in one transaction: once under a row key that starts with its time (so "everything between two
+/// instants" is one row-key range per month it spans) and once under a row key that starts with its app (so is an app's
+/// history).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -18,19 +18,22 @@ namespace Blueshift.Functions.Audit;
 /// Retention (two years, seed 000 §10.4) is a property of the storage account, not of this code: the app never deletes.
 /// </para>
 /// <para>
-/// Both partitions are shared by every app, so concurrent writers (the reconciler's passes over many releases) share
-/// transactions in both. Records written before the month partitions were kept in a partition of their app
-/// (<c>app|{app}</c>); the app query still reads that partition, and merges it in time order.
+/// A month's partition is shared by every app, so concurrent writers (the reconciler's passes over many releases) share
+/// its transactions. Records written before the month partitions were kept once in their UTC day's partition
+/// (<c>day|yyyyMMdd</c>) and once in their app's (<c>app|{app}</c>), keyed by time alone; queries still read those and
+/// merge them in time order.
 /// </para>
 /// </remarks>
 public sealed class TableAuditTrail : IAuditTrail
 {
     internal const int MaxReasonLength = 2_000;
     internal const int MaxDetailsJsonLength = 30_000;
-    private const string LegacyAppPartitionPrefix = "app|";
-    private const string AppMonthPartitionPrefix = "apps|";
-    private const string DayPartitionPrefix = "day|";
+    private const string MonthPartitionPrefix = "month|";
+    private const string TimeRowPrefix = "t|";
+    private const string AppRowPrefix = "a|";
     private const char AppSeparator = '|';
+    private const string LegacyAppPartitionPrefix = "app|";
+    private const string LegacyDayPartitionPrefix = "day|";
     private const string NoApp = "-";
 
     private readonly TableClient _table;
@@ -40,45 +43,43 @@ public sealed class TableAuditTrail : IAuditTrail
     public TableAuditTrail(TableClient table)
     {
         _table = table;
-        // Every record of a day lands in one partition, and every record of a month in one more, so concurrent writers
-        // share transactions there; a write to an idle partition leaves at once, as a plain request when it is a single row.
+        // Every record of a month lands in one partition, so concurrent writers share transactions there; a write to an
+        // idle partition leaves at once.
         _writes = new TableGroupCommit(table);
         _created = new Lazy<Task>(() => _table.CreateIfNotExistsAsync());
     }
 
-    public async Task RecordAsync(AuditRecord record, CancellationToken cancellationToken)
+    public Task RecordAsync(AuditRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
-        await _created.Value.WaitAsync(cancellationToken);
-        var rowKey = RowKeyPrefix(record.At) + "-" + Guid.NewGuid().ToString("N");
-        await Task.WhenAll(
-            InsertOnceAsync([Add(AppMonthPartition(record.At), AppRowKey(record.App, rowKey), record)], cancellationToken),
-            InsertOnceAsync([Add(DayPartition(record.At), rowKey, record)], cancellationToken));
+        return RecordAllAsync([record], cancellationToken);
     }
 
     /// <summary>
-    /// Writes the records as one transaction per partition (their month's app partition, their day's), the two overlapping:
-    /// two round trips for up to 100 records of one day. Row keys keep the given order among records of the same instant.
+    /// Writes the records, both rows of each, as one transaction per month they fall in (and per 50 records): one round
+    /// trip, mostly. Row keys keep the given order among records of the same instant.
     /// </summary>
     public async Task RecordAllAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(records);
-        if (records.Count <= 1)
+        if (records.Count == 0)
         {
-            if (records.Count == 1)
-            {
-                await RecordAsync(records[0], cancellationToken);
-            }
             return;
         }
         await _created.Value.WaitAsync(cancellationToken);
         var group = Guid.NewGuid().ToString("N");
-        var rows = records.Select((record, i) => (Record: record, RowKey: $"{RowKeyPrefix(record.At)}-{group}-{i:D3}")).ToList();
-        var byApp = rows.GroupBy(r => AppMonthPartition(r.Record.At)).SelectMany(partition => partition.Chunk(TableGroupCommit.MaxActions)
-            .Select(chunk => InsertOnceAsync([.. chunk.Select(r => Add(partition.Key, AppRowKey(r.Record.App, r.RowKey), r.Record))], cancellationToken)));
-        var byDay = rows.GroupBy(r => DayPartition(r.Record.At)).SelectMany(partition => partition.Chunk(TableGroupCommit.MaxActions)
-            .Select(chunk => InsertOnceAsync([.. chunk.Select(r => Add(partition.Key, r.RowKey, r.Record))], cancellationToken)));
-        var writes = byApp.Concat(byDay);
+        var rows = records.Select((record, i) => (Record: record, TimeKey: records.Count == 1
+            ? $"{TimeKey(record.At)}-{group}"
+            : $"{TimeKey(record.At)}-{group}-{i:D3}"));
+        var writes = rows.GroupBy(r => MonthPartition(r.Record.At)).SelectMany(month => month
+            .Chunk(TableGroupCommit.MaxActions / 2)
+            .Select(chunk => InsertOnceAsync(
+                [.. chunk.SelectMany(r => new[]
+                {
+                    Add(month.Key, TimeRowPrefix + r.TimeKey, r.Record),
+                    Add(month.Key, AppRowKey(r.Record.App, r.TimeKey), r.Record),
+                })],
+                cancellationToken)));
         await Task.WhenAll(writes);
     }
 
@@ -91,65 +92,53 @@ public sealed class TableAuditTrail : IAuditTrail
         }
         await _created.Value.WaitAsync(cancellationToken);
 
-        var lower = RowKeyPrefix(from);
-        var upper = RowKeyPrefix(to.AddTicks(1));
-        if (app is null)
-        {
-            foreach (var day in DaysBetween(from, to))
-            {
-                await foreach (var entity in RangeAsync(DayPartition(day), lower, upper, cancellationToken))
-                {
-                    yield return FromEntity(entity);
-                }
-            }
-            yield break;
-        }
+        var (lower, upper) = (TimeKey(from), TimeKey(to.AddTicks(1)));
+        var prefix = app is null ? TimeRowPrefix : AppRowKey(app, "");
+        var months = MonthsBetween(from, to).Select(month => RangeAsync(MonthPartition(month), prefix, lower, upper, cancellationToken));
+        var legacy = app is null
+            ? DaysBetween(from, to).Select(day => RangeAsync(LegacyDayPartitionPrefix + DayKey(day), "", lower, upper, cancellationToken))
+            : [RangeAsync(LegacyAppPartitionPrefix + AppOrNone(app), "", lower, upper, cancellationToken)];
 
-        // Oldest first across both layouts: the app's own partition (records from before the month partitions) and the
-        // month partitions, merged by row-key time.
-        var legacy = RangeAsync(LegacyAppPartitionPrefix + AppOrNone(app), lower, upper, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        var months = MonthsAsync(app, from, to, lower, upper, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        try
+        // Oldest first across both layouts, merged by the time their row keys hold.
+        await using var before = Concat(legacy).GetAsyncEnumerator(cancellationToken);
+        await using var now = Concat(months).GetAsyncEnumerator(cancellationToken);
+        var (hasBefore, hasNow) = (await before.MoveNextAsync(), await now.MoveNextAsync());
+        while (hasBefore || hasNow)
         {
-            var (hasLegacy, hasMonth) = (await legacy.MoveNextAsync(), await months.MoveNextAsync());
-            while (hasLegacy || hasMonth)
+            if (hasBefore && (!hasNow || string.CompareOrdinal(before.Current.TimeKey, now.Current.TimeKey) <= 0))
             {
-                if (hasLegacy && (!hasMonth || string.CompareOrdinal(legacy.Current.RowKey, months.Current.Time) <= 0))
-                {
-                    yield return FromEntity(legacy.Current);
-                    hasLegacy = await legacy.MoveNextAsync();
-                }
-                else
-                {
-                    yield return FromEntity(months.Current.Entity);
-                    hasMonth = await months.MoveNextAsync();
-                }
+                yield return FromEntity(before.Current.Entity);
+                hasBefore = await before.MoveNextAsync();
             }
-        }
-        finally
-        {
-            await legacy.DisposeAsync();
-            await months.DisposeAsync();
+            else
+            {
+                yield return FromEntity(now.Current.Entity);
+                hasNow = await now.MoveNextAsync();
+            }
         }
     }
 
-    // An app's rows in the month partitions the range spans, each with its row key's time part (what follows the app).
-    private async IAsyncEnumerable<(TableEntity Entity, string Time)> MonthsAsync(
-        string app, DateTimeOffset from, DateTimeOffset to, string lower, string upper, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<T> Concat<T>(IEnumerable<IAsyncEnumerable<T>> sources)
     {
-        var prefix = AppRowKey(app, "");
-        foreach (var month in MonthsBetween(from, to))
+        foreach (var source in sources)
         {
-            await foreach (var entity in RangeAsync(AppMonthPartition(month), prefix + lower, prefix + upper, cancellationToken))
+            await foreach (var item in source)
             {
-                yield return (entity, entity.RowKey[prefix.Length..]);
+                yield return item;
             }
         }
     }
 
-    private IAsyncEnumerable<TableEntity> RangeAsync(string partition, string lower, string upper, CancellationToken cancellationToken) =>
-        _table.QueryAsync(TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {lower} and RowKey lt {upper}"),
-            cancellationToken: cancellationToken);
+    // The rows of one partition whose key is the prefix followed by a time key in [lower, upper), with that time key.
+    private async IAsyncEnumerable<(TableEntity Entity, string TimeKey)> RangeAsync(
+        string partition, string prefix, string lower, string upper, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {prefix + lower} and RowKey lt {prefix + upper}");
+        await foreach (var entity in _table.QueryAsync(filter, cancellationToken: cancellationToken))
+        {
+            yield return (entity, entity.RowKey[prefix.Length..]);
+        }
+    }
 
     // The row keys are new, so a conflict means the pipeline retried a write whose first attempt landed unseen: a
     // submission is all or nothing, so every row of it is there.
@@ -171,32 +160,30 @@ public sealed class TableAuditTrail : IAuditTrail
 
     // App names hold no separator (lowercase letters, digits and hyphens), so one app's rows are exactly those that start
     // with its name and the separator.
-    private static string AppRowKey(string? app, string rowKey) => AppOrNone(app) + AppSeparator + rowKey;
+    private static string AppRowKey(string? app, string timeKey) => AppRowPrefix + AppOrNone(app) + AppSeparator + timeKey;
 
-    private static string AppMonthPartition(DateTimeOffset at) => AppMonthPartitionPrefix + at.UtcDateTime.ToString("yyyyMM", CultureInfo.InvariantCulture);
+    private static string MonthPartition(DateTimeOffset at) => MonthPartitionPrefix + at.UtcDateTime.ToString("yyyyMM", CultureInfo.InvariantCulture);
 
-    private static string DayPartition(DateTimeOffset at) => DayPartitionPrefix + at.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+    private static string DayKey(DateTime day) => day.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 
-    private static DateTimeOffset AtOfDay(DateTime day) => new(day, TimeSpan.Zero);
-
-    private static IEnumerable<DateTimeOffset> DaysBetween(DateTimeOffset from, DateTimeOffset to)
+    private static IEnumerable<DateTime> DaysBetween(DateTimeOffset from, DateTimeOffset to)
     {
         for (var day = from.UtcDateTime.Date; day <= to.UtcDateTime.Date; day = day.AddDays(1))
         {
-            yield return AtOfDay(day);
+            yield return day;
         }
     }
 
     private static IEnumerable<DateTimeOffset> MonthsBetween(DateTimeOffset from, DateTimeOffset to)
     {
-        var last = new DateTime(to.UtcDateTime.Year, to.UtcDateTime.Month, 1, 0, 0, 0, DateTimeKind.Utc);
-        for (var month = new DateTime(from.UtcDateTime.Year, from.UtcDateTime.Month, 1, 0, 0, 0, DateTimeKind.Utc); month <= last; month = month.AddMonths(1))
+        var last = new DateTimeOffset(to.UtcDateTime.Year, to.UtcDateTime.Month, 1, 0, 0, 0, TimeSpan.Zero);
+        for (var month = new DateTimeOffset(from.UtcDateTime.Year, from.UtcDateTime.Month, 1, 0, 0, 0, TimeSpan.Zero); month <= last; month = month.AddMonths(1))
         {
-            yield return AtOfDay(month);
+            yield return month;
         }
     }
 
-    private static string RowKeyPrefix(DateTimeOffset at) => at.UtcTicks.ToString("D19", CultureInfo.InvariantCulture);
+    private static string TimeKey(DateTimeOffset at) => at.UtcTicks.ToString("D19", CultureInfo.InvariantCulture);
 
     private static TableEntity ToEntity(string partitionKey, string rowKey, AuditRecord record)
     {
