@@ -22,13 +22,13 @@ namespace Blueshift.Bench.Releases;
 /// </summary>
 internal static class ReleaseBenchmark
 {
-    private const string Usage = "usage: Blueshift.Bench releases [--apps 1000] [--max-ticks 400] [--requests-per-round 10] [--concurrency 16]";
+    private const string Usage = "usage: Blueshift.Bench releases [--apps 1000] [--max-ticks 400] [--requests-per-round 10] [--concurrency 32]";
     private const string Subscription = "00000000-0000-0000-0000-000000000000";
     private const string ResourceGroup = "bench";
 
     public static async Task<int> RunAsync(string[] args)
     {
-        int apps = 1000, maxTicks = 400, requestsPerRound = 10, concurrency = 16;
+        int apps = 1000, maxTicks = 400, requestsPerRound = 10, concurrency = new ReleaseEngineOptions().MaxConcurrency;
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;
