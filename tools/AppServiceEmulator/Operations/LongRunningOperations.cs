@@ -113,9 +113,17 @@ internal sealed class OperationTracker(TimeProvider time, EmulatorOptions option
                 {
                     return;
                 }
-                _byDeadline.Dequeue();
             }
+            // Completed before it leaves the queue: a call running alongside finds it there and completes it too (or
+            // waits on the site's gate while this one does), so no call sees a site whose operation's time is up unapplied.
             Advance(operation);
+            lock (_byDeadline)
+            {
+                if (_byDeadline.TryPeek(out var head, out _) && ReferenceEquals(head, operation))
+                {
+                    _byDeadline.Dequeue();
+                }
+            }
         }
     }
 
