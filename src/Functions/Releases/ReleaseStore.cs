@@ -251,24 +251,32 @@ internal sealed class ReleaseStore(TableClient table)
         var filter = app is null
             ? TableClient.CreateQueryFilter($"PartitionKey eq {IndexPartition}")
             : TableClient.CreateQueryFilter($"PartitionKey eq {IndexPartition} and RowKey gt {app + IndexSeparator} and RowKey lt {app + IndexSeparatorEnd}");
-        var legacyFilter = app is null
-            ? TableClient.CreateQueryFilter($"PartitionKey ge {LegacyAppPrefix} and PartitionKey lt {LegacyAppPrefixEnd}")
-            : TableClient.CreateQueryFilter($"PartitionKey eq {LegacyAppKey(app)}");
         if (status is not null)
         {
-            var byStatus = " and " + TableClient.CreateQueryFilter($"Status eq {status}");
-            filter += byStatus;
-            legacyFilter += byStatus;
+            filter += " and " + TableClient.CreateQueryFilter($"Status eq {status}");
         }
         var entries = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         await foreach (var entity in table.QueryAsync(filter, select: ["RowKey", "CreatedAt"], cancellationToken: cancellationToken))
         {
             entries[entity.RowKey[(entity.RowKey.IndexOf(IndexSeparator, StringComparison.Ordinal) + 1)..]] = entity.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue;
         }
-        // An entry in the old place whose release has one in the new place already is on its way out: the new one holds.
-        await foreach (var entity in table.QueryAsync(legacyFilter, select: ["RowKey", "CreatedAt"], cancellationToken: cancellationToken))
+
+        // Entries in the old place, of releases stored before the index had its own partition (few, and fewer as they end).
+        // One whose release has an entry in the new place already is on its way out: the new one holds, whatever its status.
+        var legacyFilter = app is null
+            ? TableClient.CreateQueryFilter($"PartitionKey ge {LegacyAppPrefix} and PartitionKey lt {LegacyAppPrefixEnd}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {LegacyAppKey(app)}");
+        await foreach (var entity in table.QueryAsync(legacyFilter, select: ["PartitionKey", "RowKey", "Status", "CreatedAt"], cancellationToken: cancellationToken))
         {
-            entries.TryAdd(entity.RowKey, entity.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue);
+            if (entries.ContainsKey(entity.RowKey) || (status is not null && entity.GetString("Status") != status))
+            {
+                continue;
+            }
+            var releaseApp = entity.PartitionKey[LegacyAppPrefix.Length..];
+            if (await table.GetEntityIfExistsAsync(IndexPartition, releaseApp + IndexSeparator + entity.RowKey, cancellationToken) is null)
+            {
+                entries[entity.RowKey] = entity.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue;
+            }
         }
         return [.. entries.OrderByDescending(e => e.Value).ThenByDescending(e => e.Key, StringComparer.Ordinal).Take(max).Select(e => e.Key)];
     }

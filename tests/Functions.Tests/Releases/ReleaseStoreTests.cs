@@ -380,6 +380,25 @@ public sealed class ReleaseStoreTests(AzuriteFixture azurite) : IClassFixture<Az
     }
 
     [Fact]
+    public async Task ListIdsAsync_EndedReleaseWhoseOldEntryStillSaysActive_ListedByItsNewEntryOnly()
+    {
+        // A release from before the shared index ended: its new entry says so, and the process stopped before its old
+        // entry (still Active) went.
+        var table = new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("rel"));
+        var store = new ReleaseStore(table);
+        var release = NewRelease("rel-ended", "shop");
+        var etag = await store.CreateAsync(release, CancellationToken.None);
+        release.Phase = ReleasePhase.Succeeded;
+        await store.UpdateAsync(release, etag, CancellationToken.None);
+        await store.FinishAsync(release, CancellationToken.None);
+        await table.AddEntityAsync(new TableEntity("app-shop", "rel-ended") { ["Status"] = "Active", ["CreatedAt"] = release.CreatedAt });
+
+        Assert.Empty(await store.ListIdsAsync("shop", "Active", 10, CancellationToken.None));
+        Assert.Empty(await store.ListIdsAsync(null, "Active", 10, CancellationToken.None));
+        Assert.Equal(["rel-ended"], await store.ListIdsAsync("shop", "Succeeded", 10, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task ListIdsAsync_EntryInBothPlaces_ListsTheReleaseOnce()
     {
         // A release's entry was written in the new place and the process stopped before the old one went.
