@@ -169,7 +169,7 @@ internal static class ReleaseBenchmark
             $"peak working set {process.PeakWorkingSet64 / 1048576.0:0} MiB");
         Console.WriteLine($"final statuses:           {string.Join(", ", final.Select(kv => $"{kv.Key} {kv.Value}"))}");
 
-        // Each audit record is two Table entities (its month's app partition and its day's): what they are explains much of
+        // Each audit record is two Table entities (both in its month's partition): what they are explains much of
         // the storage work per tick.
         var actions = new SortedDictionary<string, int>(StringComparer.Ordinal);
         await foreach (var record in services.GetRequiredService<IAuditTrail>().QueryAsync(null, auditFrom, clock.GetUtcNow(), CancellationToken.None))

@@ -9,8 +9,8 @@ namespace Blueshift.Functions.Audit;
 /// <summary>
 /// The audit trail on Table storage. Each record is inserted twice, never updated or deleted, in its UTC month's
 /// partition and in one transaction: once under a row key that starts with its time (so "everything between two
-/// instants" is one row-key range per month it spans) and once under a row key that starts with its app (so is an app's
-/// history).
+/// instants" is one row-key range per month it spans) and once under a row key that starts with its app (so an app's
+/// history over a range is one row-key range per month as well).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -56,8 +56,8 @@ public sealed class TableAuditTrail : IAuditTrail
     }
 
     /// <summary>
-    /// Writes the records, both rows of each, as one transaction per month they fall in (and per 50 records): one round
-    /// trip, mostly. Row keys keep the given order among records of the same instant.
+    /// Writes the records, both rows of each, as one transaction per month they fall in (and per 50 records, or fewer
+    /// when they are large): one round trip, mostly. Row keys keep the given order among records of the same instant.
     /// </summary>
     public async Task RecordAllAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
     {
@@ -68,11 +68,11 @@ public sealed class TableAuditTrail : IAuditTrail
         }
         await _created.Value.WaitAsync(cancellationToken);
         var group = Guid.NewGuid().ToString("N");
+        var digits = "D" + Math.Max(3, (records.Count - 1).ToString(CultureInfo.InvariantCulture).Length).ToString(CultureInfo.InvariantCulture);
         var rows = records.Select((record, i) => (Record: record, TimeKey: records.Count == 1
             ? $"{TimeKey(record.At)}-{group}"
-            : $"{TimeKey(record.At)}-{group}-{i:D3}"));
-        var writes = rows.GroupBy(r => MonthPartition(r.Record.At)).SelectMany(month => month
-            .Chunk(TableGroupCommit.MaxActions / 2)
+            : $"{TimeKey(record.At)}-{group}-{i.ToString(digits, CultureInfo.InvariantCulture)}"));
+        var writes = rows.GroupBy(r => MonthPartition(r.Record.At)).SelectMany(month => Transactions(month)
             .Select(chunk => InsertOnceAsync(
                 [.. chunk.SelectMany(r => new[]
                 {
@@ -115,6 +115,30 @@ public sealed class TableAuditTrail : IAuditTrail
                 yield return FromEntity(now.Current.Entity);
                 hasNow = await now.MoveNextAsync();
             }
+        }
+    }
+
+    // Both rows of a record go in one transaction; a transaction holds at most 100 entities and 4 MiB, and records
+    // carry up to about 64 KiB of text each (reason and details), escaped once more in the request.
+    private static IEnumerable<List<(AuditRecord Record, string TimeKey)>> Transactions(IEnumerable<(AuditRecord Record, string TimeKey)> rows)
+    {
+        const int maxBytes = 1536 * 1024;
+        var chunk = new List<(AuditRecord Record, string TimeKey)>();
+        var bytes = 0;
+        foreach (var row in rows)
+        {
+            var size = 2 * (1024 + 4 * ((row.Record.Reason?.Length ?? 0) + (row.Record.Details?.Sum(d => d.Key.Length + d.Value.Length + 8) ?? 0)));
+            if (chunk.Count > 0 && (chunk.Count == TableGroupCommit.MaxActions / 2 || bytes + size > maxBytes))
+            {
+                yield return chunk;
+                (chunk, bytes) = ([], 0);
+            }
+            chunk.Add(row);
+            bytes += size;
+        }
+        if (chunk.Count > 0)
+        {
+            yield return chunk;
         }
     }
 

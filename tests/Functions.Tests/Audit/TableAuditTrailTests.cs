@@ -178,6 +178,60 @@ public sealed class TableAuditTrailTests(AzuriteFixture azurite) : IClassFixture
     }
 
     [Fact]
+    public async Task RecordAllAsync_OverAThousandRecordsOfOneInstant_KeepTheirOrder()
+    {
+        var (trail, _) = NewTrail();
+        var records = Enumerable.Range(0, 1001).Select(i => Record(Monday, "shop", $"r{i:D4}")).ToList();
+
+        await trail.RecordAllAsync(records, default);
+
+        Assert.Equal(records.Select(r => r.Action), (await trail.QueryAsync("shop", Monday, Monday, default).ToListAsync()).Select(r => r.Action));
+        Assert.Equal(records.Select(r => r.Action), (await trail.QueryAsync(null, Monday, Monday, default).ToListAsync()).Select(r => r.Action));
+    }
+
+    [Fact]
+    public async Task RecordAllAsync_LargeRecords_SplitAcrossTransactionsWithinTheServiceLimit()
+    {
+        var name = AzuriteFixture.UniqueName("audit");
+        var sizes = new RequestSizes();
+        var options = new TableClientOptions();
+        options.AddPolicy(sizes, HttpPipelinePosition.PerCall);
+        var trail = new TableAuditTrail(new TableClient(azurite.ConnectionString, name, options));
+        var details = new Dictionary<string, string> { ["log"] = new string('"', 14_000) };
+        var records = Enumerable.Range(0, 40)
+            .Select(i => new AuditRecord(Monday, "blueshift", $"r{i:D2}", "shop", "r1", new string('y', 1_900), "c", details)).ToList();
+
+        await trail.RecordAllAsync(records, default);
+
+        Assert.Equal(records.Select(r => r.Action), (await trail.QueryAsync("shop", Monday, Monday, default).ToListAsync()).Select(r => r.Action));
+        Assert.True(sizes.Largest < 4 * 1024 * 1024, $"A request of {sizes.Largest} bytes exceeds the service's 4 MiB per transaction.");
+        Assert.True(sizes.Count > 2, "Forty large records should need several transactions.");
+    }
+
+    // Records the largest request body a client sends, and how many requests carried a body.
+    private sealed class RequestSizes : HttpPipelineSynchronousPolicy
+    {
+        private long _largest;
+        private int _count;
+
+        public long Largest => Interlocked.Read(ref _largest);
+
+        public int Count => Volatile.Read(ref _count);
+
+        public override void OnSendingRequest(HttpMessage message)
+        {
+            if (message.Request.Content is { } content && content.TryComputeLength(out var length))
+            {
+                Interlocked.Increment(ref _count);
+                long seen;
+                while (length > (seen = Interlocked.Read(ref _largest)) && Interlocked.CompareExchange(ref _largest, length, seen) != seen)
+                {
+                }
+            }
+        }
+    }
+
+    [Fact]
     public async Task RecordAsync_ManyAppsWhileAWriteIsInFlight_ShareOneTransactionPerPartition()
     {
         var name = AzuriteFixture.UniqueName("audit");
