@@ -285,8 +285,8 @@ internal sealed partial class ReleaseEngine
                 update(progressed);
                 if (progressed.OperationEndedAt is not null)
                 {
-                    // Done at once: read the marker now. An accepted operation is polled after the poll interval instead,
-                    // not the moment it was accepted.
+                    // Done at once: read the marker now. An accepted operation is polled on a later pass, a poll interval
+                    // after this step began, not the moment it was accepted.
                     state.DueAt = Now;
                 }
                 return action;

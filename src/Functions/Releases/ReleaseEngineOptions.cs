@@ -27,7 +27,7 @@ public sealed class ReleaseEngineOptions
 
     /// <summary>
     /// How many releases one tick advances at the same time. Their storage writes to shared partitions (due entries,
-    /// locks, the index, the audit trail) leave together as one transaction per partition, so more at once means fewer
+    /// lock releases, the index, the audit trail) leave together as one transaction per partition, so more at once means fewer
     /// round trips (the release bench prints them per tick).
     /// </summary>
     public int MaxConcurrency { get; set; } = 32;
