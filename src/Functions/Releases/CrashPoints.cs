@@ -11,6 +11,9 @@ internal sealed class CrashPoints
     public const string AfterDeployStarted = "after-deploy-started";
     public const string AfterTrafficSet = "after-traffic-set";
 
+    /// <summary>An urgent rollback reset the routing rule and has not yet recorded the rollback.</summary>
+    public const string AfterEarlyRouteReset = "after-early-route-reset";
+
     /// <summary>Just before a traffic step changes the routing rule: where a concurrent command can overtake the pass.</summary>
     public const string BeforeTrafficSet = "before-traffic-set";
 

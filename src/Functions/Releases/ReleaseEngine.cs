@@ -182,6 +182,7 @@ internal sealed partial class ReleaseEngine(
                     Log.StepFailed(logger, run.State.Id, run.State.Phase, Describe(ex));
                     routeReset = false;
                 }
+                crashPoints.At(CrashPoints.AfterEarlyRouteReset, run.State.Id);
             }
             var rejection = change(run.State, run);
             if (rejection is not null)

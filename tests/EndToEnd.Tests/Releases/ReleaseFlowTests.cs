@@ -334,6 +334,44 @@ public sealed class ReleaseFlowTests(AzuriteFixture azurite) : IClassFixture<Azu
         Assert.Single(done.Timeline, e => e.Message.StartsWith("Routing rule cleared", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task RollbackLockHolder_ProcessStopsBetweenTheEarlyRouteResetAndTheSave_NoTrafficReturnsAndTheRedeliveryRollsBack()
+    {
+        await using var world = await ReleaseHarness.StartAsync(azurite);
+        var id = await StartTakingTrafficAsync(world);
+        world.Crashes.Reached = (point, _) =>
+        {
+            if (point == CrashPoints.AfterEarlyRouteReset)
+            {
+                world.Crashes.Reached = null;
+                throw new SimulatedCrash(point);
+            }
+        };
+
+        // The routing rule is reset, then the process stops before the rollback is recorded: the release still says it
+        // is baking its first step, and the alert's delivery failed.
+        await Assert.ThrowsAsync<SimulatedCrash>(() =>
+            world.Releases.RollbackLockHolderAsync(id, ReleaseHarness.Releaser, "Alert fired.", CancellationToken.None));
+        await world.RestartEngineAsync();
+        var crashedAt = world.Served.Count;
+
+        // Meanwhile the step's bake ends: with no traffic left on the new version, its analysis cannot pass it.
+        var meanwhile = await world.DriveAsync(id, until: v => v.Analyses.Any(a => a.Kind == "canary"));
+        Assert.Equal(("Active", "Shifting", 10), (meanwhile.Status, meanwhile.Phase, meanwhile.TrafficPercent));
+        Assert.Equal("Inconclusive", Assert.Single(meanwhile.Analyses, a => a.Kind == "canary").Outcome);
+
+        // The alert is delivered again, as Azure Monitor retries a failed webhook call.
+        Assert.IsType<ReleaseCommandResult.Accepted>(
+            await world.Releases.RollbackLockHolderAsync(id, ReleaseHarness.Releaser, "Alert fired.", CancellationToken.None));
+        var done = await world.DriveAsync(id);
+
+        ReleaseHarness.AssertEnded(done, "RolledBack");
+        Assert.All(world.Served.Skip(crashedAt), s => Assert.False(s.Load.ByVersion.ContainsKey("2.0.0"), $"2.0.0 served traffic in {s.Phase} after the reset."));
+        Assert.Empty(world.Emulator.SwapLog.Snapshot());
+        Assert.Equal("1.0.0", world.Site.Production.Version);
+        Assert.Equal(0, done.TrafficPercent);
+    }
+
     /// <summary>Warms production up, starts 2.0.0 and drives it into its first traffic step; returns the release id.</summary>
     private static async Task<string> StartTakingTrafficAsync(ReleaseHarness world)
     {
