@@ -131,20 +131,27 @@ public sealed class TableAuditTrailTests(AzuriteFixture azurite) : IClassFixture
         Assert.Equal(["january", "march", "april"], records.Select(r => r.Action));
     }
 
+    // Two records ("old-first" at Monday, "old-second" two minutes later) as the layout before month partitions kept
+    // them: keyed by time alone, in the partition given.
+    private static async Task AddOldRowsAsync(TableClient table, string app, Func<DateTimeOffset, string> partition)
+    {
+        await table.CreateIfNotExistsAsync();
+        foreach (var (minutes, action) in new[] { (0, "old-first"), (2, "old-second") })
+        {
+            var at = Monday.AddMinutes(minutes);
+            await table.AddEntityAsync(new TableEntity(partition(at), at.UtcTicks.ToString("D19", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N"))
+            {
+                ["At"] = at, ["Actor"] = "alice", ["Action"] = action, ["CorrelationId"] = "corr-0", ["App"] = app, ["ReleaseId"] = "r0",
+            });
+        }
+    }
+
     [Fact]
     public async Task QueryAsync_ByApp_MergesRecordsKeptInTheAppsOwnPartitionInTimeOrder()
     {
         // Records written before the month partitions were kept once in a partition of their app, keyed by time alone.
         var (trail, table) = NewTrail();
-        await table.CreateIfNotExistsAsync();
-        foreach (var (minutes, action) in new[] { (0, "old-first"), (2, "old-second") })
-        {
-            var at = Monday.AddMinutes(minutes);
-            await table.AddEntityAsync(new TableEntity("app|shop", at.UtcTicks.ToString("D19", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N"))
-            {
-                ["At"] = at, ["Actor"] = "alice", ["Action"] = action, ["CorrelationId"] = "corr-0", ["App"] = "shop", ["ReleaseId"] = "r0",
-            });
-        }
+        await AddOldRowsAsync(table, "shop", _ => "app|shop");
         await trail.RecordAsync(Record(Monday.AddMinutes(1), "shop", "new-first"), default);
         await trail.RecordAsync(Record(Monday.AddMinutes(3), "shop", "new-second"), default);
 
@@ -159,16 +166,7 @@ public sealed class TableAuditTrailTests(AzuriteFixture azurite) : IClassFixture
     {
         // Records written before the month partitions were also kept once in their day's partition, keyed by time alone.
         var (trail, table) = NewTrail();
-        await table.CreateIfNotExistsAsync();
-        foreach (var (minutes, action) in new[] { (0, "old-first"), (2, "old-second") })
-        {
-            var at = Monday.AddMinutes(minutes);
-            await table.AddEntityAsync(new TableEntity("day|" + at.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture),
-                at.UtcTicks.ToString("D19", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N"))
-            {
-                ["At"] = at, ["Actor"] = "alice", ["Action"] = action, ["CorrelationId"] = "corr-0", ["App"] = "blog",
-            });
-        }
+        await AddOldRowsAsync(table, "blog", at => "day|" + at.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture));
         await trail.RecordAsync(Record(Monday.AddMinutes(1), "shop", "new-first"), default);
         await trail.RecordAsync(Record(Monday.AddMinutes(3), "shop", "new-second"), default);
 
