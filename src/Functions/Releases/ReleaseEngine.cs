@@ -175,6 +175,7 @@ internal sealed partial class ReleaseEngine(
                 try
                 {
                     await slots.ClearRoutingAsync(run.State.Target, cancellationToken);
+                    crashPoints.At(CrashPoints.AfterEarlyRouteReset, run.State.Id);
                 }
                 catch (Exception ex) when (IsTransient(ex, cancellationToken))
                 {
@@ -182,7 +183,6 @@ internal sealed partial class ReleaseEngine(
                     Log.StepFailed(logger, run.State.Id, run.State.Phase, Describe(ex));
                     routeReset = false;
                 }
-                crashPoints.At(CrashPoints.AfterEarlyRouteReset, run.State.Id);
             }
             var rejection = change(run.State, run);
             if (rejection is not null)
