@@ -1,6 +1,6 @@
 namespace Blueshift.Testing;
 
-/// <summary>Locates the checkout from a test's output folder, so fixtures find node_modules, shared reference data and published folders.</summary>
+/// <summary>Locates the checkout from a test's output folder, so fixtures find node_modules, the test fixtures and published folders.</summary>
 public static class RepositoryPaths
 {
     private static readonly Lazy<string> RootPath = new(FindRoot);
@@ -8,11 +8,15 @@ public static class RepositoryPaths
     /// <summary>The folder that holds Functions.sln.</summary>
     public static string Root => RootPath.Value;
 
-    /// <summary>The shared reference data published by Microsoft (../shared/reference beside the checkout).</summary>
-    public static string Reference => Path.GetFullPath(Path.Combine(Root, "..", "shared", "reference"));
+    /// <summary>
+    /// The reference data published by Microsoft and SchemaStore, kept in the repository as test fixtures
+    /// (tests/Fixtures, see its README): a fresh clone holds everything its tests read.
+    /// </summary>
+    public static string Reference => Path.Combine(Root, "tests", "Fixtures");
 
     public static string InRepository(params string[] parts) => Path.Combine([Root, .. parts]);
 
+    /// <summary>A file or folder under <see cref="Reference"/> (tests/Fixtures).</summary>
     public static string InReference(params string[] parts) => Path.Combine([Reference, .. parts]);
 
     private static string FindRoot()

@@ -3,7 +3,7 @@ using Blueshift.Testing;
 
 namespace Blueshift.Domain.Tests.Alerts;
 
-/// <summary>The Azure Monitor samples in the shared reference folder, as the webhook would deliver them.</summary>
+/// <summary>The Azure Monitor samples in tests/Fixtures/alerts, as the webhook would deliver them.</summary>
 internal static class AlertSamples
 {
     public static string Folder => RepositoryPaths.InReference("alerts");

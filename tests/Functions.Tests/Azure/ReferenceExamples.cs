@@ -4,7 +4,7 @@ using Blueshift.Testing;
 
 namespace Blueshift.Functions.Tests.Azure;
 
-/// <summary>Reads Microsoft's REST API examples in the shared reference folder (never edited: variations are derived here).</summary>
+/// <summary>Reads Microsoft's REST API examples in tests/Fixtures (never edited: variations are derived here).</summary>
 public static class ReferenceExamples
 {
     public static JsonNode Load(string folder, string file) =>
