@@ -8,8 +8,21 @@ internal static class AlertSamples
 {
     public static string Folder => RepositoryPaths.InReference("alerts");
 
-    public static IReadOnlyList<string> FileNames =>
-        Directory.GetFiles(Folder, "*.json").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
+    /// <summary>
+    /// Every sample, named here rather than found by listing the folder: a missing file then fails the tests that read it
+    /// instead of quietly leaving it out (AlertSamplesTests checks that the folder holds exactly these).
+    /// </summary>
+    public static IReadOnlyList<string> FileNames { get; } =
+    [
+        "activity-log-administrative.json",
+        "log-search-log-alerts-v2.json",
+        "metric-dynamic-threshold-platform.json",
+        "metric-static-threshold-platform.json",
+        "sample-alert-payload.json",
+        "test-action-activity-log.json",
+        "test-action-log-v2.json",
+        "test-action-metric-static-threshold.json",
+    ];
 
     public static string Raw(string fileName) => File.ReadAllText(Path.Combine(Folder, fileName));
 
