@@ -22,7 +22,7 @@ internal static class JsonBody
         {
             return TooLarge<T>();
         }
-        if (request.ContentLength == 0 && allowEmpty && string.IsNullOrEmpty(request.ContentType))
+        if (allowEmpty && string.IsNullOrEmpty(request.ContentType) && await IsEmptyAsync(request, cancellationToken))
         {
             return new JsonBodyResult<T>(null, null);
         }
@@ -79,6 +79,16 @@ internal static class JsonBody
                 Describe(ex)));
         }
     }
+
+    // A client sending no body often sends no Content-Length either (curl -X POST, HTTP/2): only reading tells. A body
+    // without a content type is refused with 415 whatever it held, so the byte read here is not needed again.
+    private static async ValueTask<bool> IsEmptyAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        request.ContentLength switch
+        {
+            0 => true,
+            null => await request.Body.ReadAsync(new byte[1], cancellationToken) == 0,
+            _ => false,
+        };
 
     private static JsonBodyResult<T> TooLarge<T>()
         where T : class =>

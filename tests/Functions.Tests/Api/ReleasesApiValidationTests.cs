@@ -155,6 +155,36 @@ public sealed class ReleasesApiValidationTests(AzuriteFixture azurite) : IClassF
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.NotFound);
     }
 
+    [Theory]
+    [InlineData("abort")]
+    [InlineData("promote")]
+    public async Task ReleaseCommand_NoBodyAndNoContentLength_IsReadAsNoReason(string command)
+    {
+        using var app = ApiHost.Create(azurite, EngineSettings());
+        using var releaser = app.As("releaser-1", Roles.Releaser);
+
+        // Without content, the request carries neither Content-Type nor Content-Length, as from curl -X POST.
+        using var response = await releaser.SendAsync(new HttpRequestMessage(HttpMethod.Post, $"/api/releases/no-such-release/{command}"));
+
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.NotFound);
+        Assert.Equal("Unknown release", (string?)problem["title"]);
+    }
+
+    [Fact]
+    public async Task ReleaseCommand_BodyWithoutContentTypeOrLength_Returns415()
+    {
+        using var app = ApiHost.Create(azurite, EngineSettings());
+        using var releaser = app.As("releaser-1", Roles.Releaser);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/releases/no-such-release/abort")
+        {
+            Content = new StreamContent(new UnseekableStream("""{ "reason": "test" }"""u8.ToArray())),
+        };
+
+        using var response = await releaser.SendAsync(request);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
+    }
+
     [Fact]
     public async Task Rollback_WithoutReason_Returns400()
     {
@@ -200,5 +230,19 @@ public sealed class ReleasesApiValidationTests(AzuriteFixture azurite) : IClassF
         using var response = await releaser.PostAsync("/api/releases/r-1/approvals", ApiHost.Json("""{ "role": "cab" }"""));
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden);
+    }
+
+    private static Dictionary<string, string?> EngineSettings() => new()
+    {
+        ["Blueshift:Releases:TableName"] = AzuriteFixture.UniqueName("releases"),
+        // Nothing here may reach Azure: a release that tried would fail against a closed loopback port.
+        ["Blueshift:Azure:ResourceManagerEndpoint"] = $"http://127.0.0.1:{FreePort.Next()}",
+        ["Blueshift:Azure:Credential"] = "Development",
+    };
+
+    /// <summary>A body whose length is unknown up front, so the request is sent without Content-Length.</summary>
+    private sealed class UnseekableStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
     }
 }
