@@ -50,9 +50,12 @@ public static class ApiRegistration
             openApi.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info.Title = "Blueshift";
-                document.Info.Description = "Progressive releases to Azure App Service: releases, managed apps, the audit trail.";
+                document.Info.Description = "Progressive releases to Azure App Service: releases, managed apps, the audit trail, the Azure Monitor alert webhook and health.";
                 return Task.CompletedTask;
             });
+            openApi.AddDocumentTransformer(OpenApiSecurity.AddSchemesAsync);
+            openApi.AddOperationTransformer(OpenApiSecurity.RequireAsync);
+            openApi.AddOperationTransformer(ApiConventions.DescribeBodyAndHeadersAsync);
         });
         return services;
     }

@@ -21,14 +21,15 @@ public static class AppEndpoints
         endpoints.MapHttpFunction(Put, PutAsync)
             .WithTags("Apps")
             .WithSummary("Registers a managed app or replaces its registration")
-            .DescribesJsonBody<PutAppBody>()
-            .ProducesApiProblems(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType)
+            .DescribesBody<PutAppBody>()
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType)
+            .WithResponseHeader(StatusCodes.Status201Created, "Location", "The new registration: /api/apps/{name}.")
             .RequireCaller(Roles.Admin);
 
         endpoints.MapHttpFunction(Get, GetAsync)
             .WithTags("Apps")
             .WithSummary("Reads a managed app's registration")
-            .ProducesApiProblems(StatusCodes.Status404NotFound)
+            .ProducesProblems(StatusCodes.Status404NotFound)
             .RequireCaller();
 
         endpoints.MapHttpFunction(List, ListAsync)

@@ -26,7 +26,7 @@ public static partial class AuditEndpoints
             .WithTags("Audit")
             .WithSummary("Reads audit records, oldest first: who did what, why and when")
             .WithDescription("'from' and 'to' are ISO 8601 instants (default: the last 24 hours); a query spans at most the configured maximum range.")
-            .ProducesApiProblems(StatusCodes.Status400BadRequest)
+            .ProducesProblems(StatusCodes.Status400BadRequest)
             .RequireCaller();
     }
 

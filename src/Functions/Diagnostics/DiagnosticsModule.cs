@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Blueshift.Functions.Api;
 using Blueshift.Functions.Hosting;
 
 namespace Blueshift.Functions.Diagnostics;
@@ -39,25 +40,39 @@ public sealed class DiagnosticsModule : IFunctionModule
                 ? throw new InvalidOperationException($"Diagnostic message '{FailingMessage}' fails on purpose (dequeue count {metadata.DequeueCount}).")
                 : Task.CompletedTask;
         });
-        endpoints.MapHttpFunction(Invocations, (InvocationRecorder recorder) => Results.Ok(recorder.Snapshot()));
+        endpoints.MapHttpFunction(Invocations, (InvocationRecorder recorder) => TypedResults.Ok(recorder.Snapshot()))
+            .WithTags("Diagnostics")
+            .WithSummary("Lists this instance's recent diagnostic timer and queue invocations, oldest first")
+            .WithDescription("Admin level: the Functions host accepts only the master key.");
         endpoints.MapHttpFunction(Echo, async (string id, HttpRequest request) =>
         {
             using var reader = new StreamReader(request.Body);
             var body = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
-            return Results.Ok(new
-            {
+            return TypedResults.Ok(new EchoAnswer(
                 id,
-                method = request.Method,
-                path = request.Path.Value,
-                query = request.Query.ToDictionary(q => q.Key, q => q.Value.ToString()),
-                contentType = request.ContentType,
-                headers = request.Headers.Where(h => h.Key.StartsWith("X-Echo-", StringComparison.OrdinalIgnoreCase))
+                request.Method,
+                request.Path.Value,
+                request.Query.ToDictionary(q => q.Key, q => q.Value.ToString()),
+                request.ContentType,
+                request.Headers.Where(h => h.Key.StartsWith("X-Echo-", StringComparison.OrdinalIgnoreCase))
                     .ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
-                body,
-            });
-        });
+                body));
+        })
+            .WithTags("Diagnostics")
+            .WithSummary("Echoes the request: id, method, path, query, content type, X-Echo-* headers and the body as text")
+            .DescribesBody<string>(required: false, contentType: "*/*");
     }
 }
+
+/// <summary>What the echo function saw of a request.</summary>
+public sealed record EchoAnswer(
+    string Id,
+    string Method,
+    string? Path,
+    Dictionary<string, string> Query,
+    string? ContentType,
+    Dictionary<string, string> Headers,
+    string Body);
 
 public sealed record RecordedInvocation(
     string Function,

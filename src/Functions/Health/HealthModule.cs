@@ -21,10 +21,21 @@ public sealed class HealthModule : IFunctionModule
 
     public void Map(IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapHttpFunction(Live, () => Report([]));
-        endpoints.MapHttpFunction(Ready, RunChecksAsync);
-        endpoints.MapHttpFunction(Health, RunChecksAsync);
+        endpoints.MapHttpFunction(Live, () => Report([]))
+            .WithTags("Health")
+            .WithSummary("Says the process is alive; checks no dependency")
+            .Produces<HealthReport>(StatusCodes.Status200OK);
+        MapChecks(endpoints, Ready, "Says whether every dependency is reachable, so the instance can take work");
+        MapChecks(endpoints, Health, "Overall health: the version and every dependency check");
     }
+
+    private static void MapChecks(IEndpointRouteBuilder endpoints, HttpFunction function, string summary) =>
+        endpoints.MapHttpFunction(function, RunChecksAsync)
+            .WithTags("Health")
+            .WithSummary(summary)
+            .WithDescription("200 when every check is healthy, 503 (with the same report) when any is not.")
+            .Produces<HealthReport>(StatusCodes.Status200OK)
+            .Produces<HealthReport>(StatusCodes.Status503ServiceUnavailable);
 
     private static async Task<IResult> RunChecksAsync(IEnumerable<IReadinessCheck> checks, CancellationToken cancellationToken)
     {

@@ -35,27 +35,31 @@ public static partial class ReleaseEndpoints
             .WithTags("Releases")
             .WithSummary("Requests a release of a managed app")
             .WithDescription("Accepted releases run asynchronously; poll the Location. Send an Idempotency-Key header to make retries safe.")
-            .DescribesJsonBody<StartReleaseBody>()
-            .ProducesApiProblems(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity)
+            .DescribesBody<StartReleaseBody>()
+            .WithRequestHeader(IdempotencyKeyHeader, "1–128 visible ASCII characters (a UUID is a good choice): a retry with the same key and body answers with the same release.")
+            // 404: the app is not registered; 422: its policy cannot run this request, or the Idempotency-Key was used for another body.
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity)
+            .WithResponseHeader(StatusCodes.Status202Accepted, "Location", "The release: /api/releases/{id}.")
+            .WithResponseHeader(StatusCodes.Status202Accepted, ReplayedHeader, "'true' when an earlier request with this Idempotency-Key started the release.")
             .RequireCaller(Roles.Releaser);
 
         endpoints.MapHttpFunction(List, ListAsync)
             .WithTags("Releases")
             .WithSummary("Lists releases, optionally of one app and in one status")
-            .ProducesApiProblems(StatusCodes.Status400BadRequest)
+            .ProducesProblems(StatusCodes.Status400BadRequest)
             .RequireCaller();
 
         endpoints.MapHttpFunction(Get, GetAsync)
             .WithTags("Releases")
             .WithSummary("Reads a release: phase, traffic, approvals, analyses and timeline")
-            .ProducesApiProblems(StatusCodes.Status404NotFound)
+            .ProducesProblems(StatusCodes.Status404NotFound)
             .RequireCaller();
 
         endpoints.MapHttpFunction(Approve, ApproveAsync)
             .WithTags("Releases")
             .WithSummary("Grants one approval the release's change control asks for")
-            .DescribesJsonBody<ApprovalBody>()
-            .ProducesApiProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity)
+            .DescribesBody<ApprovalBody>()
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType)
             .RequireCaller(Roles.Approver);
 
         MapCommand(endpoints, Abort, AbortAsync, "Stops a release and returns all traffic to production");
@@ -67,8 +71,9 @@ public static partial class ReleaseEndpoints
         endpoints.MapHttpFunction(function, handler)
             .WithTags("Releases")
             .WithSummary(summary)
-            .DescribesJsonBody<ReasonBody>(required: function == Rollback)
-            .ProducesApiProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity)
+            .DescribesBody<ReasonBody>(required: function == Rollback)
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType)
+            .WithResponseHeader(StatusCodes.Status202Accepted, "Location", "The release: /api/releases/{id}.")
             .RequireCaller(Roles.Releaser);
 
     public static async Task<Results<Accepted<ReleaseView>, ProblemHttpResult>> StartAsync(

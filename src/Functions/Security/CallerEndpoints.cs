@@ -28,9 +28,18 @@ public static class CallerEndpoints
             http.Items[CallerKey] = caller;
             return await next(context);
         });
-        builder.WithMetadata(new CallerRequirement(role));
+        builder.WithMetadata(new CallerRequirement(role)).AcceptsEntraToken().ProducesProblem(StatusCodes.Status401Unauthorized);
+        if (role is not null)
+        {
+            builder.ProducesProblem(StatusCodes.Status403Forbidden);
+        }
         return builder;
     }
+
+    /// <summary>Declares that the endpoint identifies callers by an Entra ID bearer token, for the OpenAPI document's security requirements.</summary>
+    public static TBuilder AcceptsEntraToken<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new AcceptsEntraTokenMetadata());
 
     /// <summary>The caller established by <see cref="RequireCaller{TBuilder}"/>.</summary>
     public static Caller GetCaller(this HttpContext context) =>
@@ -40,3 +49,6 @@ public static class CallerEndpoints
 
 /// <summary>Endpoint metadata: which role an endpoint needs (null: any identified caller), for the OpenAPI document and tests.</summary>
 public sealed record CallerRequirement(string? Role);
+
+/// <summary>Endpoint metadata: an Entra ID bearer token is one way to call the endpoint (with the Functions host's key).</summary>
+public sealed record AcceptsEntraTokenMetadata;
