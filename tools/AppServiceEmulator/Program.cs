@@ -25,6 +25,11 @@ foreach (var spec in commandLine.Sites)
 {
     await emulator.CreateSiteAsync(commandLine.SubscriptionId, commandLine.ResourceGroup, spec.Name, spec.Slots, AppBehaviour.Initial with { Version = commandLine.Version });
 }
+if (commandLine.Load is { } load)
+{
+    var site = emulator.Sites.Single(s => s.Name.Equals(load.Site, StringComparison.OrdinalIgnoreCase));
+    emulator.Traffic.StartUnbounded(site, load.RequestsPerSecond);
+}
 
 Console.WriteLine($"ARM endpoint:     {emulator.ArmEndpoint}");
 Console.WriteLine($"Control API:      {emulator.ControlEndpoint}");
@@ -39,6 +44,10 @@ foreach (var site in emulator.Sites)
     {
         Console.WriteLine($"  {slot.Name,-12} defaultHostName {slot.DefaultHostName,-22} direct {slot.DirectEndpoint}");
     }
+}
+if (emulator.Traffic.Current is { } standing)
+{
+    Console.WriteLine($"Synthetic users:  {standing.RequestsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture)} requests/s on {standing.Site.Name}'s front door {standing.Site.FrontDoor} until the emulator stops");
 }
 Console.WriteLine("Press Ctrl+C to stop.");
 

@@ -276,7 +276,7 @@ internal static class ControlApi
         site = run.Site.Name,
         run.RequestsPerSecond,
         run.MaxRequests,
-        maxDurationSeconds = run.MaxDuration.TotalSeconds,
+        maxDurationSeconds = run.MaxDuration?.TotalSeconds,
         summary = run.Summary,
     };
 }

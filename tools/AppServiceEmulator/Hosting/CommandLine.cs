@@ -6,10 +6,14 @@ namespace Blueshift.AppServiceEmulator;
 /// <summary>A site to create at start-up, from <c>--sites name:slot1,slot2</c> or the JSON config.</summary>
 internal sealed record SiteSpec(string Name, string[] Slots);
 
+/// <summary>Standing synthetic load from <c>--load name:requestsPerSecond</c>: started with the emulator, never running out.</summary>
+internal sealed record LoadSpec(string Site, double RequestsPerSecond);
+
 /// <summary>
 /// Command-line and JSON configuration of the emulator process. Arguments: <c>--port 7200</c>,
 /// <c>--sites demo-app:staging other-app</c>, <c>--subscription</c>, <c>--resource-group</c>, <c>--version 1.0.0</c>,
-/// <c>--no-latency</c>, <c>--https</c>, <c>--operation-polls 2</c>, <c>--operation-seconds 30</c>, <c>--config emulator.json</c>.
+/// <c>--no-latency</c>, <c>--https</c>, <c>--operation-polls 2</c>, <c>--operation-seconds 30</c>, <c>--config emulator.json</c>,
+/// <c>--load demo-app:40</c> (synthetic users on that site's front door from start-up until the emulator stops).
 /// </summary>
 internal sealed class CommandLine
 {
@@ -22,6 +26,7 @@ internal sealed class CommandLine
     public int OperationPolls { get; private set; } = 2;
     public TimeSpan OperationDuration { get; private set; } = TimeSpan.FromSeconds(30);
     public List<SiteSpec> Sites { get; } = [];
+    public LoadSpec? Load { get; private set; }
 
     private sealed record ConfigFile(int? Port, string? SubscriptionId, string? ResourceGroup, string? Version, bool? SimulateLatency, bool? UseHttps,
         int? OperationPolls, double? OperationSeconds, ConfigSite[]? Sites);
@@ -69,6 +74,9 @@ internal sealed class CommandLine
                         parsed.Sites.Add(ParseSite(args[++i]));
                     }
                     break;
+                case "--load":
+                    parsed.Load = ParseLoad(Value());
+                    break;
                 case "--config":
                     parsed.ApplyConfig(Value());
                     break;
@@ -76,7 +84,22 @@ internal sealed class CommandLine
                     throw new ArgumentException($"Unknown argument '{args[i]}'. See tools/AppServiceEmulator/README.md.");
             }
         }
+        if (parsed.Load is { } load && !parsed.Sites.Any(s => s.Name.Equals(load.Site, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new ArgumentException($"--load names the site '{load.Site}', which --sites does not create.");
+        }
         return parsed;
+    }
+
+    private static LoadSpec ParseLoad(string text)
+    {
+        var parts = text.Split(':', 2);
+        if (parts.Length != 2 || parts[0].Length == 0
+            || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) || rate is <= 0 or > 1000 || double.IsNaN(rate))
+        {
+            throw new ArgumentException($"--load takes SITE:REQUESTS_PER_SECOND with a rate above 0 and at most 1000, e.g. demo-app:40; got '{text}'.");
+        }
+        return new LoadSpec(parts[0], rate);
     }
 
     private static SiteSpec ParseSite(string text)

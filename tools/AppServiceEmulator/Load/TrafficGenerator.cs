@@ -6,13 +6,16 @@ public sealed record LoadSummary(int Requests, IReadOnlyDictionary<int, int> ByS
     public int ServerErrors => ByStatus.Where(s => s.Key >= 500 || s.Key == 0).Sum(s => s.Value);
 }
 
-/// <summary>A background run of steady load; it stops by itself at its request or time bound.</summary>
+/// <summary>
+/// A background run of steady load; it stops by itself at its request or time bound, or, when it has none (null), only
+/// when stopped or when the emulator stops.
+/// </summary>
 public sealed class LoadRun
 {
     private readonly LoadTally _tally = new();
     private readonly CancellationTokenSource _stop = new();
 
-    internal LoadRun(EmulatedSite site, double requestsPerSecond, int maxRequests, TimeSpan maxDuration)
+    internal LoadRun(EmulatedSite site, double requestsPerSecond, int? maxRequests, TimeSpan? maxDuration)
     {
         Site = site;
         RequestsPerSecond = requestsPerSecond;
@@ -22,8 +25,8 @@ public sealed class LoadRun
 
     public EmulatedSite Site { get; }
     public double RequestsPerSecond { get; }
-    public int MaxRequests { get; }
-    public TimeSpan MaxDuration { get; }
+    public int? MaxRequests { get; }
+    public TimeSpan? MaxDuration { get; }
     public bool IsRunning => !Completion.IsCompleted;
     public Task Completion { get; internal set; } = Task.CompletedTask;
     public LoadSummary Summary => _tally.Summary();
@@ -143,10 +146,7 @@ public sealed class TrafficGenerator : IDisposable
     public LoadRun Start(EmulatedSite site, double requestsPerSecond, int maxRequests, TimeSpan? maxDuration = null, string path = "/")
     {
         ArgumentNullException.ThrowIfNull(site);
-        if (requestsPerSecond is <= 0 or > 1000 || double.IsNaN(requestsPerSecond))
-        {
-            throw new ArgumentOutOfRangeException(nameof(requestsPerSecond), requestsPerSecond, "The rate is above 0 and at most 1000 requests per second.");
-        }
+        CheckRate(requestsPerSecond);
         if (maxRequests is < 1 or > MaxRequestsPerCall)
         {
             throw new ArgumentOutOfRangeException(nameof(maxRequests), maxRequests, $"A run sends 1..{MaxRequestsPerCall} requests.");
@@ -156,7 +156,31 @@ public sealed class TrafficGenerator : IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(maxDuration), duration, "A run lasts more than 0 and at most 24 hours.");
         }
-        var run = new LoadRun(site, requestsPerSecond, maxRequests, duration);
+        return Begin(new LoadRun(site, requestsPerSecond, maxRequests, duration), path);
+    }
+
+    /// <summary>
+    /// Starts steady load on the site's front door with no bound: it runs until <see cref="StopAsync"/>, another run
+    /// replaces it, or the emulator stops. This is the local stack's standing traffic (<c>--load</c>), which must not
+    /// run out under a release someone starts hours later.
+    /// </summary>
+    public LoadRun StartUnbounded(EmulatedSite site, double requestsPerSecond, string path = "/")
+    {
+        ArgumentNullException.ThrowIfNull(site);
+        CheckRate(requestsPerSecond);
+        return Begin(new LoadRun(site, requestsPerSecond, maxRequests: null, maxDuration: null), path);
+    }
+
+    private static void CheckRate(double requestsPerSecond)
+    {
+        if (requestsPerSecond is <= 0 or > 1000 || double.IsNaN(requestsPerSecond))
+        {
+            throw new ArgumentOutOfRangeException(nameof(requestsPerSecond), requestsPerSecond, "The rate is above 0 and at most 1000 requests per second.");
+        }
+    }
+
+    private LoadRun Begin(LoadRun run, string path)
+    {
         LoadRun? previous;
         lock (_gate)
         {
@@ -164,7 +188,7 @@ public sealed class TrafficGenerator : IDisposable
             _current = run;
         }
         previous?.Stop();
-        run.Completion = RunAsync(run, new Uri(site.FrontDoor, path));
+        run.Completion = RunAsync(run, new Uri(run.Site.FrontDoor, path));
         return run;
     }
 
@@ -191,12 +215,15 @@ public sealed class TrafficGenerator : IDisposable
     {
         // Pacing uses the wall clock on purpose: load is what real users would send, not the clock tests control.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(run.StopToken);
-        deadline.CancelAfter(run.MaxDuration);
+        if (run.MaxDuration is { } maxDuration)
+        {
+            deadline.CancelAfter(maxDuration);
+        }
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1 / run.RequestsPerSecond), TimeProvider.System);
         var inFlight = new List<Task>();
         try
         {
-            for (var sent = 0; sent < run.MaxRequests && await timer.WaitForNextTickAsync(deadline.Token); sent++)
+            for (var sent = 0L; (run.MaxRequests is not { } max || sent < max) && await timer.WaitForNextTickAsync(deadline.Token); sent++)
             {
                 inFlight.Add(SendOneAsync(target, run.Tally, deadline.Token));
                 inFlight.RemoveAll(t => t.IsCompleted);
