@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Blueshift.LocalFunctionsHost.FunctionApp;
+using Blueshift.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,7 +11,7 @@ using Xunit;
 namespace Blueshift.LocalFunctionsHost.Tests;
 
 [Collection(LocalHostCollection.Name)]
-public sealed class LifecycleTests(LocalHostFixture host)
+public sealed partial class LifecycleTests(LocalHostFixture host)
 {
     [Fact]
     public async Task Stop_RunningHost_KillsTheHandlerProcess()
@@ -26,6 +29,23 @@ public sealed class LifecycleTests(LocalHostFixture host)
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         await handler.WaitForExitAsync(bound.Token);
         Assert.True(handler.HasExited);
+    }
+
+    [Fact]
+    public async Task Main_HandlerKilled_HostLogsTheHandlerAndExitsNonZero()
+    {
+        using var hostProcess = ChildProcess.Start("dotnet",
+            [Path.Combine(AppContext.BaseDirectory, "Blueshift.LocalFunctionsHost.dll"), "--script-root", host.Published.Folder, "--settings", host.SettingsPath, "--port", "0"]);
+        var starting = await hostProcess.WaitForLineAsync(l => HandlerStarting().IsMatch(l), TimeSpan.FromSeconds(90), "the handler's start");
+        await hostProcess.WaitForLineAsync(l => l.Contains("Custom handler listening", StringComparison.Ordinal), TimeSpan.FromSeconds(90), "the handler's readiness");
+        using var handler = Process.GetProcessById(int.Parse(HandlerStarting().Match(starting).Groups[1].Value, CultureInfo.InvariantCulture));
+
+        handler.Kill();
+        var exitCode = await hostProcess.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("The custom handler Blueshift.Functions", hostProcess.Output);
+        Assert.Contains("exited unexpectedly with code", hostProcess.Output);
     }
 
     [Fact]
@@ -48,6 +68,9 @@ public sealed class LifecycleTests(LocalHostFixture host)
 
         Assert.Contains("NoSuchTimer", ex.Message);
     }
+
+    [GeneratedRegex(@"Starting custom handler .* \(pid (\d+)\) on port")]
+    private static partial Regex HandlerStarting();
 
     [Theory]
     [InlineData(new[] { "--port", "7071" }, "--script-root is required")]

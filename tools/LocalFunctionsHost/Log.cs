@@ -11,6 +11,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Stopping custom handler (pid {ProcessId})")]
     public static partial void HandlerStopping(ILogger logger, int processId);
 
+    [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "The custom handler {Name} (pid {ProcessId}) exited unexpectedly with code {ExitCode}; every call would fail from now on, so the host stops. Handler: {Executable}")]
+    public static partial void HandlerExited(ILogger logger, string name, int processId, int exitCode, string executable);
+
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "handler: {Line}")]
     public static partial void HandlerOutput(ILogger logger, string line);
 

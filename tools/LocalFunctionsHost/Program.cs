@@ -17,6 +17,11 @@ try
 {
     await using var app = LocalFunctionsHostApp.Build(options);
     await app.RunAsync();
+    if (app.Services.GetRequiredService<HandlerProcess>().UnexpectedExit is { } exit)
+    {
+        Console.Error.WriteLine(exit);
+        return 1;
+    }
     return 0;
 }
 catch (FunctionAppException ex)

@@ -8,13 +8,19 @@ namespace Blueshift.LocalFunctionsHost.FunctionApp;
 /// <summary>
 /// Starts the custom handler the way the Functions host does: the executable from host.json, the app settings as
 /// environment, <c>FUNCTIONS_CUSTOMHANDLER_PORT</c> set to a free loopback port; then waits until it listens.
-/// Stopping kills the handler's whole process tree.
+/// Stopping kills the handler's whole process tree. If the handler exits on its own, every call would answer 502 from
+/// then on, so the host logs which handler died with its exit code and stops; Program then exits non-zero.
 /// </summary>
-internal sealed partial class HandlerProcess(FunctionAppFolder app, LocalSettings settings, ILogger<HandlerProcess> logger) : IHostedService, IDisposable
+internal sealed partial class HandlerProcess(FunctionAppFolder app, LocalSettings settings, IHostApplicationLifetime lifetime, ILogger<HandlerProcess> logger)
+    : IHostedService, IDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private readonly TaskCompletionSource<Uri> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Process? _process;
+    private volatile bool _stopping;
+
+    /// <summary>Set when the handler exited without the host asking it to: what it was and how it ended.</summary>
+    public HandlerExit? UnexpectedExit { get; private set; }
 
     /// <summary>The handler's process id while it runs.</summary>
     public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
@@ -63,6 +69,10 @@ internal sealed partial class HandlerProcess(FunctionAppFolder app, LocalSetting
         start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         _process = Process.Start(start) ?? throw new FunctionAppException($"Could not start {handler.ExecutablePath}.");
+        var process = _process;
+        var processId = process.Id;
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => OnExited(process, processId);
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) { Log.HandlerOutput(logger, e.Data); } };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Log.HandlerOutput(logger, e.Data); } };
         _process.BeginOutputReadLine();
@@ -110,8 +120,21 @@ internal sealed partial class HandlerProcess(FunctionAppFolder app, LocalSetting
         _process = null;
     }
 
+    private void OnExited(Process process, int processId)
+    {
+        if (_stopping)
+        {
+            return;
+        }
+        var exit = new HandlerExit(Path.GetFileName(app.Handler.ExecutablePath), app.Handler.ExecutablePath, processId, process.ExitCode);
+        UnexpectedExit = exit;
+        Log.HandlerExited(logger, exit.Name, exit.ProcessId, exit.ExitCode, exit.ExecutablePath);
+        lifetime.StopApplication();
+    }
+
     private void Kill()
     {
+        _stopping = true;
         _ready.TrySetCanceled();
         if (_process is { HasExited: false })
         {
@@ -126,6 +149,13 @@ internal sealed partial class HandlerProcess(FunctionAppFolder app, LocalSetting
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>A handler that exited on its own: its name, path, process id and exit code.</summary>
+    public sealed record HandlerExit(string Name, string ExecutablePath, int ProcessId, int ExitCode)
+    {
+        public override string ToString() =>
+            $"The custom handler {Name} (pid {ProcessId}, {ExecutablePath}) exited unexpectedly with code {ExitCode}; the local Functions host stopped with it.";
     }
 
     [GeneratedRegex("%([A-Za-z0-9_]+)%")]
