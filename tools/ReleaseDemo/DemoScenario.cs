@@ -46,6 +46,15 @@ public sealed class DemoScenario(DemoOptions options, TextWriter output)
 
     private async Task StartLoadAsync(HttpClient emulator, CancellationToken cancellationToken)
     {
+        // run.sh starts the emulator with standing load (--load) so releases started after the demo get traffic too;
+        // replacing it with the demo's own bounded run would make that load run out.
+        using var current = await emulator.GetAsync("load", cancellationToken);
+        var running = await EnsureAsync(current, "reading the emulator's synthetic load", cancellationToken);
+        if (running?["running"]?.GetValue<bool>() == true && string.Equals(Text(running["site"]), options.App, StringComparison.OrdinalIgnoreCase))
+        {
+            output.WriteLine($"Synthetic users: the emulator's {running["requestsPerSecond"]?.GetValue<double>().ToString(CultureInfo.InvariantCulture)} requests/s on {options.App}'s front door (already running)");
+            return;
+        }
         using var response = await emulator.PostAsJsonAsync("load", new
         {
             site = options.App,
@@ -126,10 +135,12 @@ public sealed class DemoScenario(DemoOptions options, TextWriter output)
                 output.WriteLine($"{Elapsed(clock)} status {status}, phase {phase}, {traffic} % of traffic on {version}");
                 lastState = state;
             }
-            var timeline = release["timeline"]?.AsArray() ?? [];
-            foreach (var e in timeline.Skip(printedEvents))
+            var timeline = (release["timeline"]?.AsArray() ?? [])
+                .Select(e => new TimelineEntry(Text(e?["phase"]), e?["trafficPercent"]?.GetValue<int>() ?? 0, Text(e?["message"])))
+                .ToList();
+            foreach (var line in TimelineFormatter.Lines(timeline, printedEvents))
             {
-                output.WriteLine($"{Elapsed(clock)}   [{Text(e?["phase"]),-14} {e?["trafficPercent"]?.GetValue<int>() ?? 0,3} %] {Text(e?["message"])}");
+                output.WriteLine($"{Elapsed(clock)}   {line}");
             }
             printedEvents = timeline.Count;
             var analyses = release["analyses"]?.AsArray() ?? [];
