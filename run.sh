@@ -3,19 +3,37 @@
 # steady synthetic load), then the published function app under the local Functions host on http://127.0.0.1:7071,
 # exactly as it would be deployed. Unless --no-demo is given it then drives Blueshift's main job through the HTTP API:
 # a healthy release that goes all the way, and a faulty one that is rolled back automatically.
-# Everything keeps running afterwards so the API can be tried; Ctrl+C stops everything.
+# Every run starts fresh: Azurite's data and the emulator's sites both begin empty (only the keys are kept).
+# Everything keeps running afterwards so the API can be tried; Ctrl+C stops everything, and so does any service
+# stopping on its own (the script names it and its log).
 # Each service is one start_* function below; add new ones the same way.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
+USAGE="usage: ./run.sh [--no-demo] [--no-load] [-h|--help]
+  --no-demo   start the stack but do not run the demo releases
+  --no-load   no synthetic users on demo-app's front door (releases then see no traffic and cannot pass; needs --no-demo)
+environment: BLUESHIFT_PORT (Functions host, default 7071), BLUESHIFT_EMULATOR_PORT (App Service emulator, default 7200)"
+
+if ((BASH_VERSINFO[0] < 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] < 1))); then
+  echo "run.sh needs bash 5.1 or later (it has $BASH_VERSION)" >&2
+  exit 2
+fi
+
 DEMO=1
+LOAD=1
 for arg in "$@"; do
   case "$arg" in
     --no-demo) DEMO=0 ;;
-    -h|--help) echo "usage: ./run.sh [--no-demo]"; exit 0 ;;
-    *) echo "unknown option: $arg (usage: ./run.sh [--no-demo])" >&2; exit 2 ;;
+    --no-load) LOAD=0 ;;
+    -h|--help) echo "$USAGE"; exit 0 ;;
+    *) echo "unknown option: $arg" >&2; echo "$USAGE" >&2; exit 2 ;;
   esac
 done
+if [ "$DEMO" = 1 ] && [ "$LOAD" = 0 ]; then
+  echo "--no-load needs --no-demo: the demo's releases are judged on demo-app's traffic, and without it they fail." >&2
+  exit 2
+fi
 
 PORT="${BLUESHIFT_PORT:-7071}"
 EMULATOR_PORT="${BLUESHIFT_EMULATOR_PORT:-7200}"
@@ -23,6 +41,8 @@ EMULATOR="http://127.0.0.1:$EMULATOR_PORT"
 DEMO_APP=demo-app
 SUBSCRIPTION=00000000-0000-0000-0000-000000000000
 RESOURCE_GROUP=blueshift
+# The synthetic users the emulator keeps on the demo app's front door for as long as it runs (unless --no-load).
+LOAD_RPS=40
 # The demo's clock: a reconcile tick every 2 s instead of every 10 s, and bakes just over a minute — the shortest that
 # gives Azure Monitor's one-minute metric grain (which the emulator reproduces) a whole bucket to judge.
 TICK_SCHEDULE="*/2 * * * * *"
@@ -30,9 +50,18 @@ BAKE=75
 STATE=.local
 FUNCTION_APP=artifacts/functionapp
 SETTINGS="$STATE/local.settings.json"
-mkdir -p "$STATE/azurite" "$STATE/logs"
+mkdir -p "$STATE/logs"
 
 pids=()
+# What each pid is and where its log is, so a service that stops can be named.
+declare -A names=() logs=()
+track() {
+  local pid=$1
+  pids+=("$pid")
+  names[$pid]=$2
+  logs[$pid]=$3
+}
+
 # Asks every service to stop, gives them 10 s, then kills whatever is left (a stuck shutdown must not hang Ctrl+C).
 stop_all() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -66,23 +95,33 @@ install_tools() {
   [ -x node_modules/.bin/azurite ] || { say "Installing Azurite (npm ci)"; npm ci --no-audit --no-fund --loglevel=error; }
 }
 
+# Starts from empty storage on purpose: the emulator keeps nothing between runs, so releases and apps kept from an
+# earlier run would talk to an App Service that never heard of them.
 start_azurite() {
-  say "Starting Azurite (data in $STATE/azurite)"
+  say "Starting Azurite (fresh: data of earlier runs in $STATE/azurite is wiped, as the emulator starts fresh too)"
+  rm -rf "$STATE/azurite"
+  mkdir -p "$STATE/azurite"
   node_modules/.bin/azurite --silent --skipApiVersionCheck --loose --disableTelemetry \
     --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
     --location "$STATE/azurite" >"$STATE/logs/azurite.log" 2>&1 &
-  pids+=($!)
+  track $! Azurite "$STATE/logs/azurite.log"
   for port in 10000 10001 10002; do wait_for_port "$port" "${pids[-1]}" Azurite "$STATE/logs/azurite.log"; done
 }
 
 start_emulator() {
-  say "Starting the App Service emulator on $EMULATOR ($DEMO_APP with a staging slot)"
+  local load=()
+  if [ "$LOAD" = 1 ]; then
+    load=(--load "$DEMO_APP:$LOAD_RPS")
+    say "Starting the App Service emulator on $EMULATOR ($DEMO_APP with a staging slot; synthetic users: $LOAD_RPS requests/s on its front door until it stops)"
+  else
+    say "Starting the App Service emulator on $EMULATOR ($DEMO_APP with a staging slot; no synthetic users: --no-load)"
+  fi
   dotnet build tools/AppServiceEmulator -c Release -nologo -v quiet >"$STATE/logs/emulator-build.log" 2>&1 \
     || { tail -30 "$STATE/logs/emulator-build.log" >&2; exit 1; }
   dotnet tools/AppServiceEmulator/bin/Release/net10.0/Blueshift.AppServiceEmulator.dll --port "$EMULATOR_PORT" \
-    --subscription "$SUBSCRIPTION" --resource-group "$RESOURCE_GROUP" --sites "$DEMO_APP:staging" --version 1.0.0 \
+    --subscription "$SUBSCRIPTION" --resource-group "$RESOURCE_GROUP" --sites "$DEMO_APP:staging" --version 1.0.0 "${load[@]}" \
     >"$STATE/logs/emulator.log" 2>&1 &
-  pids+=($!)
+  track $! "The App Service emulator" "$STATE/logs/emulator.log"
   wait_for_port "$EMULATOR_PORT" "${pids[-1]}" "The App Service emulator" "$STATE/logs/emulator.log"
 }
 
@@ -131,7 +170,7 @@ start_functions() {
   dotnet tools/LocalFunctionsHost/bin/Release/net10.0/Blueshift.LocalFunctionsHost.dll \
     --script-root "$FUNCTION_APP" --settings "$SETTINGS" --port "$PORT" \
     --schedule ReconcileTick="$TICK_SCHEDULE" >"$STATE/logs/functions.log" 2>&1 &
-  pids+=($!)
+  track $! "The local Functions host" "$STATE/logs/functions.log"
   local pid=${pids[-1]}
   for _ in $(seq 1 1200); do
     if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/api/health/ready" || true)" = 200 ]; then return 0; fi
@@ -143,25 +182,24 @@ start_functions() {
 }
 
 # Blueshift's main job through the HTTP API: a healthy release to the end, a faulty one to its automatic rollback.
-run_demo() {
+# It runs in the background, watched with the services, so a service that stops during the demo is reported at once.
+DEMO_PID=
+start_demo() {
   say "Demo: releasing $DEMO_APP 2.0.0 (healthy) and 3.0.0 (20 % errors) through http://127.0.0.1:$PORT/api"
   dotnet build tools/ReleaseDemo -c Release -nologo -v quiet >"$STATE/logs/demo-build.log" 2>&1 \
     || { tail -30 "$STATE/logs/demo-build.log" >&2; exit 1; }
   dotnet tools/ReleaseDemo/bin/Release/net10.0/Blueshift.ReleaseDemo.dll --api "http://127.0.0.1:$PORT" --key "$HOST_KEY" \
     --emulator "$EMULATOR" --app "$DEMO_APP" --subscription "$SUBSCRIPTION" --resource-group "$RESOURCE_GROUP" \
-    --bake-time "PT${BAKE}S" --post-swap-watch "PT${BAKE}S" --traffic-steps 25,100 \
-    || echo "The demo did not go as expected (see above and $STATE/logs/functions.log); the stack keeps running." >&2
+    --bake-time "PT${BAKE}S" --post-swap-watch "PT${BAKE}S" --traffic-steps 25,100 --requests-per-second "$LOAD_RPS" &
+  DEMO_PID=$!
+  # stop_all ends the demo too when the stack stops under it.
+  pids+=("$DEMO_PID")
 }
 
-install_tools
-start_azurite
-start_emulator
-publish_function_app
-write_local_settings
-start_functions
-if [ "$DEMO" = 1 ]; then run_demo; fi
-
-cat <<INFO
+print_info() {
+  local traffic="synthetic users: $LOAD_RPS requests/s on $DEMO_APP's front door (traffic log: $EMULATOR/_emulator/traffic?site=$DEMO_APP)"
+  [ "$LOAD" = 1 ] || traffic="no synthetic users (--no-load): releases see no traffic and end inconclusive"
+  cat <<INFO
 
 Blueshift is running.
   API            http://127.0.0.1:$PORT/api   (health: /api/health, /api/health/live, /api/health/ready)
@@ -171,7 +209,8 @@ Blueshift is running.
   App Service    emulator ARM $EMULATOR/, control API $EMULATOR/_emulator/ ($DEMO_APP: $EMULATOR/_emulator/sites)
   function app   $FUNCTION_APP   (host.json, one folder per function, the handler)
   settings       $SETTINGS   (app settings; Keys: master and host keys)
-  storage        Azurite on 127.0.0.1:10000-10002, data in $STATE/azurite
+  traffic        $traffic
+  storage        Azurite on 127.0.0.1:10000-10002, data in $STATE/azurite (wiped at each start; so is the emulator's state)
   logs           $STATE/logs/
 
 Try it:
@@ -181,11 +220,40 @@ Try it:
   curl -s -X POST -H "x-functions-key: $HOST_KEY" -H 'content-type: application/json' http://127.0.0.1:$PORT/api/releases \\
     -d '{"app":"$DEMO_APP","version":"2.1.0","package":"$EMULATOR/_emulator/packages/my-2.1.0","releaseType":"Patch","changeClass":"Standard"}'
   curl -s -H "x-functions-key: $HOST_KEY" http://127.0.0.1:$PORT/api/releases/RELEASE_ID
-Press Ctrl+C to stop.
+Press Ctrl+C to stop; the stack also stops if one of its services does.
 INFO
+}
 
-# Returns when any service stops (or on Ctrl+C, through the INT trap); the EXIT trap stops the rest.
-status=0
-wait -n "${pids[@]}" || status=$?
-echo "A service stopped (exit $status); see $STATE/logs/" >&2
-exit 1
+install_tools
+start_azurite
+start_emulator
+publish_function_app
+write_local_settings
+start_functions
+if [ "$DEMO" = 1 ]; then start_demo; else print_info; fi
+
+# Returns when any service stops (or on Ctrl+C, through the INT trap); the EXIT trap stops the rest. The demo ending
+# is expected: the stack then keeps running.
+while true; do
+  status=0
+  exited=
+  wait -n -p exited "${pids[@]}" || status=$?
+  if [ -n "$DEMO_PID" ] && [ "$exited" = "$DEMO_PID" ]; then
+    remaining=()
+    for pid in "${pids[@]}"; do [ "$pid" = "$DEMO_PID" ] || remaining+=("$pid"); done
+    pids=("${remaining[@]}")
+    DEMO_PID=
+    [ "$status" = 0 ] || echo "The demo did not go as expected (exit $status; see above and $STATE/logs/functions.log); the stack keeps running." >&2
+    print_info
+    continue
+  fi
+  if [ -z "$exited" ]; then
+    echo "Waiting for the services failed (exit $status); stopping the local stack." >&2
+    exit 1
+  fi
+  echo >&2
+  echo "${names[$exited]} (pid $exited) stopped (exit $status); its log: ${logs[$exited]}. Last lines:" >&2
+  tail -15 "${logs[$exited]}" >&2
+  echo "Stopping the local stack: the other services cannot work without it. Run ./run.sh again to start afresh." >&2
+  exit 1
+done
