@@ -43,9 +43,10 @@ public sealed partial class LifecycleTests(LocalHostFixture host)
         handler.Kill();
         var exitCode = await hostProcess.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.NotEqual(0, exitCode);
+        Assert.Equal(1, exitCode);
         Assert.Contains("The custom handler Blueshift.Functions", hostProcess.Output);
         Assert.Contains("exited unexpectedly with code", hostProcess.Output);
+        Assert.Contains("the local Functions host stopped with it", hostProcess.Output);
     }
 
     [Fact]

@@ -16,8 +16,10 @@ catch (ArgumentException ex)
 try
 {
     await using var app = LocalFunctionsHostApp.Build(options);
+    // Resolved before running: RunAsync disposes the service provider when the host stops.
+    var handler = app.Services.GetRequiredService<HandlerProcess>();
     await app.RunAsync();
-    if (app.Services.GetRequiredService<HandlerProcess>().UnexpectedExit is { } exit)
+    if (handler.UnexpectedExit is { } exit)
     {
         Console.Error.WriteLine(exit);
         return 1;
