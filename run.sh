@@ -216,6 +216,8 @@ Blueshift is running.
 Try it:
   curl -s -H "x-functions-key: $HOST_KEY" http://127.0.0.1:$PORT/api/apps/$DEMO_APP
   curl -s -H "x-functions-key: $HOST_KEY" "http://127.0.0.1:$PORT/api/releases?app=$DEMO_APP"
+  curl -s -X PUT -H "x-functions-key: $HOST_KEY" -H 'content-type: application/json' http://127.0.0.1:$PORT/api/apps/$DEMO_APP \\
+    -d '{"resourceId":"/subscriptions/$SUBSCRIPTION/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Web/sites/$DEMO_APP","stagingSlot":"staging","healthCheckPath":"/health","policy":{"bakeTime":"PT${BAKE}S","postSwapWatch":"PT${BAKE}S","minimumRequests":20}}'
   curl -s -X POST $EMULATOR/_emulator/packages/my-2.1.0/sample -H 'content-type: application/json' -d '{"version":"2.1.0"}'
   curl -s -X POST -H "x-functions-key: $HOST_KEY" -H 'content-type: application/json' http://127.0.0.1:$PORT/api/releases \\
     -d '{"app":"$DEMO_APP","version":"2.1.0","package":"$EMULATOR/_emulator/packages/my-2.1.0","releaseType":"Patch","changeClass":"Standard"}'
