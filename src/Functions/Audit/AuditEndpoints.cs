@@ -64,7 +64,9 @@ public static partial class AuditEndpoints
             e.Add("app", "Use a managed app's name: lowercase letters, digits and hyphens.");
         }
         var toValue = Instant(e, "to", to) ?? now;
-        var fromValue = Instant(e, "from", from) ?? toValue - DefaultWindow;
+        // Near the start of the calendar the default window is cut at its first instant instead of underflowing.
+        var fromValue = Instant(e, "from", from)
+            ?? (toValue - DateTimeOffset.MinValue > DefaultWindow ? toValue - DefaultWindow : DateTimeOffset.MinValue);
         if (!e.Any)
         {
             if (fromValue >= toValue)

@@ -92,7 +92,8 @@ public sealed class TableAuditTrail : IAuditTrail
         }
         await _created.Value.WaitAsync(cancellationToken);
 
-        var (lower, upper) = (TimeKey(from), TimeKey(to.AddTicks(1)));
+        // The upper bound is exclusive, one tick after 'to'; as a number it exists even when 'to' is the last instant there is.
+        var (lower, upper) = (TimeKey(from), TimeKey(to.UtcTicks + 1));
         var prefix = app is null ? TimeRowPrefix : AppRowKey(app, "");
         var months = MonthsBetween(from, to).Select(month => RangeAsync(MonthPartition(month), prefix, lower, upper, cancellationToken));
         var legacy = app is null
@@ -190,24 +191,36 @@ public sealed class TableAuditTrail : IAuditTrail
 
     private static string DayKey(DateTime day) => day.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 
+    // Stops at the last day rather than stepping past it, so a range that ends on 9999-12-31 does not overflow.
     private static IEnumerable<DateTime> DaysBetween(DateTimeOffset from, DateTimeOffset to)
     {
-        for (var day = from.UtcDateTime.Date; day <= to.UtcDateTime.Date; day = day.AddDays(1))
+        var last = to.UtcDateTime.Date;
+        for (var day = from.UtcDateTime.Date; ; day = day.AddDays(1))
         {
             yield return day;
+            if (day >= last)
+            {
+                yield break;
+            }
         }
     }
 
     private static IEnumerable<DateTimeOffset> MonthsBetween(DateTimeOffset from, DateTimeOffset to)
     {
         var last = new DateTimeOffset(to.UtcDateTime.Year, to.UtcDateTime.Month, 1, 0, 0, 0, TimeSpan.Zero);
-        for (var month = new DateTimeOffset(from.UtcDateTime.Year, from.UtcDateTime.Month, 1, 0, 0, 0, TimeSpan.Zero); month <= last; month = month.AddMonths(1))
+        for (var month = new DateTimeOffset(from.UtcDateTime.Year, from.UtcDateTime.Month, 1, 0, 0, 0, TimeSpan.Zero); ; month = month.AddMonths(1))
         {
             yield return month;
+            if (month >= last)
+            {
+                yield break;
+            }
         }
     }
 
-    private static string TimeKey(DateTimeOffset at) => at.UtcTicks.ToString("D19", CultureInfo.InvariantCulture);
+    private static string TimeKey(DateTimeOffset at) => TimeKey(at.UtcTicks);
+
+    private static string TimeKey(long ticks) => ticks.ToString("D19", CultureInfo.InvariantCulture);
 
     private static TableEntity ToEntity(string partitionKey, string rowKey, AuditRecord record)
     {

@@ -26,6 +26,15 @@ public sealed class AuditWindowTests
         Assert.Equal(new DateTimeOffset(2026, 1, 2, 8, 0, 0, TimeSpan.Zero), window.Value.To);
     }
 
+    [Fact]
+    public void Window_ToNearTheFirstInstant_StartsTheDefaultWindowThere()
+    {
+        var window = AuditEndpoints.Window(null, null, "0001-01-01T01:00:00Z", Now, MaxRange, out var errors);
+
+        Assert.Empty(errors);
+        Assert.Equal((DateTimeOffset.MinValue, DateTimeOffset.MinValue.AddHours(1)), window);
+    }
+
     [Theory]
     [InlineData(null, "2026-01-05T10:00:00Z", "2026-01-05T09:00:00Z", "from")]
     [InlineData(null, "2025-01-01T00:00:00Z", "2026-01-05T00:00:00Z", "to")]

@@ -65,6 +65,31 @@ public sealed class TableAuditTrailTests(AzuriteFixture azurite) : IClassFixture
     }
 
     [Fact]
+    public async Task QueryAsync_RangeEndingAtTheLastInstant_ReadsItsRecords()
+    {
+        var (trail, _) = NewTrail();
+        var lastDay = new DateTimeOffset(9999, 12, 31, 0, 0, 0, TimeSpan.Zero);
+        await trail.RecordAsync(Record(lastDay.AddHours(12), "shop", "last-day"), default);
+
+        var records = await trail.QueryAsync("shop", lastDay.AddDays(-1), DateTimeOffset.MaxValue, default).ToListAsync();
+        var all = await trail.QueryAsync(null, lastDay.AddDays(-1), DateTimeOffset.MaxValue, default).ToListAsync();
+
+        Assert.Equal(["last-day"], records.Select(r => r.Action));
+        Assert.Equal(["last-day"], all.Select(r => r.Action));
+    }
+
+    [Fact]
+    public async Task QueryAsync_RangeStartingAtTheFirstInstant_ReadsItsRecords()
+    {
+        var (trail, _) = NewTrail();
+        await trail.RecordAsync(Record(DateTimeOffset.MinValue.AddHours(1), "shop", "first-day"), default);
+
+        var records = await trail.QueryAsync(null, DateTimeOffset.MinValue, DateTimeOffset.MinValue.AddDays(1), default).ToListAsync();
+
+        Assert.Equal(["first-day"], records.Select(r => r.Action));
+    }
+
+    [Fact]
     public async Task QueryAsync_EndBeforeStart_Throws()
     {
         var (trail, _) = NewTrail();
