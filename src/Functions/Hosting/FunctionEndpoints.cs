@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Blueshift.Functions.Api;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Blueshift.Functions.Hosting;
@@ -43,11 +44,21 @@ public static class FunctionEndpoints
         return endpoints;
     }
 
-    /// <summary>Maps an HTTP function from its catalog entry: <c>/api/{Route}</c> with its methods.</summary>
-    public static RouteHandlerBuilder MapHttpFunction(this IEndpointRouteBuilder endpoints, HttpFunction function, Delegate handler) =>
-        endpoints.MapMethods(FunctionCatalog.PathOf(function), function.Methods, handler)
+    /// <summary>
+    /// Maps an HTTP function from its catalog entry: <c>/api/{Route}</c> with its methods. A read refuses a repeated query
+    /// parameter before anything else looks at the query (the alert webhook, a POST, reads its key from every 'code' given).
+    /// </summary>
+    public static RouteHandlerBuilder MapHttpFunction(this IEndpointRouteBuilder endpoints, HttpFunction function, Delegate handler)
+    {
+        var builder = endpoints.MapMethods(FunctionCatalog.PathOf(function), function.Methods, handler)
             .WithName(function.Name)
             .WithMetadata(function);
+        if (function.Methods.Contains(HttpMethods.Get, StringComparer.OrdinalIgnoreCase))
+        {
+            builder.AddEndpointFilter(SingleQueryValues.RefuseRepeatedAsync);
+        }
+        return builder;
+    }
 
     /// <summary>Maps the handler the host invokes with a timer payload at <c>POST /{name}</c>.</summary>
     public static IEndpointConventionBuilder MapTimerFunction(
