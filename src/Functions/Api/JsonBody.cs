@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 
@@ -7,7 +8,8 @@ namespace Blueshift.Functions.Api;
 
 /// <summary>
 /// Reads a JSON request body under the API's rules: <c>application/json</c> only (415 otherwise), a size
-/// limit (413), and malformed or mistyped JSON as a 400 that names the offending place in the document.
+/// limit (413), and malformed or mistyped JSON, text that is not UTF-8 and a property given twice as a 400 that names
+/// the offending place in the document.
 /// Minimal APIs' own body binding answers these cases with empty responses, not problem details.
 /// </summary>
 internal static class JsonBody
@@ -61,6 +63,15 @@ internal static class JsonBody
                     "This operation needs a JSON body; see the OpenAPI document at /api/openapi/v1.json for its shape."));
         }
 
+        // The reader only checks the UTF-8 of what it decodes, and then blames an escape sequence; check it all, and say so.
+        if (!Utf8.IsValid(buffer.WrittenSpan))
+        {
+            return new JsonBodyResult<T>(null, ApiProblems.Problem(
+                StatusCodes.Status400BadRequest,
+                "Malformed JSON",
+                "The body is not valid UTF-8 text; send JSON encoded as UTF-8."));
+        }
+
         try
         {
             var value = JsonSerializer.Deserialize<T>(buffer.WrittenSpan, ApiJson.Options);
@@ -70,6 +81,13 @@ internal static class JsonBody
                     "Malformed JSON",
                     "The body must be a JSON object, not null."))
                 : new JsonBodyResult<T>(value, null);
+        }
+        catch (JsonException ex) when (DuplicateProperty(ex) is { } field)
+        {
+            var name = field[(field.LastIndexOf('.') + 1)..];
+            return new JsonBodyResult<T>(null, ApiProblems.Validation(
+                new Dictionary<string, string[]> { [field] = [$"The property '{name}' appears more than once."] },
+                "A property appears more than once in the body; give each property once."));
         }
         catch (JsonException ex)
         {
@@ -120,6 +138,16 @@ internal static class JsonBody
             : ex.Message.Contains("could not be converted", StringComparison.Ordinal) ? "a value of the wrong JSON type or format"
             : "invalid JSON syntax";
         return $"The body is not valid for this operation: {what} at {at}{line}.";
+    }
+
+    // The field path of a duplicate property ("policy.bakeTime", "smokeTests[0].path"), or null for any other error.
+    private static string? DuplicateProperty(JsonException ex)
+    {
+        if (!ex.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase) || ex.Path is not { Length: > 2 } path || !path.StartsWith("$.", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        return Printable(path[2..]);
     }
 
     internal static string? Printable(string? value)
