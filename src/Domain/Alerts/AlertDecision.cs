@@ -30,6 +30,8 @@ public abstract record AlertAction(string Reason)
 /// <summary>
 /// Decides what an alert means for the releases of the apps it targets: a fired alert at or above an app's rollback severity
 /// rolls back the release in flight, or the last release while its watch window is open; everything else is acknowledged.
+/// An alert without a severity (budget alerts) is never at or above a threshold: rolling back needs a severity the app's
+/// policy ranks.
 /// </summary>
 public static class AlertDecision
 {
@@ -71,20 +73,24 @@ public static class AlertDecision
         foreach (var app in matched)
         {
             var name = AppServiceResourceId.SiteName(app.AppResourceId);
-            if (alert.Severity > app.RollbackAtOrAbove)
+            if (alert.Severity is not { } severity)
             {
-                notes.Add($"{name}: {alert.Severity} is less severe than the rollback threshold {app.RollbackAtOrAbove}.");
+                notes.Add($"{name}: the alert has no severity, so it cannot reach the rollback threshold {app.RollbackAtOrAbove}.");
+            }
+            else if (severity > app.RollbackAtOrAbove)
+            {
+                notes.Add($"{name}: {severity} is less severe than the rollback threshold {app.RollbackAtOrAbove}.");
             }
             else if (app.ActiveReleaseId is { } active)
             {
                 var phase = app.ActiveReleasePhase is { } p ? $" (phase {p})" : "";
                 rollbacks.Add(new ReleaseRollback(name, app.AppResourceId, active,
-                    $"{alert.Severity} alert '{alert.AlertRule}' fired on {name} while release {active} was in flight{phase}."));
+                    $"{alert.SeverityName} alert '{alert.AlertRule}' fired on {name} while release {active} was in flight{phase}."));
             }
             else if (app.LastReleaseId is { } last && app.WatchWindowEndsAt is { } ends && input.Now < ends)
             {
                 rollbacks.Add(new ReleaseRollback(name, app.AppResourceId, last,
-                    $"{alert.Severity} alert '{alert.AlertRule}' fired on {name} inside the watch window of release {last} (open until {ends:u})."));
+                    $"{alert.SeverityName} alert '{alert.AlertRule}' fired on {name} inside the watch window of release {last} (open until {ends:u})."));
             }
             else
             {
@@ -100,7 +106,7 @@ public static class AlertDecision
         {
             return new AlertAction.RollBack(rollbacks, string.Join(" ", rollbacks.Select(r => r.Reason).Concat(notes)));
         }
-        return new AlertAction.Acknowledge($"Alert '{alert.AlertRule}' ({alert.Severity}) fired; no rollback. " + string.Join(" ", notes));
+        return new AlertAction.Acknowledge($"Alert '{alert.AlertRule}' ({alert.SeverityName}) fired; no rollback. " + string.Join(" ", notes));
     }
 }
 

@@ -19,11 +19,12 @@ public enum MonitorCondition
 /// <summary>
 /// The <c>essentials</c> of an Azure Monitor common alert schema payload. <see cref="AlertContextJson"/> keeps the
 /// signal-specific <c>alertContext</c> verbatim for the audit trail; its shape differs per signal type and version.
+/// <see cref="Severity"/> is null when Azure sends none (budget alerts do).
 /// </summary>
 public sealed record CommonAlert(
     string AlertId,
     string? AlertRule,
-    AlertSeverity Severity,
+    AlertSeverity? Severity,
     string? SignalType,
     MonitorCondition MonitorCondition,
     string? MonitoringService,
@@ -36,7 +37,11 @@ public sealed record CommonAlert(
     string? EssentialsVersion,
     string? AlertContextVersion,
     string? AlertContextJson,
-    IReadOnlyList<string> ImpactedServices);
+    IReadOnlyList<string> ImpactedServices)
+{
+    /// <summary>The severity as people read it in answers and the audit trail.</summary>
+    public string SeverityName => Severity?.ToString() ?? "No-severity";
+}
 
 /// <summary>One precise problem with a payload: a JSON path (<c>$.data.essentials.severity</c>) and what was wrong there.</summary>
 public sealed record AlertFieldError(string Path, string Message)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Blueshift.Domain.Alerts;
 
@@ -8,7 +9,7 @@ namespace Blueshift.Domain.Alerts;
 /// Reads Azure Monitor common alert schema webhooks. Never throws on input: every problem becomes an
 /// <see cref="AlertFieldError"/> with the path of the field, so a caller can answer 400 with precise details.
 /// Lenient where Azure itself is inconsistent: numbers and booleans where strings are expected, null optional fields
-/// (budget alerts), <c>impactedServices</c> as a JSON-encoded string or an array.
+/// and a null severity (budget alerts), <c>impactedServices</c> as a JSON-encoded string or an array.
 /// </summary>
 public static class CommonAlertParser
 {
@@ -44,6 +45,11 @@ public static class CommonAlertParser
         if (utf8Json.Length > limits.MaxPayloadBytes)
         {
             return Invalid("$", $"The payload is larger than {limits.MaxPayloadBytes} bytes.");
+        }
+        // The JSON reader checks UTF-8 only where it decodes a string, and then blames an escape sequence.
+        if (!Utf8.IsValid(utf8Json.Span))
+        {
+            return Invalid("$", "The payload is not valid UTF-8 text; send the JSON encoded as UTF-8.");
         }
         if (CheckSyntaxAndDepth(utf8Json.Span, limits.MaxDepth) is { } syntaxError)
         {
@@ -155,7 +161,7 @@ public static class CommonAlertParser
             return new AlertParseResult.Invalid(errors);
         }
         return new AlertParseResult.Parsed(new CommonAlert(
-            alertId!, alertRule, severity!.Value, signalType, condition!.Value, monitoringService, targets, configurationItems,
+            alertId!, alertRule, severity, signalType, condition!.Value, monitoringService, targets, configurationItems,
             originAlertId, fired, resolved, description, essentialsVersion, contextVersion, contextJson, impacted));
     }
 
@@ -265,9 +271,10 @@ public static class CommonAlertParser
         return items;
     }
 
+    // Null or absent is a valid severity: Azure sends budget alerts without one. Only a value outside Sev0–Sev4 is an error.
     private static AlertSeverity? ReadSeverity(JsonElement essentials, string path, AlertParserLimits limits, List<AlertFieldError> errors)
     {
-        var text = ReadString(essentials, "severity", path, required: true, limits, errors);
+        var text = ReadString(essentials, "severity", path, required: false, limits, errors);
         if (text is null)
         {
             return null;

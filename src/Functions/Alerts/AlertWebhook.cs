@@ -217,7 +217,7 @@ public sealed class AlertWebhook : IDisposable
         var records = new List<AuditRecord>
         {
             new(_time.GetUtcNow(), caller.Id, "alert.received", apps.Count == 1 ? apps[0].Name : null, null,
-                $"{alert.Severity} alert '{alert.AlertRule}' {alert.MonitorCondition} on {alert.AlertTargetIds.Count} target(s).",
+                $"{alert.SeverityName} alert '{alert.AlertRule}' {alert.MonitorCondition} on {alert.AlertTargetIds.Count} target(s).",
                 correlation, Details(alert, apps)),
         };
         var lockHolders = routes.Select(r => r.ActiveReleaseId).OfType<string>().ToHashSet(StringComparer.Ordinal);
@@ -251,7 +251,7 @@ public sealed class AlertWebhook : IDisposable
                 new Dictionary<string, string> { ["alertId"] = alert.AlertId, ["decision"] = AlertAnswer.Acknowledged }));
         }
         await _audit.RecordAllAsync(records, cancellationToken);
-        Log.Decided(_logger, key.Hash, key.MonitorCondition, alert.Severity.ToString(), answer.Decision, answer.Rollbacks.Count(r => r.Outcome == "Accepted"));
+        Log.Decided(_logger, key.Hash, key.MonitorCondition, alert.SeverityName, answer.Decision, answer.Rollbacks.Count(r => r.Outcome == "Accepted"));
         return answer;
     }
 
@@ -346,7 +346,7 @@ public sealed class AlertWebhook : IDisposable
         var details = new Dictionary<string, string>
         {
             ["alertId"] = alert.AlertId,
-            ["severity"] = alert.Severity.ToString(),
+            ["severity"] = alert.SeverityName,
             ["monitorCondition"] = alert.MonitorCondition.ToString(),
             ["targets"] = alert.AlertTargetIds.Count.ToString(CultureInfo.InvariantCulture),
             ["apps"] = string.Join(",", apps.Select(a => a.Name)),

@@ -25,6 +25,28 @@ public class AlertDecisionTests
     }
 
     [Fact]
+    public void Decide_NoSeverityDuringActiveRelease_AcknowledgesAndSaysWhy()
+    {
+        var alert = Alert() with { Severity = null };
+
+        var action = AlertDecision.Decide(alert, Input(new AppAlertRoute(Shop, AlertSeverity.Sev4, ActiveReleaseId: "rel-42")));
+
+        var acknowledged = Assert.IsType<AlertAction.Acknowledge>(action);
+        Assert.Contains("No-severity", acknowledged.Reason);
+        Assert.Contains("shop: the alert has no severity", acknowledged.Reason);
+    }
+
+    [Fact]
+    public void Decide_NoSeverityAndNoTargets_AcknowledgesAsNoTarget()
+    {
+        var alert = Alert() with { Severity = null, AlertTargetIds = [] };
+
+        var action = AlertDecision.Decide(alert, Input(new AppAlertRoute(Shop, ActiveReleaseId: "rel-42")));
+
+        Assert.Contains("names no target resource", Assert.IsType<AlertAction.Acknowledge>(action).Reason);
+    }
+
+    [Fact]
     public void Decide_FiredInsideWatchWindow_RollsBackLastRelease()
     {
         var action = AlertDecision.Decide(Alert(), Input(new AppAlertRoute(Shop, LastReleaseId: "rel-41", WatchWindowEndsAt: Now.AddMinutes(5))));

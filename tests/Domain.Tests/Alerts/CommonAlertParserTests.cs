@@ -164,7 +164,7 @@ public class CommonAlertParserTests
 
     [Theory]
     [InlineData("severity", "\"Sev9\"", "$.data.essentials.severity", "Sev0")]
-    [InlineData("severity", "null", "$.data.essentials.severity", "Required")]
+    [InlineData("severity", "\"\"", "$.data.essentials.severity", "Sev0")]
     [InlineData("monitorCondition", "\"Exploded\"", "$.data.essentials.monitorCondition", "Fired")]
     [InlineData("alertId", "\"\"", "$.data.essentials.alertId", "empty")]
     [InlineData("alertId", "{}", "$.data.essentials.alertId", "an object")]
@@ -267,5 +267,70 @@ public class CommonAlertParserTests
 
         var error = Assert.Single(Errors(json));
         Assert.Equal("$.data.essentials.alertRule", error.Path);
+    }
+
+    // A cost budget alert as Azure sends it: no severity, no target ids, no configuration items. Built here rather than read
+    // from the reference samples, so the shape under test is on the page.
+    private const string BudgetAlert = """
+        {
+          "schemaId": "azureMonitorCommonAlertSchema",
+          "data": {
+            "essentials": {
+              "alertId": "/subscriptions/s1/providers/Microsoft.AlertsManagement/alerts/budget-1",
+              "alertRule": "monthly-budget",
+              "severity": null,
+              "signalType": null,
+              "monitorCondition": "Fired",
+              "monitoringService": "CostAlerts",
+              "alertTargetIDs": null,
+              "configurationItems": null,
+              "originAlertId": null,
+              "firedDateTime": "2026-11-19T22:30:00Z",
+              "description": "Budget at 90 %",
+              "essentialsVersion": "1.0",
+              "alertContextVersion": "1.0"
+            },
+            "alertContext": { "BudgetName": "monthly", "SpentAmount": "900" }
+          }
+        }
+        """;
+
+    [Fact]
+    public void Parse_BudgetAlertWithNullSeverityAndTargets_ParsedWithoutThem()
+    {
+        var alert = Parsed(BudgetAlert);
+
+        Assert.Null(alert.Severity);
+        Assert.Equal("No-severity", alert.SeverityName);
+        Assert.Empty(alert.AlertTargetIds);
+        Assert.Empty(alert.ConfigurationItems);
+        Assert.Equal("monthly-budget", alert.AlertRule);
+    }
+
+    [Fact]
+    public void Parse_SeverityAbsent_ParsedWithoutSeverity()
+    {
+        var json = JsonNode.Parse(BudgetAlert)!;
+        json["data"]!["essentials"]!.AsObject().Remove("severity");
+
+        Assert.Null(Parsed(json.ToJsonString()).Severity);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0xC3, 0x28 })]
+    [InlineData(new byte[] { 0xED, 0xA0, 0x80 })]
+    [InlineData(new byte[] { 0xFF })]
+    [InlineData(new byte[] { 0xF0, 0x9F, 0x98 })]
+    public void Parse_InvalidUtf8_SaysTheBodyIsNotUtf8(byte[] invalid)
+    {
+        var text = System.Text.Encoding.UTF8.GetBytes(BudgetAlert);
+        var at = BudgetAlert.IndexOf("monthly-budget", StringComparison.Ordinal);
+        byte[] bytes = [.. text.AsSpan(0, at), .. invalid, .. text.AsSpan(at)];
+
+        var result = CommonAlertParser.Parse(bytes);
+
+        var error = Assert.Single(Assert.IsType<AlertParseResult.Invalid>(result).Errors);
+        Assert.Equal("$", error.Path);
+        Assert.Contains("not valid UTF-8", error.Message);
     }
 }

@@ -137,9 +137,15 @@ internal sealed class AlertWebhookHost : IAsyncDisposable
     /// <summary>Runs the reconcile tick, as its timer would.</summary>
     public async Task TickAsync() => await _app.Services.GetRequiredService<ReconcileTick>().RunAsync(default);
 
-    public Task<HttpResponseMessage> PostAlertAsync(string body, string? key = FunctionKey)
+    public Task<HttpResponseMessage> PostAlertAsync(string body, string? key = FunctionKey) =>
+        PostAlertAsync(System.Text.Encoding.UTF8.GetBytes(body), key);
+
+    /// <summary>Posts the bytes as they are, so a test can send text that is not UTF-8.</summary>
+    public Task<HttpResponseMessage> PostAlertAsync(byte[] body, string? key = FunctionKey)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/api/alerts") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/alerts") { Content = content };
         if (key is not null)
         {
             request.Headers.Add(AlertWebhookAuthentication.FunctionKeyHeader, key);

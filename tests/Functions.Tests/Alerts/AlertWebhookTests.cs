@@ -209,4 +209,79 @@ public sealed class AlertWebhookTests(AzuriteFixture azurite, AlertEmulatorFixtu
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.DoesNotContain(await AuditAsync(name), r => r.Action.StartsWith("alert.", StringComparison.Ordinal));
     }
+
+    // A cost budget alert as Azure sends it: valid under the common alert schema, with no severity and no targets.
+    private static string BudgetAlert(string alertId, string? target = null) => $$"""
+        {
+          "schemaId": "azureMonitorCommonAlertSchema",
+          "data": {
+            "essentials": {
+              "alertId": "{{alertId}}",
+              "alertRule": "monthly-budget",
+              "severity": null,
+              "signalType": null,
+              "monitorCondition": "Fired",
+              "monitoringService": "CostAlerts",
+              "alertTargetIDs": {{(target is null ? "null" : $"[\"{target}\"]")}},
+              "configurationItems": null,
+              "originAlertId": null,
+              "firedDateTime": "2026-11-19T22:30:00Z",
+              "description": "Budget at 90 %",
+              "essentialsVersion": "1.0",
+              "alertContextVersion": "1.0"
+            },
+            "alertContext": { "BudgetName": "monthly", "SpentAmount": "900" }
+          }
+        }
+        """;
+
+    [Fact]
+    public async Task PostAlert_BudgetAlertWithoutSeverityOrTargets_AcknowledgedAndAudited()
+    {
+        var alertId = AlertPayloads.NewAlertId();
+
+        using var response = await _host.PostAlertAsync(BudgetAlert(alertId));
+
+        var answer = await AnswerAsync(response);
+        Assert.Equal((alertId, AlertAnswer.Acknowledged), (answer.AlertId, answer.Decision));
+        Assert.Contains("names no target resource", answer.Reason, StringComparison.Ordinal);
+        var audit = (await AuditAsync(null)).Where(r => r.Details?["alertId"] == alertId).ToList();
+        Assert.Equal(["alert.ignored", "alert.received"], audit.Select(r => r.Action).Order());
+        var received = Assert.Single(audit, r => r.Action == "alert.received");
+        Assert.Equal("No-severity", received.Details!["severity"]);
+    }
+
+    [Fact]
+    public async Task PostAlert_NoSeverityOnAppWithReleaseInFlight_AcknowledgedSayingWhyReleaseContinues()
+    {
+        var name = NewAppName();
+        await _host.RegisterAppAsync(Emulator, name, alertSeverityThreshold: "Sev4");
+        var release = await _host.StartReleaseTakingTrafficAsync(Emulator, Time, name);
+
+        using var response = await _host.PostAlertAsync(BudgetAlert(AlertPayloads.NewAlertId(), AlertWebhookHost.SiteId(name)));
+
+        var answer = await AnswerAsync(response);
+        Assert.Equal(AlertAnswer.Acknowledged, answer.Decision);
+        Assert.Contains("no severity", answer.Reason, StringComparison.Ordinal);
+        Assert.Equal("Shifting", (await _host.Releases.GetAsync(release.Id, default))!.Phase);
+        Assert.Contains(await AuditAsync(name), r => r.Action == "alert.ignored" && r.Reason == answer.Reason);
+    }
+
+    [Fact]
+    public async Task PostAlert_InvalidUtf8_400SayingSoAndNothingChanges()
+    {
+        var before = Emulator.ArmCallLog.Count;
+        var text = System.Text.Encoding.UTF8.GetBytes(BudgetAlert(AlertPayloads.NewAlertId()));
+        var at = Array.IndexOf(text, (byte)'m', Array.IndexOf(text, (byte)'R'));
+        byte[] body = [.. text.AsSpan(0, at), 0xC3, 0x28, .. text.AsSpan(at)];
+
+        using var response = await _host.PostAlertAsync(body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var errors = problem.RootElement.GetProperty("errors").GetProperty("$");
+        Assert.Contains("not valid UTF-8", errors[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(before, Emulator.ArmCallLog.Count);
+    }
 }
