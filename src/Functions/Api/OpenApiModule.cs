@@ -11,8 +11,14 @@ public sealed class OpenApiModule : IFunctionModule
 
     public IEnumerable<FunctionDefinition> Functions => [Document];
 
+    // The route names the document, so MapOpenApi's handler would bind 'documentName' from the query instead and answer any
+    // other name with a plain-text 404; this path serves the one document, so the parameter is refused as a problem.
     public void Map(IEndpointRouteBuilder endpoints) =>
         endpoints.MapOpenApi(FunctionCatalog.PathOf(Document))
             .WithName(Document.Name)
-            .WithMetadata(Document);
+            .WithMetadata(Document)
+            .AddEndpointFilter(async (context, next) => context.HttpContext.Request.Query.ContainsKey("documentName")
+                ? ApiProblems.Validation(
+                    new Dictionary<string, string[]> { ["documentName"] = [$"This path serves the '{DocumentName}' document only; leave 'documentName' out."] })
+                : await next(context));
 }

@@ -96,4 +96,15 @@ public sealed class QueryStringTests(AzuriteFixture azurite) : IClassFixture<Azu
         var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.DoesNotContain("x", ProblemAssert.ErrorFields(problem));
     }
+
+    [Fact]
+    public async Task GetOpenApiDocument_DocumentNameInQuery_Returns400ProblemNotPlainText404()
+    {
+        using var app = Host();
+
+        using var response = await app.CreateClient().GetAsync("/api/openapi/v1.json?documentName=other");
+
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal(["documentName"], ProblemAssert.ErrorFields(problem));
+    }
 }
