@@ -40,8 +40,9 @@ public sealed class CommonAlertEssentials
     [Description("The alert rule's name.")]
     public string? AlertRule { get; init; }
 
+    [Description("Sev0 to Sev4; null or absent in some alerts (cost budgets, for instance), which are acknowledged and never roll a release back.")]
     [JsonConverter(typeof(JsonStringEnumConverter<AlertSeverity>))]
-    public required AlertSeverity Severity { get; init; }
+    public AlertSeverity? Severity { get; init; }
 
     [Description("Metric, Log, Activity Log, …")]
     public string? SignalType { get; init; }

@@ -55,7 +55,7 @@ public static class FunctionEndpoints
             .WithMetadata(function);
         if (function.Methods.Contains(HttpMethods.Get, StringComparer.OrdinalIgnoreCase))
         {
-            builder.AddEndpointFilter(SingleQueryValues.RefuseRepeatedAsync);
+            builder.AddEndpointFilter(SingleQueryValues.RefuseRepeatedAsync).ProducesValidationProblem();
         }
         return builder;
     }
