@@ -7,15 +7,29 @@ namespace Blueshift.Functions.Analysis.AzureMonitor;
 
 /// <summary>
 /// App Service request metrics from the Azure Monitor Metrics REST API: <c>Requests</c>, <c>Http5xx</c> (totals) and
-/// <c>HttpResponseTime</c> (average, seconds) at one-minute grain. The window starts at the first whole minute in it,
-/// so a bucket that began before the window (and may hold another step's traffic) never counts.
+/// <c>HttpResponseTime</c> (average, seconds) at one-minute grain, Azure Monitor's finest. The window starts at the first
+/// whole grain in it, so a bucket that began before the window (and may hold another step's traffic) never counts.
 /// </summary>
-internal sealed class AzureMonitorMetricsProvider(MetricsClient client) : IMetricsProvider
+/// <param name="grain">
+/// The interval asked for: Azure's one minute, or less against the App Service emulator, whose metrics have any grain, so
+/// that tests can judge bakes of seconds.
+/// </param>
+internal sealed class AzureMonitorMetricsProvider(MetricsClient client, TimeSpan grain) : IMetricsProvider
 {
+    public static readonly TimeSpan AzureGrain = TimeSpan.FromMinutes(1);
+
     private const string Requests = "Requests";
     private const string ServerErrors = "Http5xx";
     private const string ResponseTime = "HttpResponseTime";
-    private static readonly TimeSpan Grain = TimeSpan.FromMinutes(1);
+
+    public AzureMonitorMetricsProvider(MetricsClient client)
+        : this(client, AzureGrain)
+    {
+    }
+
+    private TimeSpan Grain { get; } = grain > TimeSpan.Zero && grain <= AzureGrain
+        ? grain
+        : throw new ArgumentOutOfRangeException(nameof(grain), grain, "The metric grain is more than zero and at most one minute.");
 
     public async Task<MetricWindow> GetWindowAsync(ManagedApp app, string? slot, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
