@@ -1,0 +1,129 @@
+using Blueshift.Domain.Analysis;
+using Blueshift.Domain.Releases;
+using Blueshift.Functions.Apps;
+using Blueshift.Functions.Audit;
+using Blueshift.Functions.Notifications;
+using Blueshift.Functions.Traffic;
+
+namespace Blueshift.Functions.Releases.Orchestration;
+
+/// <summary>
+/// Everything one release orchestration needs, fixed when it starts: orchestrators read no configuration and no clock,
+/// so a replay months later decides exactly as the first run did.
+/// </summary>
+/// <param name="Target">The app as registered when the release started.</param>
+/// <param name="Policy">The release's policies, resolved once from the defaults, the app's overrides and the request.</param>
+internal sealed record ReleaseInput(
+    string ReleaseId,
+    string Version,
+    Uri Package,
+    string Strategy,
+    string RequestedBy,
+    ManagedApp Target,
+    ReleasePolicy Policy,
+    ReleaseRunSettings Settings);
+
+/// <summary>The engine-wide settings a release runs with (from <see cref="ReleaseEngineOptions"/>), carried in the input.</summary>
+/// <param name="PollInterval">How often a running ARM operation is polled and a swap's marker read again.</param>
+/// <param name="RetryInterval">First wait before an activity that failed (ARM 429/5xx, network) is tried again; it doubles.</param>
+/// <param name="MaxActivityAttempts">How many times such an activity is tried before the release rolls back.</param>
+internal sealed record ReleaseRunSettings(
+    TimeSpan PollInterval,
+    TimeSpan SwapSettleTime,
+    int MaxSwapAttempts,
+    int MaxDeployAttempts,
+    TimeSpan BaselineWindow,
+    TimeSpan RetryInterval,
+    int MaxActivityAttempts,
+    string Environment,
+    string Contact)
+{
+    public static ReleaseRunSettings From(ReleaseEngineOptions options) => new(
+        options.PollInterval, options.SwapSettleTime, options.MaxSwapAttempts, options.MaxDeployAttempts, options.BaselineWindow,
+        RetryInterval: TimeSpan.FromSeconds(5), MaxActivityAttempts: 4, options.Environment, options.Contact);
+}
+
+/// <summary>The external events a release orchestration listens for.</summary>
+internal static class ReleaseEvents
+{
+    /// <summary>Ends the current bake at once and analyses what it has.</summary>
+    public const string Promote = "promote";
+
+    /// <summary>Stops the release; it ends Aborted.</summary>
+    public const string Abort = "abort";
+
+    /// <summary>Undoes the release (an operator, or an alert); it ends RolledBack.</summary>
+    public const string Rollback = "rollback";
+}
+
+/// <summary>Who raised an event and why; recorded in the audit trail and the notification.</summary>
+internal sealed record ReleaseCommand(string Actor, string Reason);
+
+/// <summary>What <c>SetCustomStatus</c> publishes: where the release is, for the API and the Durable tools.</summary>
+internal sealed record ReleaseProgress(ReleasePhase Phase, int? Step, int TrafficPercent, string? StatusReason);
+
+/// <summary>One analysis as the orchestration judged it (the audit trail keeps every measured value too).</summary>
+internal sealed record AnalysisSummary(string Kind, int? Step, int TrafficPercent, VerdictOutcome Outcome, string Summary);
+
+/// <summary>How a release ended.</summary>
+/// <param name="ForwardSwaps">How many swaps into production this release requested (exactly one when it swapped).</param>
+internal sealed record ReleaseOutcome(
+    ReleasePhase Phase,
+    string StatusReason,
+    int MaxTrafficPercent,
+    int ForwardSwaps,
+    IReadOnlyList<AnalysisSummary> Analyses);
+
+/// <summary>What the rollback sub-orchestration needs to undo a release from wherever it stopped.</summary>
+/// <param name="FromPhase">The phase the release was in when the rollback began.</param>
+/// <param name="SwapRequested">A swap into production was requested: production may hold this release.</param>
+/// <param name="Timeout">How long the rollback may take before it stops and asks for a person.</param>
+internal sealed record RollbackInput(
+    string ReleaseId,
+    string Version,
+    string? PreviousVersion,
+    ManagedApp Target,
+    RollbackCause Cause,
+    string Reason,
+    string Actor,
+    ReleasePhase FromPhase,
+    bool SwapRequested,
+    int MaxTrafficPercent,
+    string? ProductionHost,
+    string HealthCheckPath,
+    TimeSpan Timeout,
+    ReleaseRunSettings Settings);
+
+/// <summary>How the rollback ended: the release's terminal phase and what production looked like afterwards.</summary>
+internal sealed record RollbackOutcome(ReleasePhase Phase, string StatusReason, string Verification);
+
+// Activity inputs and outputs: small records, serialized into the orchestration's history.
+
+/// <summary>Production's marker and both slots' host names, read before anything changes.</summary>
+internal sealed record SlotsSnapshot(string? ProductionReleaseId, string? ProductionVersion, string ProductionHost, string StagingHost);
+
+internal sealed record DeployRequest(ManagedApp App, Uri Package);
+
+internal sealed record OperationRequest(ManagedApp App, string OperationUrl);
+
+internal sealed record StampRequest(ManagedApp App, string ReleaseId, string Version);
+
+internal sealed record RouteRequest(ManagedApp App, string StagingHost, int Percent);
+
+/// <param name="Direction">Forward puts the release into production; back takes it out again.</param>
+internal sealed record SwapRequest(ManagedApp App, string ReleaseId, SwapDirection Direction);
+
+/// <summary>The swap activity's answer: production already was where the swap should put it, or the operation it started.</summary>
+internal sealed record SwapStarted(bool AlreadyDone, SlotOperation? Operation);
+
+internal sealed record WindowRequest(ManagedApp App, string? Slot, DateTimeOffset From, DateTimeOffset To);
+
+internal sealed record CanaryWindows(MetricWindow Baseline, MetricWindow Canary);
+
+internal sealed record ProbeRequest(string Host, string Path);
+
+internal sealed record SmokeTestRequest(string Host, IReadOnlyList<SmokeTest> Tests);
+
+internal sealed record NotifyRequest(string ReleaseId, NotificationTarget Target, ReleaseNotification Notification);
+
+internal sealed record AuditBatch(IReadOnlyList<AuditRecord> Records);

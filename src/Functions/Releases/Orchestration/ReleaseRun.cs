@@ -1,0 +1,491 @@
+using System.Globalization;
+using Blueshift.Domain.Analysis;
+using Blueshift.Domain.Releases;
+using Blueshift.Functions.Audit;
+using Blueshift.Functions.Traffic;
+using Microsoft.DurableTask;
+
+namespace Blueshift.Functions.Releases.Orchestration;
+
+/// <summary>
+/// The steps of <see cref="ReleaseOrchestrator.RunRelease"/> and what the orchestration knows between them. Lives only
+/// as long as one execution of the orchestrator: a replay rebuilds it from the same history.
+/// </summary>
+internal sealed class ReleaseRun
+{
+    public const string EngineActor = ReleaseEngine.EngineActor;
+
+    private readonly TaskOrchestrationContext _context;
+    private readonly ReleaseInput _input;
+    private readonly ILogger _logger;
+    private readonly TaskOptions _retries;
+    private readonly CancellationTokenSource _listening = new();
+    private readonly Task<(RollbackCause Cause, ReleaseCommand Command)> _stop;
+    private readonly List<AnalysisSummary> _analyses = [];
+
+    private ReleasePhase _phase = ReleasePhase.CapturingBaseline;
+    private DateTime _phaseEnteredAt;
+    private int? _step;
+    private int _trafficPercent;
+    private int _maxTrafficPercent;
+    private string? _statusReason;
+    private SlotsSnapshot? _slots;
+    private MetricWindow _baseline = new(0, 0, null);
+    private int _forwardSwaps;
+    private DateTime? _swappedAt;
+
+    public ReleaseRun(TaskOrchestrationContext context, ReleaseInput input)
+    {
+        _context = context;
+        _input = input;
+        _logger = context.CreateReplaySafeLogger(typeof(ReleaseOrchestrator));
+        _retries = OrchestrationSteps.Retries(input.Settings);
+        _phaseEnteredAt = context.CurrentUtcDateTime;
+        // Listened to from the start to the end: an abort or rollback raised at any moment ends the next wait.
+        _stop = FirstStopAsync(
+            context.WaitForExternalEvent<ReleaseCommand>(ReleaseEvents.Abort, _listening.Token),
+            context.WaitForExternalEvent<ReleaseCommand>(ReleaseEvents.Rollback, _listening.Token));
+        Publish();
+    }
+
+    private DateTime Now => _context.CurrentUtcDateTime;
+
+    public void StopListening() => _listening.Cancel();
+
+    public async Task CaptureBaselineAsync()
+    {
+        var app = _input.Target;
+        _slots = await CallAsync<SlotsSnapshot>(ReleaseActivityNames.DescribeSlots, app);
+        _baseline = await CallAsync<MetricWindow>(ReleaseActivityNames.MeasureWindow,
+            new WindowRequest(app, null, OrchestrationSteps.At(Now - _input.Settings.BaselineWindow), OrchestrationSteps.At(Now)));
+        await MoveToAsync(ReleasePhase.Deploying,
+            $"Baseline captured: production runs {_slots.ProductionVersion ?? "an untracked version"} with {_baseline.Requests} requests, " +
+            $"{_baseline.ServerErrors} server errors over the last {_input.Settings.BaselineWindow:g}.",
+            details: new Dictionary<string, string>
+            {
+                ["baseline.requests"] = _baseline.Requests.ToString(CultureInfo.InvariantCulture),
+                ["baseline.serverErrors"] = _baseline.ServerErrors.ToString(CultureInfo.InvariantCulture),
+                ["baseline.averageLatencyMs"] = Format(_baseline.AverageLatencyMs),
+                ["previousVersion"] = _slots.ProductionVersion ?? "",
+            });
+    }
+
+    /// <summary>Deploys to the staging slot; a failed deployment (it changed nothing that serves traffic) is tried again.</summary>
+    public async Task DeployAsync()
+    {
+        var request = new DeployRequest(_input.Target, _input.Package);
+        for (var attempt = 1; attempt <= _input.Settings.MaxDeployAttempts; attempt++)
+        {
+            var operation = await CallAsync<SlotOperation>(ReleaseActivityNames.StartDeploy, request);
+            while (operation.State == SlotOperationState.Running)
+            {
+                await DelayAsync(Min(Now + _input.Settings.PollInterval, Deadline()));
+                ThrowIfPastDeadline();
+                operation = operation.OperationUrl is { } url
+                    ? await CallAsync<SlotOperation>(ReleaseActivityNames.PollOperation, new OperationRequest(_input.Target, url))
+                    : throw new RollbackRequired(RollbackCause.NotViable, EngineActor, "The deployment is running but App Service gave no operation to poll.");
+            }
+            if (operation.State == SlotOperationState.Succeeded)
+            {
+                await MoveToAsync(ReleasePhase.Stamping, $"Deployed {_input.Version} to the {_input.Target.StagingSlot} slot.");
+                return;
+            }
+            _logger.LogWarning("Release {ReleaseId}: deployment attempt {Attempt} failed: {Detail}.", _input.ReleaseId, attempt, operation.Detail ?? "no detail");
+        }
+        throw new RollbackRequired(RollbackCause.NotViable, EngineActor,
+            $"Deploying {_input.Version} to the {_input.Target.StagingSlot} slot failed {_input.Settings.MaxDeployAttempts} times.");
+    }
+
+    /// <summary>Without a readable marker a crash during the swap could not be told apart from a swap that never happened.</summary>
+    public async Task StampMarkerAsync()
+    {
+        var stamped = await CallAsync<bool>(ReleaseActivityNames.StampMarker, new StampRequest(_input.Target, _input.ReleaseId, _input.Version));
+        if (!stamped)
+        {
+            throw new RollbackRequired(RollbackCause.NotViable, EngineActor,
+                $"The release marker {ReleaseMarker.ReleaseIdSetting} did not read back from the {_input.Target.StagingSlot} slot.");
+        }
+        await MoveToAsync(ReleasePhase.Verifying,
+            $"Stamped {ReleaseMarker.ReleaseIdSetting}={_input.ReleaseId} on the {_input.Target.StagingSlot} slot; warming up for {_input.Policy.WarmUp:g}.");
+    }
+
+    /// <summary>Warm-up, then health probes until the gate passes or fails; the gate's own probe limit bounds it.</summary>
+    public async Task VerifyHealthAsync()
+    {
+        await DelayAsync(Now + _input.Policy.WarmUp);
+        var probes = new List<HealthProbe>();
+        while (true)
+        {
+            probes.Add(await CallAsync<HealthProbe>(ReleaseActivityNames.ProbeHealth, new ProbeRequest(StagingHost, _input.Policy.HealthCheckPath)));
+            var verdict = HealthGate.Evaluate(probes, _input.Policy.HealthGate);
+            if (verdict.Outcome == VerdictOutcome.Successful)
+            {
+                await RecordAnalysisAsync("health-gate", verdict);
+                await MoveToAsync(ReleasePhase.SmokeTesting, $"The {_input.Target.StagingSlot} slot is healthy.");
+                return;
+            }
+            if (verdict.Outcome != VerdictOutcome.Inconclusive)
+            {
+                await RecordAnalysisAsync("health-gate", verdict);
+                throw new RollbackRequired(RollbackCause.NotViable, EngineActor, verdict.Summary);
+            }
+            ThrowIfPastDeadline();
+            await DelayAsync(Min(Now + _input.Policy.ProbeInterval, Deadline()));
+        }
+    }
+
+    public async Task SmokeTestAsync()
+    {
+        if (_input.Policy.SmokeTests.Count > 0)
+        {
+            var verdict = await CallAsync<AnalysisVerdict>(ReleaseActivityNames.RunSmokeTests, new SmokeTestRequest(StagingHost, _input.Policy.SmokeTests));
+            await RecordAnalysisAsync("smoke-tests", verdict);
+            if (verdict.Outcome == VerdictOutcome.Failed)
+            {
+                throw new RollbackRequired(RollbackCause.NotViable, EngineActor, verdict.Summary);
+            }
+        }
+        if (_input.Strategy == ReleaseStrategies.BlueGreen)
+        {
+            await MoveToAsync(ReleasePhase.Swapping, "Verified; swapping into production (blue-green).");
+        }
+    }
+
+    /// <summary>
+    /// One traffic step: route the share, bake (a promote event ends the bake early), judge the canary against
+    /// production over the same window, and extend the bake a bounded number of times while there is too little traffic.
+    /// </summary>
+    public async Task ShiftAsync(int step)
+    {
+        var steps = _input.Policy.TrafficSteps;
+        var percent = steps[step];
+        _step = step;
+        if (step == 0)
+        {
+            await MoveToAsync(ReleasePhase.Shifting, $"Verified; shifting {percent} % of production traffic.");
+        }
+        else
+        {
+            // A passed step and the next share are recorded by the analysis and traffic-shifted records; the watchdog restarts.
+            _phaseEnteredAt = Now;
+        }
+        ThrowIfStopped();
+        await CallAsync<int>(ReleaseActivityNames.RouteTraffic, new RouteRequest(_input.Target, StagingHost, percent));
+        _trafficPercent = percent;
+        _maxTrafficPercent = Math.Max(_maxTrafficPercent, percent);
+        Publish();
+        await AuditAsync("release.traffic-shifted", $"{percent} % of production traffic routed to {_input.Version}.", new Dictionary<string, string>
+        {
+            ["trafficPercent"] = percent.ToString(CultureInfo.InvariantCulture),
+            ["step"] = step.ToString(CultureInfo.InvariantCulture),
+        });
+
+        var bakeStart = Now;
+        var bakeUntil = bakeStart + _input.Policy.BakeTime;
+        for (var extensions = 0; ; extensions++)
+        {
+            var promoted = await BakeAsync(bakeUntil);
+            // Durable timers may fire a little early: the window ends when the bake was due, not when the timer fired.
+            var windowEnd = promoted ? Now : bakeUntil;
+            var windows = await CallAsync<CanaryWindows>(ReleaseActivityNames.MeasureCanary,
+                new WindowRequest(_input.Target, null, OrchestrationSteps.At(bakeStart), OrchestrationSteps.At(windowEnd)));
+            var verdict = CanaryAnalysis.Assess(windows.Baseline, windows.Canary, _input.Policy.Canary);
+            await RecordAnalysisAsync("canary", verdict);
+            switch (verdict.Outcome)
+            {
+                case VerdictOutcome.Successful:
+                    _logger.LogInformation("Release {ReleaseId}: step {Step} ({Percent} %) passed{Promoted}.", _input.ReleaseId, step + 1, percent, promoted ? " (promoted)" : "");
+                    if (step + 1 == steps.Count && _input.Strategy != ReleaseStrategies.BlueGreen)
+                    {
+                        await MoveToAsync(ReleasePhase.Swapping, $"Last step passed{(promoted ? " (promoted)" : "")}; swapping into production.");
+                    }
+                    return;
+                case VerdictOutcome.Failed:
+                    throw new RollbackRequired(RollbackCause.CheckFailed, EngineActor, verdict.Summary, AnalysisDetails(verdict));
+            }
+            if (InconclusivePolicy.Decide(extensions, _input.Policy.Canary.MaxInconclusiveExtensions) == InconclusiveDecision.FailSafe)
+            {
+                throw new RollbackRequired(RollbackCause.CheckFailed, EngineActor,
+                    $"Still no verdict after {extensions} bake extensions; failing safe. {verdict.Summary}", AnalysisDetails(verdict));
+            }
+            bakeUntil = Now + _input.Policy.BakeTime;
+        }
+    }
+
+    /// <summary>Swaps the staging slot into production, exactly once through the release marker. A swap is never interrupted.</summary>
+    public async Task SwapAsync()
+    {
+        ThrowIfStopped();
+        var (done, requested, detail) = await OrchestrationSteps.DriveSwapAsync(
+            _context, new SwapRequest(_input.Target, _input.ReleaseId, SwapDirection.Forward), _input.Settings, Deadline());
+        _forwardSwaps += requested;
+        if (!done)
+        {
+            throw new RollbackRequired(RollbackCause.CheckFailed, EngineActor, detail);
+        }
+        _swappedAt = Now;
+        await AuditAsync("release.swapped", $"Production holds {_input.Version} (marker {_input.ReleaseId}).",
+            new Dictionary<string, string> { ["requests"] = requested.ToString(CultureInfo.InvariantCulture) });
+        await MoveToAsync(ReleasePhase.ClearingRoute,
+            $"Swap recorded: production serves {_input.Version}; {_slots?.ProductionVersion ?? "the previous version"} waits in the {_input.Target.StagingSlot} slot.");
+    }
+
+    /// <summary>After the swap the rule would send traffic to the staging slot, which now holds the previous version.</summary>
+    public async Task ClearRouteAsync()
+    {
+        await CallAsync<int>(ReleaseActivityNames.RouteTraffic, new RouteRequest(_input.Target, StagingHost, 0));
+        _trafficPercent = 100;
+        _maxTrafficPercent = 100;
+        await MoveToAsync(ReleasePhase.Watching, $"Routing rule cleared; watching production for {_input.Policy.PostSwap.WatchDuration:g}.");
+    }
+
+    /// <summary>
+    /// Watches production after the swap: post-swap smoke tests once, then a health probe and the metrics since the swap
+    /// every probe interval, judged against the pre-release baseline; inconclusive at the end extends the watch, bounded.
+    /// </summary>
+    public async Task WatchAsync()
+    {
+        if (_input.Policy.SmokeTests.Count > 0)
+        {
+            var smoke = await CallAsync<AnalysisVerdict>(ReleaseActivityNames.RunSmokeTests, new SmokeTestRequest(ProductionHost, _input.Policy.SmokeTests));
+            await RecordAnalysisAsync("post-swap-smoke-tests", smoke);
+            if (smoke.Outcome == VerdictOutcome.Failed)
+            {
+                throw new RollbackRequired(RollbackCause.CheckFailed, EngineActor, smoke.Summary);
+            }
+        }
+        var watchUntil = Now + _input.Policy.PostSwap.WatchDuration;
+        var healthFailures = 0;
+        for (var extensions = 0; ; )
+        {
+            var due = Min(Now + _input.Policy.ProbeInterval, watchUntil);
+            await DelayAsync(due);
+            var health = await CallAsync<HealthProbe>(ReleaseActivityNames.ProbeHealth, new ProbeRequest(ProductionHost, _input.Policy.HealthCheckPath));
+            healthFailures = health.Healthy ? 0 : healthFailures + 1;
+            var window = await CallAsync<MetricWindow>(ReleaseActivityNames.MeasureWindow,
+                new WindowRequest(_input.Target, null, OrchestrationSteps.At(_swappedAt ?? _phaseEnteredAt), OrchestrationSteps.At(due)));
+            var verdict = PostSwapAnalysis.Assess(_baseline, window, healthFailures, _input.Policy.PostSwap);
+            if (verdict.Outcome == VerdictOutcome.Failed)
+            {
+                await RecordAnalysisAsync("post-swap", verdict);
+                throw new RollbackRequired(RollbackCause.CheckFailed, EngineActor, verdict.Summary, AnalysisDetails(verdict));
+            }
+            if (due < watchUntil)
+            {
+                continue;
+            }
+            await RecordAnalysisAsync("post-swap", verdict);
+            if (verdict.Outcome == VerdictOutcome.Successful)
+            {
+                return;
+            }
+            if (InconclusivePolicy.Decide(extensions, _input.Policy.Canary.MaxInconclusiveExtensions) == InconclusiveDecision.FailSafe)
+            {
+                throw new RollbackRequired(RollbackCause.CheckFailed, EngineActor,
+                    $"Still no verdict after {extensions} watch extensions; failing safe. {verdict.Summary}", AnalysisDetails(verdict));
+            }
+            extensions++;
+            watchUntil = Now + _input.Policy.PostSwap.WatchDuration;
+        }
+    }
+
+    public async Task<ReleaseOutcome> SucceedAsync()
+    {
+        _statusReason = $"{_input.Version} is in production and passed the post-swap watch.";
+        await MoveToAsync(ReleasePhase.Succeeded, _statusReason);
+        return Outcome();
+    }
+
+    /// <summary>Hands over to the rollback sub-orchestration and ends in the phase it returns.</summary>
+    public async Task<ReleaseOutcome> RollBackAsync(RollbackRequired stop)
+    {
+        var from = _phase;
+        _statusReason = stop.Message;
+        var details = new Dictionary<string, string>(stop.Details) { ["cause"] = stop.Cause.ToString() };
+        await MoveToAsync(ReleasePhase.RollingBack, (stop.Cause == RollbackCause.Aborted ? "Aborting: " : "Rolling back: ") + stop.Message, stop.Actor, details);
+        var input = new RollbackInput(_input.ReleaseId, _input.Version, _slots?.ProductionVersion, _input.Target, stop.Cause, stop.Message, stop.Actor,
+            from, SwapRequested: _forwardSwaps > 0, _maxTrafficPercent, _slots?.ProductionHost, _input.Policy.HealthCheckPath,
+            _input.Policy.Timeouts.For(ReleasePhase.RollingBack, _input.Policy.BakeTime, _input.Policy.Canary.MaxInconclusiveExtensions), _input.Settings);
+        RollbackOutcome rolledBack;
+        try
+        {
+            rolledBack = await _context.CallSubOrchestratorAsync<RollbackOutcome>(nameof(RollbackOrchestrator.RunRollback), input,
+                new SubOrchestrationOptions { InstanceId = _context.InstanceId + ":rollback" });
+        }
+        catch (TaskFailedException ex)
+        {
+            // The rollback's own steps failed beyond their retries: stop acting and leave it to a person.
+            rolledBack = new RollbackOutcome(ReleasePhase.Failed,
+                $"The rollback failed ({ex.FailureDetails.ErrorType}). Needs an operator: check which slot serves which version (app setting {ReleaseMarker.ReleaseIdSetting}).",
+                "not verified");
+        }
+        _trafficPercent = 0;
+        _statusReason = rolledBack.StatusReason;
+        var previous = _slots?.ProductionVersion ?? "the previous version";
+        await MoveToAsync(rolledBack.Phase, rolledBack.Phase switch
+        {
+            ReleasePhase.Aborted => $"Aborted; production runs {previous}.",
+            ReleasePhase.Failed => $"Failed: {rolledBack.StatusReason}",
+            _ => $"Rolled back; production runs {previous}.",
+        } + $" Production after the rollback: {rolledBack.Verification}.", stop.Actor);
+        return Outcome();
+    }
+
+    /// <summary>A bake: the timer, a promote event, or an abort / rollback, whichever comes first. Losers are cancelled.</summary>
+    /// <returns>True when a promote event ended the bake.</returns>
+    private async Task<bool> BakeAsync(DateTime until)
+    {
+        using var losers = new CancellationTokenSource();
+        var timer = _context.CreateTimer(until, losers.Token);
+        var promote = _context.WaitForExternalEvent<ReleaseCommand>(ReleaseEvents.Promote, losers.Token);
+        var winner = await Task.WhenAny(timer, promote, _stop);
+        losers.Cancel();
+        if (winner == _stop)
+        {
+            throw Stopped();
+        }
+        if (winner == promote)
+        {
+            var command = await promote;
+            await AuditAsync("release.promoted", $"Bake of step {_step + 1} ended early: {command.Reason}", actor: command.Actor);
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>A durable wait that an abort or rollback ends at once.</summary>
+    private async Task DelayAsync(DateTime until)
+    {
+        using var losers = new CancellationTokenSource();
+        var timer = _context.CreateTimer(until, losers.Token);
+        var winner = await Task.WhenAny(timer, _stop);
+        losers.Cancel();
+        if (winner == _stop)
+        {
+            throw Stopped();
+        }
+    }
+
+    private void ThrowIfStopped()
+    {
+        if (_stop.IsCompletedSuccessfully)
+        {
+            throw Stopped();
+        }
+    }
+
+    private RollbackRequired Stopped()
+    {
+        var (cause, command) = _stop.Result;
+        return new RollbackRequired(cause, command.Actor, command.Reason);
+    }
+
+    private static async Task<(RollbackCause, ReleaseCommand)> FirstStopAsync(Task<ReleaseCommand> abort, Task<ReleaseCommand> rollback)
+    {
+        var first = await Task.WhenAny(abort, rollback);
+        return (first == abort ? RollbackCause.Aborted : RollbackCause.Requested, await first);
+    }
+
+    /// <summary>The watchdog: no release stays in any phase longer than its <see cref="PhaseTimeouts"/> allow.</summary>
+    private DateTime Deadline()
+    {
+        var bake = _phase == ReleasePhase.Watching ? _input.Policy.PostSwap.WatchDuration : _input.Policy.BakeTime;
+        var timeout = _input.Policy.Timeouts.For(_phase, bake, _input.Policy.Canary.MaxInconclusiveExtensions);
+        return timeout == Timeout.InfiniteTimeSpan ? DateTime.MaxValue : _phaseEnteredAt + timeout;
+    }
+
+    private void ThrowIfPastDeadline()
+    {
+        if (Now >= Deadline())
+        {
+            throw new RollbackRequired(RollbackCause.CheckFailed, EngineActor, $"Timed out: the release stayed in {_phase} longer than {Deadline() - _phaseEnteredAt:g}.");
+        }
+    }
+
+    private async Task<T> CallAsync<T>(string activity, object input)
+    {
+        try
+        {
+            return await _context.CallActivityAsync<T>(activity, input, _retries);
+        }
+        catch (TaskFailedException ex)
+        {
+            throw new RollbackRequired(RollbackCause.CheckFailed, EngineActor,
+                $"{activity} kept failing ({ex.FailureDetails.ErrorType}: {ex.FailureDetails.ErrorMessage}) in {_phase}.");
+        }
+    }
+
+    private async Task MoveToAsync(ReleasePhase to, string message, string actor = EngineActor, IReadOnlyDictionary<string, string>? details = null)
+    {
+        var from = _phase;
+        if (!ReleaseTransitions.IsAllowed(from, to))
+        {
+            throw new InvalidOperationException($"Release {_input.ReleaseId}: the orchestration tried the transition {from} -> {to}, which the state machine forbids.");
+        }
+        _phase = to;
+        _phaseEnteredAt = Now;
+        if (to == ReleasePhase.RollingBack)
+        {
+            _statusReason = message;
+        }
+        Publish();
+        _logger.LogInformation("Release {ReleaseId} of {App}: {From} -> {To}. {Message}", _input.ReleaseId, _input.Target.Name, from, to, message);
+        var all = new Dictionary<string, string>(details ?? new Dictionary<string, string>())
+        {
+            ["from"] = from.ToString(),
+            ["to"] = to.ToString(),
+            ["trafficPercent"] = _trafficPercent.ToString(CultureInfo.InvariantCulture),
+        };
+        await AuditAsync(ActionFor(to), message, all, actor);
+    }
+
+    private static string ActionFor(ReleasePhase to) => to switch
+    {
+        ReleasePhase.RollingBack => "release.rollback-started",
+        ReleasePhase.RolledBack => "release.rolled-back",
+        ReleasePhase.Aborted => "release.aborted",
+        ReleasePhase.Failed => "release.failed",
+        ReleasePhase.Succeeded => "release.succeeded",
+        _ => "release.phase-changed",
+    };
+
+    private async Task RecordAnalysisAsync(string kind, AnalysisVerdict verdict)
+    {
+        _analyses.Add(new AnalysisSummary(kind, _phase == ReleasePhase.Shifting ? _step : null, _trafficPercent, verdict.Outcome, verdict.Summary));
+        var details = new Dictionary<string, string>
+        {
+            ["kind"] = kind,
+            ["outcome"] = verdict.Outcome.ToString(),
+            ["trafficPercent"] = _trafficPercent.ToString(CultureInfo.InvariantCulture),
+        };
+        foreach (var check in verdict.Checks)
+        {
+            details[$"{check.Metric}.outcome"] = check.Outcome.ToString();
+            details[$"{check.Metric}.measured"] = Format(check.Measured);
+            details[$"{check.Metric}.baseline"] = Format(check.Baseline);
+            details[$"{check.Metric}.threshold"] = Format(check.Threshold);
+        }
+        await AuditAsync("release.analysis", verdict.Summary, details);
+    }
+
+    private Task AuditAsync(string action, string reason, IReadOnlyDictionary<string, string>? details = null, string actor = EngineActor) =>
+        CallAsync<int>(ReleaseActivityNames.RecordAudit, new AuditBatch(
+            [new AuditRecord(OrchestrationSteps.At(Now), actor, action, _input.Target.Name, _input.ReleaseId, reason, _input.ReleaseId, details)]));
+
+    private void Publish() => _context.SetCustomStatus(new ReleaseProgress(_phase, _step, _trafficPercent, _statusReason));
+
+    private ReleaseOutcome Outcome() => new(_phase, _statusReason ?? "", _maxTrafficPercent, _forwardSwaps, [.. _analyses]);
+
+    private string StagingHost => _slots?.StagingHost ?? throw new InvalidOperationException($"Release {_input.ReleaseId} has no staging host recorded.");
+
+    private string ProductionHost => _slots?.ProductionHost ?? throw new InvalidOperationException($"Release {_input.ReleaseId} has no production host recorded.");
+
+    private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
+
+    private static IReadOnlyDictionary<string, string> AnalysisDetails(AnalysisVerdict verdict) =>
+        verdict.Checks.Where(c => c.Outcome != VerdictOutcome.Successful).ToDictionary(
+            c => c.Metric,
+            c => $"measured {Format(c.Measured)}, baseline {Format(c.Baseline)}, threshold {Format(c.Threshold)}: {c.Outcome}");
+
+    private static string Format(double? value) => value?.ToString("G6", CultureInfo.InvariantCulture) ?? "";
+}
