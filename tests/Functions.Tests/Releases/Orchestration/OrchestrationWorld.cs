@@ -1,0 +1,213 @@
+using Blueshift.AppServiceEmulator;
+using Blueshift.Domain.Analysis;
+using Blueshift.Domain.Releases;
+using Blueshift.Functions.Analysis;
+using Blueshift.Functions.Analysis.AzureMonitor;
+using Blueshift.Functions.Apps;
+using Blueshift.Functions.Audit;
+using Blueshift.Functions.Azure.AppService;
+using Blueshift.Functions.Azure.Monitor;
+using Blueshift.Functions.Azure.ResourceManager;
+using Blueshift.Functions.Notifications;
+using Blueshift.Functions.Releases;
+using Blueshift.Functions.Releases.Orchestration;
+using Blueshift.Functions.Traffic;
+using Blueshift.Functions.Traffic.AppService;
+using Blueshift.Storage.Tables;
+using Blueshift.Testing;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Blueshift.Functions.Tests.Releases.Orchestration;
+
+/// <summary>
+/// One release world in real time: the App Service emulator with a site "shop" (production + staging) whose metrics
+/// come at a one-second grain, synthetic users on its front door, the audit trail on Azurite, and the release
+/// orchestrations on the in-memory <see cref="DurableTaskTestHost"/> with their activities calling the real ports.
+/// </summary>
+internal sealed class OrchestrationWorld : IAsyncDisposable
+{
+    public const string App = "shop";
+    public const string PreviousReleaseId = "rel-20251201T220000-previous";
+    public static readonly TimeSpan Grain = TimeSpan.FromSeconds(1);
+
+    private OrchestrationWorld(AppServiceEmulatorServer emulator, EmulatedSite site, IAuditTrail audit, ManagedApp target)
+    {
+        Emulator = emulator;
+        Site = site;
+        Audit = audit;
+        Target = target;
+        var credential = StaticTokenCredential.Development();
+        Arm = new WebSitesClient(credential, new AppServiceClientOptions { Endpoint = emulator.ArmEndpoint });
+        Metrics = new MetricsClient(credential, new MetricsClientOptions { Endpoint = emulator.ArmEndpoint });
+    }
+
+    public AppServiceEmulatorServer Emulator { get; }
+
+    public EmulatedSite Site { get; }
+
+    public IAuditTrail Audit { get; }
+
+    public ManagedApp Target { get; }
+
+    public WebSitesClient Arm { get; }
+
+    public MetricsClient Metrics { get; }
+
+    public DurableTaskTestHost Host { get; private set; } = null!;
+
+    public DurableTaskClient Client => Host.Client;
+
+    /// <param name="register">Extra orchestrations a test needs beside the release's own.</param>
+    public static async Task<OrchestrationWorld> StartAsync(AzuriteFixture azurite, Action<DurableTaskRegistry>? register = null)
+    {
+        var emulator = await AppServiceEmulatorServer.StartAsync(new EmulatorOptions
+        {
+            SimulateLatency = false,
+            OperationPollsToComplete = 2,
+            OperationDuration = TimeSpan.FromSeconds(1),
+        });
+        var site = await emulator.CreateSiteAsync("00000000-0000-0000-0000-00000000d0a1", "rg-shop", App, ["staging"], new AppBehaviour("1.0.0"));
+        // Production runs what an earlier Blueshift release put there, marker included.
+        emulator.SetAppSettings(site.Production, new Dictionary<string, string>
+        {
+            [ReleaseMarker.ReleaseIdSetting] = PreviousReleaseId,
+            [ReleaseMarker.VersionSetting] = "1.0.0",
+        });
+        var audit = new TableAuditTrail(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("orcaud")));
+        var world = new OrchestrationWorld(emulator, site, audit, new ManagedApp(App, site.ResourceId, "staging", "/health"));
+        world.Host = await DurableTaskTestHost.StartAsync(
+            registry =>
+            {
+                registry.AddReleaseOrchestrations();
+                register?.Invoke(registry);
+            },
+            new DurableTaskTestHostOptions { ConfigureServices = world.AddPorts });
+        return world;
+    }
+
+    /// <summary>Synthetic users on the front door for as long as the test runs.</summary>
+    public void StartUsers(double requestsPerSecond = 150) =>
+        Emulator.Traffic.Start(Site, requestsPerSecond, maxRequests: 1_000_000, maxDuration: TimeSpan.FromMinutes(5));
+
+    /// <summary>Seconds instead of minutes, so that a release runs in a test; the checks are the defaults otherwise.</summary>
+    public static ReleasePolicy Policy(TimeSpan? bake = null, IReadOnlyList<int>? steps = null) => new(
+        TrafficSteps: steps ?? [50, 100],
+        BakeTime: bake ?? TimeSpan.FromSeconds(2),
+        Canary: new CanaryPolicy(MinimumRequests: 20, MaxInconclusiveExtensions: 2),
+        PostSwap: new PostSwapPolicy(WatchDuration: TimeSpan.FromSeconds(2), MinimumRequests: 20),
+        HealthGate: new HealthGatePolicy(ConsecutiveSuccessesToPass: 2, ConsecutiveFailuresToFail: 3, MaxProbes: 10),
+        WarmUp: TimeSpan.FromMilliseconds(200),
+        ProbeInterval: TimeSpan.FromMilliseconds(300),
+        HealthCheckPath: "/health",
+        SmokeTests: [],
+        Timeouts: new PhaseTimeouts(Approval: TimeSpan.FromMinutes(1), Window: TimeSpan.FromMinutes(1), Operation: TimeSpan.FromSeconds(30),
+            Verification: TimeSpan.FromSeconds(30), Slack: TimeSpan.FromSeconds(10)));
+
+    public static ReleaseRunSettings Settings { get; } = new(
+        PollInterval: TimeSpan.FromMilliseconds(300),
+        SwapSettleTime: TimeSpan.FromSeconds(5),
+        MaxSwapAttempts: 3,
+        MaxDeployAttempts: 2,
+        BaselineWindow: TimeSpan.FromMinutes(5),
+        RetryInterval: TimeSpan.FromMilliseconds(500),
+        MaxActivityAttempts: 4,
+        Environment: "Production",
+        Contact: "ops-oncall@shop.example");
+
+    /// <summary>A release of a package that behaves as given, hosted by the emulator.</summary>
+    public ReleaseInput Release(string releaseId, AppBehaviour behaviour, ReleasePolicy? policy = null) => new(
+        releaseId,
+        behaviour.Version,
+        Emulator.PutPackage($"{App}-{behaviour.Version}-{releaseId}.zip", SamplePackage.Create(behaviour)),
+        ReleaseStrategies.Canary,
+        "ci-pipeline",
+        Target,
+        policy ?? Policy(),
+        Settings);
+
+    public async Task<(OrchestrationMetadata Instance, ReleaseOutcome Outcome)> RunAsync(ReleaseInput input, TimeSpan? within = null)
+    {
+        var id = await StartAsync(input);
+        return await CompletionAsync(id, within);
+    }
+
+    public Task<string> StartAsync(ReleaseInput input) =>
+        Client.ScheduleNewOrchestrationInstanceAsync(nameof(ReleaseOrchestrator.RunRelease), input, new StartOrchestrationOptions(InstanceId: input.ReleaseId));
+
+    public async Task<(OrchestrationMetadata Instance, ReleaseOutcome Outcome)> CompletionAsync(string id, TimeSpan? within = null)
+    {
+        using var timeout = new CancellationTokenSource(within ?? TimeSpan.FromSeconds(60));
+        var instance = await Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+        Xunit.Assert.True(instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed,
+            $"{id} is {instance.RuntimeStatus}: {instance.FailureDetails?.ErrorType} {instance.FailureDetails?.ErrorMessage}\n{instance.FailureDetails?.StackTrace}");
+        return (instance, instance.ReadOutputAs<ReleaseOutcome>()!);
+    }
+
+    /// <summary>
+    /// Polls the instance's published progress until <paramref name="condition"/> holds (bounded): the orchestration
+    /// says where it is only through its custom status.
+    /// </summary>
+    public async Task<ReleaseProgress> WaitForProgressAsync(string id, Func<ReleaseProgress, bool> condition, TimeSpan? within = null)
+    {
+        var deadline = DateTimeOffset.UtcNow + (within ?? TimeSpan.FromSeconds(30));
+        ReleaseProgress? last = null;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            var instance = await Client.GetInstanceAsync(id, getInputsAndOutputs: true);
+            last = instance?.ReadCustomStatusAs<ReleaseProgress>();
+            if (last is not null && condition(last))
+            {
+                return last;
+            }
+            if (instance is { IsCompleted: true })
+            {
+                throw new Xunit.Sdk.XunitException($"{id} ended ({instance.RuntimeStatus}) before the awaited progress: {instance.SerializedOutput}");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
+        throw new Xunit.Sdk.XunitException($"{id} did not reach the awaited progress in time; it is at {last}.");
+    }
+
+    /// <summary>Requests the staging slot served since <paramref name="from"/>, as the front door logged them.</summary>
+    public int StagingRequestsSince(DateTimeOffset from) =>
+        Emulator.TrafficLog.Snapshot().Count(r => r.Slot == "staging" && !r.IsHealthCheck && r.Timestamp >= from);
+
+    /// <summary>The share of production traffic the routing rule sends to the staging slot now (0 without a rule).</summary>
+    public async Task<double> StagingSharePercentAsync()
+    {
+        var config = await Arm.GetSiteConfigAsync(SiteId.Parse(Site.ResourceId));
+        return config.RampUpRules?.Sum(r => r.ReroutePercentage) ?? 0;
+    }
+
+    public async Task<List<AuditRecord>> AuditRecordsAsync(string releaseId)
+    {
+        var records = new List<AuditRecord>();
+        await foreach (var record in Audit.QueryAsync(App, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1), CancellationToken.None))
+        {
+            if (record.ReleaseId == releaseId)
+            {
+                records.Add(record);
+            }
+        }
+        return records;
+    }
+
+    private void AddPorts(IServiceCollection services)
+    {
+        services.AddSingleton<IAppServiceSlots>(new ArmAppServiceSlots(Arm));
+        services.AddSingleton<IMetricsProvider>(new AzureMonitorMetricsProvider(Metrics, Grain));
+        services.AddSingleton<ISlotProbe>(new HttpSlotProbe(new HttpClient(), new ReleaseEngineOptions { SlotScheme = "http", ProbeTimeout = TimeSpan.FromSeconds(5) }));
+        services.AddSingleton(Audit);
+        services.AddSingleton<INotifier>(new WebhookNotifier(new HttpClient()));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Emulator.Traffic.StopAsync();
+        await Host.DisposeAsync();
+        await Emulator.DisposeAsync();
+    }
+}
