@@ -33,9 +33,10 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
     public const string PreviousReleaseId = "rel-20251201T220000-previous";
     public static readonly TimeSpan Grain = TimeSpan.FromSeconds(1);
 
-    private OrchestrationWorld(AppServiceEmulatorServer emulator, EmulatedSite site, IAuditTrail audit, ManagedApp target)
+    private OrchestrationWorld(AppServiceEmulatorServer emulator, EmulatedSite site, IAuditTrail audit, WebhookReceiver webhook, ManagedApp target)
     {
         Emulator = emulator;
+        Webhook = webhook;
         Site = site;
         Audit = audit;
         Target = target;
@@ -49,6 +50,9 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
     public EmulatedSite Site { get; }
 
     public IAuditTrail Audit { get; }
+
+    /// <summary>The app's notification target: rollback notifications arrive here.</summary>
+    public WebhookReceiver Webhook { get; }
 
     public ManagedApp Target { get; }
 
@@ -77,7 +81,9 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
             [ReleaseMarker.VersionSetting] = "1.0.0",
         });
         var audit = new TableAuditTrail(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("orcaud")));
-        var world = new OrchestrationWorld(emulator, site, audit, new ManagedApp(App, site.ResourceId, "staging", "/health"));
+        var webhook = await WebhookReceiver.StartAsync();
+        var world = new OrchestrationWorld(emulator, site, audit, webhook,
+            new ManagedApp(App, site.ResourceId, "staging", "/health", Notifications: [new NotificationTarget("webhook", webhook.Endpoint)]));
         world.Host = await DurableTaskTestHost.StartAsync(
             registry =>
             {
@@ -93,11 +99,11 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
         Emulator.Traffic.Start(Site, requestsPerSecond, maxRequests: 1_000_000, maxDuration: TimeSpan.FromMinutes(5));
 
     /// <summary>Seconds instead of minutes, so that a release runs in a test; the checks are the defaults otherwise.</summary>
-    public static ReleasePolicy Policy(TimeSpan? bake = null, IReadOnlyList<int>? steps = null) => new(
+    public static ReleasePolicy Policy(TimeSpan? bake = null, IReadOnlyList<int>? steps = null, TimeSpan? watch = null) => new(
         TrafficSteps: steps ?? [50, 100],
         BakeTime: bake ?? TimeSpan.FromSeconds(2),
         Canary: new CanaryPolicy(MinimumRequests: 20, MaxInconclusiveExtensions: 2),
-        PostSwap: new PostSwapPolicy(WatchDuration: TimeSpan.FromSeconds(2), MinimumRequests: 20),
+        PostSwap: new PostSwapPolicy(WatchDuration: watch ?? TimeSpan.FromSeconds(2), MinimumRequests: 20),
         HealthGate: new HealthGatePolicy(ConsecutiveSuccessesToPass: 2, ConsecutiveFailuresToFail: 3, MaxProbes: 10),
         WarmUp: TimeSpan.FromMilliseconds(200),
         ProbeInterval: TimeSpan.FromMilliseconds(300),
@@ -208,6 +214,7 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
     {
         await Emulator.Traffic.StopAsync();
         await Host.DisposeAsync();
+        await Webhook.DisposeAsync();
         await Emulator.DisposeAsync();
     }
 }

@@ -59,6 +59,36 @@ public sealed class ReleaseOrchestrationTests(AzuriteFixture azurite) : IClassFi
         Assert.Equal("Failed", analysis.Details!["error-rate.outcome"]);
         Assert.Contains(records, r => r.Action == "release.rollback-started");
         Assert.Contains(records, r => r.Action == "release.rolled-back");
+        // The seed's template: what happened, what was done, the impact and whom to call.
+        var notice = Assert.Single(_world.Webhook.Received);
+        Assert.Equal("release.rolled-back", notice.GetProperty("event").GetString());
+        Assert.Equal("Rollback to version 1.0.0: routed 0 % of production traffic to 3.0.0.", notice.GetProperty("actionTaken").GetString());
+        Assert.Equal("3.0.0 served up to 50 % of production traffic before the rollback.", notice.GetProperty("impact").GetString());
+        Assert.Equal("Stable", notice.GetProperty("currentStatus").GetString());
+        Assert.Equal("ops-oncall@shop.example", notice.GetProperty("contact").GetString());
+    }
+
+    [Fact]
+    public async Task RunRelease_RollbackEventDuringWatch_SwapsBackOnceAndProductionServesThePreviousVersion()
+    {
+        _world.StartUsers();
+        var input = _world.Release("rel-watched", new AppBehaviour("2.3.0"), OrchestrationWorld.Policy(watch: TimeSpan.FromMinutes(5)));
+        var id = await _world.StartAsync(input);
+        await _world.WaitForProgressAsync(id, p => p.Phase == ReleasePhase.Watching, TimeSpan.FromSeconds(45));
+        Assert.Equal("2.3.0", _world.Site.Production.Behaviour.Version);
+
+        await _world.Client.RaiseEventAsync(id, ReleaseEvents.Rollback, new ReleaseCommand("alert:HighErrorRate", "Azure Monitor alert fired."));
+        var (_, outcome) = await _world.CompletionAsync(id);
+
+        Assert.True(outcome.Phase == ReleasePhase.RolledBack, Story(outcome));
+        Assert.Equal(2, _world.Emulator.SwapLog.Snapshot().Count);
+        Assert.Equal("1.0.0", _world.Site.Production.Behaviour.Version);
+        Assert.Equal(0, await _world.StagingSharePercentAsync());
+        var notice = Assert.Single(_world.Webhook.Received);
+        Assert.Equal("Rollback to version 1.0.0 by swapping the staging slot back; 2.3.0 waits in the staging slot.", notice.GetProperty("actionTaken").GetString());
+        Assert.Equal("2.3.0 served all production traffic after the swap until the rollback.", notice.GetProperty("impact").GetString());
+        var started = Assert.Single(await _world.AuditRecordsAsync(id), r => r.Action == "release.rollback-started");
+        Assert.Equal("alert:HighErrorRate", started.Actor);
     }
 
     [Fact]

@@ -10,10 +10,10 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Blueshift.EndToEnd.Tests.Releases;
+namespace Blueshift.Testing;
 
 /// <summary>A real HTTP server on 127.0.0.1 that keeps every JSON body posted to it, as a chat or paging webhook would.</summary>
-internal sealed class WebhookReceiver : IAsyncDisposable
+public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
