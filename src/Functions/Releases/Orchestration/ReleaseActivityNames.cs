@@ -19,4 +19,6 @@ internal static class ReleaseActivityNames
     public const string RunSmokeTests = "RunSmokeTests";
     public const string Notify = "Notify";
     public const string RecordAudit = "RecordAudit";
+    public const string EvaluateApprovals = "EvaluateApprovals";
+    public const string EvaluateWindow = "EvaluateWindow";
 }

@@ -11,6 +11,8 @@ namespace Blueshift.Functions.Releases.Orchestration;
 /// Everything one release orchestration needs, fixed when it starts: orchestrators read no configuration and no clock,
 /// so a replay months later decides exactly as the first run did.
 /// </summary>
+/// <param name="ReleaseType">Major, Minor, Patch or Hotfix: decides the approvals and windows it needs.</param>
+/// <param name="ChangeClass">Standard, Normal or Emergency.</param>
 /// <param name="Target">The app as registered when the release started.</param>
 /// <param name="Policy">The release's policies, resolved once from the defaults, the app's overrides and the request.</param>
 internal sealed record ReleaseInput(
@@ -18,6 +20,8 @@ internal sealed record ReleaseInput(
     string Version,
     Uri Package,
     string Strategy,
+    string ReleaseType,
+    string ChangeClass,
     string RequestedBy,
     ManagedApp Target,
     ReleasePolicy Policy,
@@ -46,6 +50,9 @@ internal sealed record ReleaseRunSettings(
 /// <summary>The external events a release orchestration listens for.</summary>
 internal static class ReleaseEvents
 {
+    /// <summary>An approval of the release by someone in an approval role (payload <see cref="ApprovalCommand"/>).</summary>
+    public const string Approve = "approve";
+
     /// <summary>Ends the current bake at once and analyses what it has.</summary>
     public const string Promote = "promote";
 
@@ -58,6 +65,9 @@ internal static class ReleaseEvents
 
 /// <summary>Who raised an event and why; recorded in the audit trail and the notification.</summary>
 internal sealed record ReleaseCommand(string Actor, string Reason);
+
+/// <summary>An approval as the API accepted it (the caller holds <paramref name="Role"/>); the gate decides whether it counts.</summary>
+internal sealed record ApprovalCommand(string Approver, string Role, string? Comment);
 
 /// <summary>What <c>SetCustomStatus</c> publishes: where the release is, for the API and the Durable tools.</summary>
 internal sealed record ReleaseProgress(ReleasePhase Phase, int? Step, int TrafficPercent, string? StatusReason);
@@ -125,5 +135,10 @@ internal sealed record ProbeRequest(string Host, string Path);
 internal sealed record SmokeTestRequest(string Host, IReadOnlyList<SmokeTest> Tests);
 
 internal sealed record NotifyRequest(string ReleaseId, NotificationTarget Target, ReleaseNotification Notification);
+
+internal sealed record ApprovalQuery(string ReleaseType, string ChangeClass, string RequestedBy, IReadOnlyList<Domain.ChangeControl.Approval> Approvals);
+
+/// <param name="At">The orchestration's time: the window is judged for it, not for when the activity happens to run.</param>
+internal sealed record WindowQuery(string ReleaseType, string ChangeClass, DateTimeOffset At);
 
 internal sealed record AuditBatch(IReadOnlyList<AuditRecord> Records);

@@ -1,4 +1,6 @@
 using Blueshift.Domain.Analysis;
+using Blueshift.Domain.ChangeControl;
+using Blueshift.Domain.Windows;
 using Blueshift.Functions.Apps;
 using Blueshift.Functions.Traffic;
 using Microsoft.DurableTask;
@@ -30,6 +32,8 @@ internal static class ReleaseOrchestrationTasks
         Activity<ProbeActivities, SmokeTestRequest, AnalysisVerdict>(registry, ReleaseActivityNames.RunSmokeTests, (a, i, c) => a.RunSmokeTestsAsync(i, c));
         Activity<NotificationActivities, NotifyRequest, string>(registry, ReleaseActivityNames.Notify, (a, i, c) => a.NotifyAsync(i, c));
         Activity<AuditActivities, AuditBatch, int>(registry, ReleaseActivityNames.RecordAudit, (a, i, c) => a.RecordAsync(i, c));
+        Activity<ChangeControlActivities, ApprovalQuery, ApprovalGateResult>(registry, ReleaseActivityNames.EvaluateApprovals, (a, i, c) => a.EvaluateApprovalsAsync(i, c));
+        Activity<ChangeControlActivities, WindowQuery, WindowDecision>(registry, ReleaseActivityNames.EvaluateWindow, (a, i, c) => a.EvaluateWindowAsync(i, c));
         return registry;
     }
 

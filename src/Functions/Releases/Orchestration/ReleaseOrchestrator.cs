@@ -15,6 +15,8 @@ internal static class ReleaseOrchestrator
         var release = new ReleaseRun(context, input);
         try
         {
+            await release.AwaitApprovalAsync();
+            await release.AwaitWindowAsync();
             await release.CaptureBaselineAsync();
             await release.DeployAsync();
             await release.StampMarkerAsync();

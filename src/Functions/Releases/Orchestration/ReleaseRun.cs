@@ -1,5 +1,7 @@
 using System.Globalization;
 using Blueshift.Domain.Analysis;
+using Blueshift.Domain.ChangeControl;
+using Blueshift.Domain.Windows;
 using Blueshift.Domain.Releases;
 using Blueshift.Functions.Audit;
 using Blueshift.Functions.Traffic;
@@ -23,7 +25,7 @@ internal sealed class ReleaseRun
     private readonly Task<(RollbackCause Cause, ReleaseCommand Command)> _stop;
     private readonly List<AnalysisSummary> _analyses = [];
 
-    private ReleasePhase _phase = ReleasePhase.CapturingBaseline;
+    private ReleasePhase _phase = ReleasePhase.AwaitingApproval;
     private DateTime _phaseEnteredAt;
     private int? _step;
     private int _trafficPercent;
@@ -51,6 +53,75 @@ internal sealed class ReleaseRun
     private DateTime Now => _context.CurrentUtcDateTime;
 
     public void StopListening() => _listening.Cancel();
+
+    /// <summary>
+    /// Waits for the approvals the release type and change class need (the requester's own never count), each raised as
+    /// an approve event, until the approval timeout: a release nobody approved expires as Aborted.
+    /// </summary>
+    public async Task AwaitApprovalAsync()
+    {
+        var approvals = new List<Approval>();
+        while (true)
+        {
+            var result = await CallAsync<ApprovalGateResult>(ReleaseActivityNames.EvaluateApprovals,
+                new ApprovalQuery(_input.ReleaseType, _input.ChangeClass, _input.RequestedBy, approvals));
+            if (result.IsSatisfied)
+            {
+                if (ReleaseGates.ParseChangeClass(_input.ChangeClass) == ChangeClass.Emergency)
+                {
+                    await AuditAsync("release.post-hoc-approval-owed", $"Emergency change: a post-hoc approval is owed. {result.Reason}");
+                }
+                _statusReason = null;
+                await MoveToAsync(ReleasePhase.AwaitingWindow, result.Reason, details: new Dictionary<string, string>
+                {
+                    ["approvers"] = string.Join(", ", result.CountedApprovals.Select(a => $"{a.Approver} ({a.Role})")),
+                    ["requiredRoles"] = string.Join(", ", result.RequiredRoles),
+                });
+                return;
+            }
+            Waiting(result.Reason);
+            using var losers = new CancellationTokenSource();
+            var approval = _context.WaitForExternalEvent<ApprovalCommand>(ReleaseEvents.Approve, losers.Token);
+            var expiry = _context.CreateTimer(Deadline(), losers.Token);
+            var winner = await Task.WhenAny(approval, expiry, _stop);
+            losers.Cancel();
+            if (winner == _stop)
+            {
+                throw Stopped();
+            }
+            if (winner == expiry)
+            {
+                throw new RollbackRequired(RollbackCause.Aborted, EngineActor, $"Timed out: the release stayed in {_phase} longer than {_input.Policy.Timeouts.Approval:g}. {result.Reason}");
+            }
+            var command = await approval;
+            approvals.Add(new Approval(command.Approver, command.Role, OrchestrationSteps.At(Now), command.Comment));
+            await AuditAsync("release.approved", command.Comment ?? $"Approved as {command.Role}.",
+                new Dictionary<string, string> { ["role"] = command.Role }, command.Approver);
+        }
+    }
+
+    /// <summary>Waits for a deployment window (only hotfixes and emergency changes pass a freeze), until the window timeout.</summary>
+    public async Task AwaitWindowAsync()
+    {
+        while (true)
+        {
+            var decision = await CallAsync<WindowDecision>(ReleaseActivityNames.EvaluateWindow,
+                new WindowQuery(_input.ReleaseType, _input.ChangeClass, OrchestrationSteps.At(Now)));
+            if (decision.IsAllowed)
+            {
+                _statusReason = null;
+                await MoveToAsync(ReleasePhase.CapturingBaseline, decision.Reason);
+                return;
+            }
+            Waiting(decision.Reason);
+            if (Now >= Deadline())
+            {
+                throw new RollbackRequired(RollbackCause.Aborted, EngineActor, $"Timed out: the release stayed in {_phase} longer than {_input.Policy.Timeouts.Window:g}. {decision.Reason}");
+            }
+            // Durable timers may fire a little early; the loop judges the window again either way.
+            await DelayAsync(decision.NextOpening is { } opening ? Min(opening.UtcDateTime, Deadline()) : Deadline());
+        }
+    }
 
     public async Task CaptureBaselineAsync()
     {
@@ -363,6 +434,17 @@ internal sealed class ReleaseRun
         if (winner == _stop)
         {
             throw Stopped();
+        }
+    }
+
+    private void Waiting(string reason)
+    {
+        // Said once: a release waiting for days must not fill its log with the same line.
+        if (_statusReason != reason)
+        {
+            _statusReason = reason;
+            Publish();
+            _logger.LogInformation("Release {ReleaseId} waits: {Reason}", _input.ReleaseId, reason);
         }
     }
 

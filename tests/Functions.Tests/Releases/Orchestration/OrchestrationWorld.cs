@@ -1,5 +1,7 @@
 using Blueshift.AppServiceEmulator;
 using Blueshift.Domain.Analysis;
+using Blueshift.Domain.ChangeControl;
+using Blueshift.Domain.Windows;
 using Blueshift.Domain.Releases;
 using Blueshift.Functions.Analysis;
 using Blueshift.Functions.Analysis.AzureMonitor;
@@ -31,6 +33,7 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
 {
     public const string App = "shop";
     public const string PreviousReleaseId = "rel-20251201T220000-previous";
+    public const string Requester = "ci-pipeline";
     public static readonly TimeSpan Grain = TimeSpan.FromSeconds(1);
 
     private OrchestrationWorld(AppServiceEmulatorServer emulator, EmulatedSite site, IAuditTrail audit, WebhookReceiver webhook, ManagedApp target)
@@ -65,7 +68,8 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
     public DurableTaskClient Client => Host.Client;
 
     /// <param name="register">Extra orchestrations a test needs beside the release's own.</param>
-    public static async Task<OrchestrationWorld> StartAsync(AzuriteFixture azurite, Action<DurableTaskRegistry>? register = null)
+    /// <param name="freezes">Change freezes; otherwise windows are always open to patches, whatever the weekday the test runs on.</param>
+    public static async Task<OrchestrationWorld> StartAsync(AzuriteFixture azurite, Action<DurableTaskRegistry>? register = null, IReadOnlyList<FreezePeriod>? freezes = null)
     {
         var emulator = await AppServiceEmulatorServer.StartAsync(new EmulatorOptions
         {
@@ -82,6 +86,7 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
         });
         var audit = new TableAuditTrail(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("orcaud")));
         var webhook = await WebhookReceiver.StartAsync();
+        var gates = new ReleaseGatePolicies(ApprovalPolicy.Default, DeploymentWindowPolicy.Default with { RecurringFreezes = [], Freezes = freezes ?? [] });
         var world = new OrchestrationWorld(emulator, site, audit, webhook,
             new ManagedApp(App, site.ResourceId, "staging", "/health", Notifications: [new NotificationTarget("webhook", webhook.Endpoint)]));
         world.Host = await DurableTaskTestHost.StartAsync(
@@ -90,7 +95,7 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
                 registry.AddReleaseOrchestrations();
                 register?.Invoke(registry);
             },
-            new DurableTaskTestHostOptions { ConfigureServices = world.AddPorts });
+            new DurableTaskTestHostOptions { ConfigureServices = services => world.AddPorts(services.AddSingleton(gates)) });
         return world;
     }
 
@@ -99,7 +104,7 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
         Emulator.Traffic.Start(Site, requestsPerSecond, maxRequests: 1_000_000, maxDuration: TimeSpan.FromMinutes(5));
 
     /// <summary>Seconds instead of minutes, so that a release runs in a test; the checks are the defaults otherwise.</summary>
-    public static ReleasePolicy Policy(TimeSpan? bake = null, IReadOnlyList<int>? steps = null, TimeSpan? watch = null) => new(
+    public static ReleasePolicy Policy(TimeSpan? bake = null, IReadOnlyList<int>? steps = null, TimeSpan? watch = null, TimeSpan? approvalTimeout = null) => new(
         TrafficSteps: steps ?? [50, 100],
         BakeTime: bake ?? TimeSpan.FromSeconds(2),
         Canary: new CanaryPolicy(MinimumRequests: 20, MaxInconclusiveExtensions: 2),
@@ -109,7 +114,7 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
         ProbeInterval: TimeSpan.FromMilliseconds(300),
         HealthCheckPath: "/health",
         SmokeTests: [],
-        Timeouts: new PhaseTimeouts(Approval: TimeSpan.FromMinutes(1), Window: TimeSpan.FromMinutes(1), Operation: TimeSpan.FromSeconds(30),
+        Timeouts: new PhaseTimeouts(Approval: approvalTimeout ?? TimeSpan.FromMinutes(1), Window: TimeSpan.FromMinutes(1), Operation: TimeSpan.FromSeconds(30),
             Verification: TimeSpan.FromSeconds(30), Slack: TimeSpan.FromSeconds(10)));
 
     public static ReleaseRunSettings Settings { get; } = new(
@@ -124,12 +129,14 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
         Contact: "ops-oncall@shop.example");
 
     /// <summary>A release of a package that behaves as given, hosted by the emulator.</summary>
-    public ReleaseInput Release(string releaseId, AppBehaviour behaviour, ReleasePolicy? policy = null) => new(
+    public ReleaseInput Release(string releaseId, AppBehaviour behaviour, ReleasePolicy? policy = null, string changeClass = "Standard") => new(
         releaseId,
         behaviour.Version,
         Emulator.PutPackage($"{App}-{behaviour.Version}-{releaseId}.zip", SamplePackage.Create(behaviour)),
         ReleaseStrategies.Canary,
-        "ci-pipeline",
+        "Patch",
+        changeClass,
+        Requester,
         Target,
         policy ?? Policy(),
         Settings);

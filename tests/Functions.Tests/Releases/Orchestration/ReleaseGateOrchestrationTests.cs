@@ -1,0 +1,59 @@
+using Blueshift.AppServiceEmulator;
+using Blueshift.Domain.Releases;
+using Blueshift.Domain.Windows;
+using Blueshift.Functions.Releases.Orchestration;
+using Blueshift.Testing;
+using Xunit;
+
+namespace Blueshift.Functions.Tests.Releases.Orchestration;
+
+/// <summary>The change-control gates of the release orchestration: approvals as events, deployment windows as durable timers.</summary>
+public sealed class ReleaseGateOrchestrationTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+{
+    [Fact]
+    public async Task RunRelease_NormalChangeApprovedByAManager_StartsWithoutCountingTheRequestersOwnApproval()
+    {
+        await using var world = await OrchestrationWorld.StartAsync(azurite);
+        world.StartUsers();
+        var id = await world.StartAsync(world.Release("rel-approved", new AppBehaviour("2.0.0"), changeClass: "Normal"));
+        await world.WaitForProgressAsync(id, p => p.Phase == ReleasePhase.AwaitingApproval && p.StatusReason is not null);
+
+        await world.Client.RaiseEventAsync(id, ReleaseEvents.Approve, new ApprovalCommand(OrchestrationWorld.Requester, "manager", "My own change."));
+        await world.Client.RaiseEventAsync(id, ReleaseEvents.Approve, new ApprovalCommand("mgr-anna", "manager", "Reviewed CHG-1234."));
+        var (_, outcome) = await world.CompletionAsync(id);
+
+        Assert.Equal(ReleasePhase.Succeeded, outcome.Phase);
+        var records = await world.AuditRecordsAsync(id);
+        Assert.Equal([OrchestrationWorld.Requester, "mgr-anna"], records.Where(r => r.Action == "release.approved").Select(r => r.Actor));
+        var passed = Assert.Single(records, r => r.Action == "release.phase-changed" && r.Details!["to"] == nameof(ReleasePhase.AwaitingWindow));
+        Assert.Equal("mgr-anna (manager)", passed.Details!["approvers"]);
+    }
+
+    [Fact]
+    public async Task RunRelease_NobodyApproves_ExpiresAbortedWithoutTouchingTheApp()
+    {
+        await using var world = await OrchestrationWorld.StartAsync(azurite);
+        var input = world.Release("rel-unapproved", new AppBehaviour("2.0.0"), OrchestrationWorld.Policy(approvalTimeout: TimeSpan.FromSeconds(2)), changeClass: "Normal");
+
+        var (_, outcome) = await world.RunAsync(input);
+
+        Assert.Equal(ReleasePhase.Aborted, outcome.Phase);
+        Assert.StartsWith("Timed out: the release stayed in AwaitingApproval", outcome.StatusReason, StringComparison.Ordinal);
+        Assert.Empty(world.Emulator.GetOperations());
+        Assert.Equal("release.aborted", Assert.Single(world.Webhook.Received).GetProperty("event").GetString());
+    }
+
+    [Fact]
+    public async Task RunRelease_DuringAFreeze_WaitsForItsEndThenProceeds()
+    {
+        var freezeEnd = DateTimeOffset.UtcNow.AddSeconds(3);
+        await using var world = await OrchestrationWorld.StartAsync(azurite, freezes: [new FreezePeriod(freezeEnd.AddHours(-1), freezeEnd, "test freeze")]);
+        world.StartUsers();
+
+        var (_, outcome) = await world.RunAsync(world.Release("rel-frozen", new AppBehaviour("2.0.0")));
+
+        Assert.Equal(ReleasePhase.Succeeded, outcome.Phase);
+        var opened = Assert.Single(await world.AuditRecordsAsync("rel-frozen"), r => r.Action == "release.phase-changed" && r.Details!["to"] == nameof(ReleasePhase.CapturingBaseline));
+        Assert.True(opened.At >= freezeEnd, $"The window gate let the release through at {opened.At:O}, before the freeze ended at {freezeEnd:O}.");
+    }
+}
