@@ -44,7 +44,10 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
         Audit = audit;
         Target = target;
         var credential = StaticTokenCredential.Development();
-        Arm = new WebSitesClient(credential, new AppServiceClientOptions { Endpoint = emulator.ArmEndpoint });
+        // The client's own retries are off: an ARM fault reaches the activity, whose retry policy is what the tests exercise.
+        var armOptions = new AppServiceClientOptions { Endpoint = emulator.ArmEndpoint };
+        armOptions.Retry.MaxRetries = 0;
+        Arm = new WebSitesClient(credential, armOptions);
         Metrics = new MetricsClient(credential, new MetricsClientOptions { Endpoint = emulator.ArmEndpoint });
     }
 

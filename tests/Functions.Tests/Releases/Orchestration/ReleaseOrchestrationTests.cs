@@ -92,6 +92,22 @@ public sealed class ReleaseOrchestrationTests(AzuriteFixture azurite) : IClassFi
     }
 
     [Fact]
+    public async Task RunRelease_ArmThrottlesRoutingAndTheFirstSwapFails_SucceedsWithOneEffectiveSwap()
+    {
+        _world.StartUsers();
+        _world.Emulator.Faults.ThrottleArm("/config/web", 1, TimeSpan.FromSeconds(1));
+        _world.Emulator.Faults.FailArm("/config/web", 1, 503);
+        _world.Emulator.Faults.FailNextOperation(OperationKind.Swap, OrchestrationWorld.App);
+
+        var (_, outcome) = await _world.RunAsync(_world.Release("rel-bumpy", new AppBehaviour("2.0.0")));
+
+        Assert.True(outcome.Phase == ReleasePhase.Succeeded, Story(outcome));
+        Assert.Empty(_world.Emulator.Faults.PendingArmFaults());
+        Assert.Equal([OperationStatus.Failed, OperationStatus.Succeeded], _world.Emulator.SwapLog.Snapshot().Select(s => s.Status));
+        Assert.Equal("2.0.0", _world.Site.Production.Behaviour.Version);
+    }
+
+    [Fact]
     public async Task RunRelease_FailingHealthCheck_NeverGetsTrafficAndFails()
     {
         _world.StartUsers();
