@@ -11,6 +11,7 @@ internal static class ReleaseActivityNames
     public const string PollOperation = "PollOperation";
     public const string StampMarker = "StampMarker";
     public const string RouteTraffic = "RouteTraffic";
+    public const string ClearRouting = "ClearRouting";
     public const string ProductionHolds = "ProductionHolds";
     public const string RequestSwap = "RequestSwap";
     public const string MeasureWindow = "MeasureWindow";

@@ -24,6 +24,7 @@ internal static class ReleaseOrchestrationTasks
         Activity<SlotActivities, OperationRequest, SlotOperation>(registry, ReleaseActivityNames.PollOperation, (a, i, c) => a.PollOperationAsync(i, c));
         Activity<SlotActivities, StampRequest, bool>(registry, ReleaseActivityNames.StampMarker, (a, i, c) => a.StampMarkerAsync(i, c));
         Activity<SlotActivities, RouteRequest, int>(registry, ReleaseActivityNames.RouteTraffic, (a, i, c) => a.RouteTrafficAsync(i, c));
+        Activity<SlotActivities, ManagedApp, int>(registry, ReleaseActivityNames.ClearRouting, (a, i, c) => a.ClearRoutingAsync(i, c));
         Activity<SlotActivities, SwapRequest, bool>(registry, ReleaseActivityNames.ProductionHolds, (a, i, c) => a.ProductionHoldsAsync(i, c));
         Activity<SlotActivities, SwapRequest, SwapStarted>(registry, ReleaseActivityNames.RequestSwap, (a, i, c) => a.RequestSwapAsync(i, c));
         Activity<MetricsActivities, WindowRequest, MetricWindow>(registry, ReleaseActivityNames.MeasureWindow, (a, i, c) => a.MeasureWindowAsync(i, c));

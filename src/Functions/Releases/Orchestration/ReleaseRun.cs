@@ -15,7 +15,8 @@ namespace Blueshift.Functions.Releases.Orchestration;
 /// </summary>
 internal sealed class ReleaseRun
 {
-    public const string EngineActor = ReleaseEngine.EngineActor;
+    /// <summary>The actor of Blueshift's own decisions in the audit trail, as the reconciler records them.</summary>
+    public const string EngineActor = "blueshift";
 
     private readonly TaskOrchestrationContext _context;
     private readonly ReleaseInput _input;
@@ -161,7 +162,7 @@ internal sealed class ReleaseRun
                 await MoveToAsync(ReleasePhase.Stamping, $"Deployed {_input.Version} to the {_input.Target.StagingSlot} slot.");
                 return;
             }
-            _logger.LogWarning("Release {ReleaseId}: deployment attempt {Attempt} failed: {Detail}.", _input.ReleaseId, attempt, operation.Detail ?? "no detail");
+            Log.DeploymentFailed(_logger, _input.ReleaseId, attempt, operation.Detail ?? "no detail");
         }
         throw new RollbackRequired(RollbackCause.NotViable, EngineActor,
             $"Deploying {_input.Version} to the {_input.Target.StagingSlot} slot failed {_input.Settings.MaxDeployAttempts} times.");
@@ -265,7 +266,7 @@ internal sealed class ReleaseRun
             switch (verdict.Outcome)
             {
                 case VerdictOutcome.Successful:
-                    _logger.LogInformation("Release {ReleaseId}: step {Step} ({Percent} %) passed{Promoted}.", _input.ReleaseId, step + 1, percent, promoted ? " (promoted)" : "");
+                    Log.StepPassed(_logger, _input.ReleaseId, step + 1, percent, promoted);
                     if (step + 1 == steps.Count && _input.Strategy != ReleaseStrategies.BlueGreen)
                     {
                         await MoveToAsync(ReleasePhase.Swapping, $"Last step passed{(promoted ? " (promoted)" : "")}; swapping into production.");
@@ -304,7 +305,7 @@ internal sealed class ReleaseRun
     /// <summary>After the swap the rule would send traffic to the staging slot, which now holds the previous version.</summary>
     public async Task ClearRouteAsync()
     {
-        await CallAsync<int>(ReleaseActivityNames.RouteTraffic, new RouteRequest(_input.Target, StagingHost, 0));
+        await CallAsync<int>(ReleaseActivityNames.ClearRouting, _input.Target);
         _trafficPercent = 100;
         _maxTrafficPercent = 100;
         await MoveToAsync(ReleasePhase.Watching, $"Routing rule cleared; watching production for {_input.Policy.PostSwap.WatchDuration:g}.");
@@ -444,7 +445,7 @@ internal sealed class ReleaseRun
         {
             _statusReason = reason;
             Publish();
-            _logger.LogInformation("Release {ReleaseId} waits: {Reason}", _input.ReleaseId, reason);
+            Log.Waiting(_logger, _input.ReleaseId, reason);
         }
     }
 
@@ -511,7 +512,7 @@ internal sealed class ReleaseRun
             _statusReason = message;
         }
         Publish();
-        _logger.LogInformation("Release {ReleaseId} of {App}: {From} -> {To}. {Message}", _input.ReleaseId, _input.Target.Name, from, to, message);
+        Log.PhaseChanged(_logger, _input.ReleaseId, _input.Target.Name, from, to, message);
         var all = new Dictionary<string, string>(details ?? new Dictionary<string, string>())
         {
             ["from"] = from.ToString(),

@@ -21,7 +21,7 @@ internal static class RollbackOrchestrator
         // Route 0 % first: after a swap the routing rule would otherwise send traffic to whatever the staging slot holds.
         if (ReleasePhases.MayHaveServedTraffic(input.FromPhase) || input.SwapRequested)
         {
-            await context.CallActivityAsync<int>(ReleaseActivityNames.RouteTraffic, new RouteRequest(input.Target, "", 0), retries);
+            await context.CallActivityAsync<int>(ReleaseActivityNames.ClearRouting, input.Target, retries);
         }
         context.SetCustomStatus(new ReleaseProgress(ReleasePhase.RollingBack, null, 0, input.Reason));
 

@@ -37,18 +37,18 @@ internal sealed class SlotActivities(IAppServiceSlots slots)
         return stamped.ReleaseId == request.ReleaseId;
     }
 
-    /// <summary>Routes the share of production traffic to the staging slot; 0 removes the rule.</summary>
+    /// <summary>Routes the share of production traffic to the staging slot.</summary>
     public async Task<int> RouteTrafficAsync(RouteRequest request, CancellationToken cancellationToken)
     {
-        if (request.Percent == 0)
-        {
-            await slots.ClearRoutingAsync(request.App, cancellationToken);
-        }
-        else
-        {
-            await slots.SetStagingTrafficAsync(request.App, request.StagingHost, request.Percent, cancellationToken);
-        }
+        await slots.SetStagingTrafficAsync(request.App, request.StagingHost, request.Percent, cancellationToken);
         return request.Percent;
+    }
+
+    /// <summary>Removes the routing rule: production serves all of its traffic. Returns the staging slot's share, 0.</summary>
+    public async Task<int> ClearRoutingAsync(ManagedApp app, CancellationToken cancellationToken)
+    {
+        await slots.ClearRoutingAsync(app, cancellationToken);
+        return 0;
     }
 
     /// <summary>Whether production's marker is this release's id, read now.</summary>
