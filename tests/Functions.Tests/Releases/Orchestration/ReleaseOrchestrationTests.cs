@@ -169,6 +169,26 @@ public sealed class ReleaseOrchestrationTests(AzuriteFixture azurite) : IClassFi
     }
 
     [Fact]
+    public async Task RunRelease_ProductionFailsDuringTheWatch_RolledBackBySwappingBack()
+    {
+        _world.StartUsers();
+        var input = _world.Release("rel-late-failure", new AppBehaviour("2.4.0"), OrchestrationWorld.Policy(watch: TimeSpan.FromSeconds(20)));
+        var id = await _world.StartAsync(input);
+        await _world.WaitForProgressAsync(id, p => p.Phase == ReleasePhase.Watching, TimeSpan.FromSeconds(45));
+
+        // The new version starts failing in production only after the swap (a dependency it needs gives out, say).
+        _world.Emulator.SetContent(_world.Site.Production, new AppBehaviour("2.4.0", ErrorRate: 0.5));
+        var (_, outcome) = await _world.CompletionAsync(id);
+
+        Assert.True(outcome.Phase == ReleasePhase.RolledBack, Story(outcome));
+        Assert.Equal(Domain.Analysis.VerdictOutcome.Failed, Assert.Single(outcome.Analyses, a => a.Kind == "post-swap").Outcome);
+        Assert.Equal(2, _world.Emulator.SwapLog.Snapshot().Count);
+        Assert.Equal("1.0.0", _world.Site.Production.Behaviour.Version);
+        var started = Assert.Single(await _world.AuditRecordsAsync(id), r => r.Action == "release.rollback-started");
+        Assert.Equal("Watching", started.Details!["from"]);
+    }
+
+    [Fact]
     public async Task RequestSwap_RunTwiceForOneRelease_SwapsOnce()
     {
         // The release's content in staging, marked as the release's: what a release has before it swaps.
