@@ -25,6 +25,20 @@ public sealed class ProcessTests
         Assert.Null(load["maxDurationSeconds"]);
     }
 
+    [Fact]
+    public async Task Main_Sigterm_StopsPromptlyWithExitCodeZero()
+    {
+        using var emulator = StartEmulator("--sites", "demo-app:staging", "--load", "demo-app:40");
+        await emulator.WaitForLineAsync(l => l.StartsWith("Press Ctrl+C", StringComparison.Ordinal), Bound, "the ready line");
+
+        // Process.Kill sends SIGKILL; run.sh stops its services with kill's default SIGTERM.
+        using var kill = ChildProcess.Start("kill", ["-TERM", emulator.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        Assert.Equal(0, await kill.WaitForExitAsync(Bound));
+        var exitCode = await emulator.WaitForExitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(0, exitCode);
+    }
+
     [Theory]
     [InlineData("other-app:40", "which --sites does not create")]
     [InlineData("demo-app", "SITE:REQUESTS_PER_SECOND")]

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Blueshift.AppServiceEmulator;
 
 CommandLine commandLine;
@@ -51,12 +52,16 @@ if (emulator.Traffic.Current is { } standing)
 }
 Console.WriteLine("Press Ctrl+C to stop.");
 
-var stopped = new TaskCompletionSource();
-Console.CancelKeyPress += (_, e) =>
+// SIGTERM (run.sh stopping the stack) and SIGINT (Ctrl+C) both end Main normally, so the servers are disposed. The
+// signal's default action is cancelled so the runtime does not start exiting under Main; continuations run
+// asynchronously so the disposal never runs inline on the signal handler's thread (which is what made SIGTERM hang).
+var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+void Stop(PosixSignalContext context)
 {
-    e.Cancel = true;
+    context.Cancel = true;
     stopped.TrySetResult();
-};
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stopped.TrySetResult();
+}
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 await stopped.Task;
 return 0;
