@@ -71,8 +71,8 @@ internal sealed partial class HandlerProcess(FunctionAppFolder app, LocalSetting
         _process = Process.Start(start) ?? throw new FunctionAppException($"Could not start {handler.ExecutablePath}.");
         var process = _process;
         var processId = process.Id;
-        process.EnableRaisingEvents = true;
         process.Exited += (_, _) => OnExited(process, processId);
+        process.EnableRaisingEvents = true;
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) { Log.HandlerOutput(logger, e.Data); } };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Log.HandlerOutput(logger, e.Data); } };
         _process.BeginOutputReadLine();
@@ -126,6 +126,9 @@ internal sealed partial class HandlerProcess(FunctionAppFolder app, LocalSetting
         {
             return;
         }
+        // Exited can fire before the redirected output is read to the end; waiting without a timeout drains the
+        // asynchronous readers, so the handler's last lines (its crash trace) are logged before the exit is.
+        process.WaitForExit();
         var exit = new HandlerExit(Path.GetFileName(app.Handler.ExecutablePath), app.Handler.ExecutablePath, processId, process.ExitCode);
         UnexpectedExit = exit;
         Log.HandlerExited(logger, exit.Name, exit.ProcessId, exit.ExitCode, exit.ExecutablePath);
