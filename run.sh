@@ -13,7 +13,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 USAGE="usage: ./run.sh [--no-demo] [--no-load] [-h|--help]
   --no-demo   start the stack but do not run the demo releases
   --no-load   no synthetic users on demo-app's front door (releases then see no traffic and cannot pass; needs --no-demo)
-environment: BLUESHIFT_PORT (Functions host, default 7071), BLUESHIFT_EMULATOR_PORT (App Service emulator, default 7200)"
+environment: BLUESHIFT_PORT (Functions host, default 7071), BLUESHIFT_EMULATOR_PORT (App Service emulator, default 7200),
+  BLUESHIFT_STATE_DIR (Azurite's data, logs, settings and keys, the lock; default .local)"
 
 if ((BASH_VERSINFO[0] < 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] < 1))); then
   echo "run.sh needs bash 5.1 or later (it has $BASH_VERSION)" >&2
@@ -47,10 +48,26 @@ LOAD_RPS=40
 # gives Azure Monitor's one-minute metric grain (which the emulator reproduces) a whole bucket to judge.
 TICK_SCHEDULE="*/2 * * * * *"
 BAKE=75
-STATE=.local
+STATE="${BLUESHIFT_STATE_DIR:-.local}"
 FUNCTION_APP=artifacts/functionapp
 SETTINGS="$STATE/local.settings.json"
 mkdir -p "$STATE/logs"
+
+# One run at a time per state folder: a second one would wipe the first one's storage under it. The lock is held on
+# an open file descriptor until this script ends; every long-lived child is started with it closed ({lock_fd}>&-),
+# so a service or a build server that outlives the script never keeps the lock.
+command -v flock >/dev/null || { echo "run.sh needs flock (util-linux)" >&2; exit 2; }
+exec {lock_fd}>"$STATE/run.lock"
+flock -n "$lock_fd" || { echo "another ./run.sh is running (lock $STATE/run.lock)" >&2; exit 1; }
+
+# Before anything is wiped or started: a port already taken means another stack (or a stray Azurite) is up, and
+# starting anyway would destroy its state and then fail on "address in use".
+for port in "$PORT" "$EMULATOR_PORT" 10000 10001 10002; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "port $port is already in use (another ./run.sh or a stray Azurite?); nothing was changed" >&2
+    exit 1
+  fi
+done
 
 pids=()
 # What each pid is and where its log is, so a service that stops can be named.
@@ -83,7 +100,8 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 wait_for_port() {
   local port=$1 pid=$2 what=$3 log=$4
   for _ in $(seq 1 600); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    # The port answering is only ours if the process is still alive (it may have died on "address in use").
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && kill -0 "$pid" 2>/dev/null; then return 0; fi
     if ! kill -0 "$pid" 2>/dev/null; then echo "$what exited; see $log" >&2; tail -20 "$log" >&2; exit 1; fi
     sleep 0.1
   done
@@ -92,7 +110,7 @@ wait_for_port() {
 }
 
 install_tools() {
-  [ -x node_modules/.bin/azurite ] || { say "Installing Azurite (npm ci)"; npm ci --no-audit --no-fund --loglevel=error; }
+  [ -x node_modules/.bin/azurite ] || { say "Installing Azurite (npm ci)"; npm ci --no-audit --no-fund --loglevel=error {lock_fd}>&-; }
 }
 
 # Starts from empty storage on purpose: the emulator keeps nothing between runs, so releases and apps kept from an
@@ -103,7 +121,7 @@ start_azurite() {
   mkdir -p "$STATE/azurite"
   node_modules/.bin/azurite --silent --skipApiVersionCheck --loose --disableTelemetry \
     --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
-    --location "$STATE/azurite" >"$STATE/logs/azurite.log" 2>&1 &
+    --location "$STATE/azurite" >"$STATE/logs/azurite.log" 2>&1 {lock_fd}>&- &
   track $! Azurite "$STATE/logs/azurite.log"
   for port in 10000 10001 10002; do wait_for_port "$port" "${pids[-1]}" Azurite "$STATE/logs/azurite.log"; done
 }
@@ -116,18 +134,18 @@ start_emulator() {
   else
     say "Starting the App Service emulator on $EMULATOR ($DEMO_APP with a staging slot; no synthetic users: --no-load)"
   fi
-  dotnet build tools/AppServiceEmulator -c Release -nologo -v quiet >"$STATE/logs/emulator-build.log" 2>&1 \
+  dotnet build tools/AppServiceEmulator -c Release -nologo -v quiet >"$STATE/logs/emulator-build.log" 2>&1 {lock_fd}>&- \
     || { tail -30 "$STATE/logs/emulator-build.log" >&2; exit 1; }
   dotnet tools/AppServiceEmulator/bin/Release/net10.0/Blueshift.AppServiceEmulator.dll --port "$EMULATOR_PORT" \
     --subscription "$SUBSCRIPTION" --resource-group "$RESOURCE_GROUP" --sites "$DEMO_APP:staging" --version 1.0.0 "${load[@]}" \
-    >"$STATE/logs/emulator.log" 2>&1 &
+    >"$STATE/logs/emulator.log" 2>&1 {lock_fd}>&- &
   track $! "The App Service emulator" "$STATE/logs/emulator.log"
   wait_for_port "$EMULATOR_PORT" "${pids[-1]}" "The App Service emulator" "$STATE/logs/emulator.log"
 }
 
 publish_function_app() {
   say "Publishing the function app to $FUNCTION_APP"
-  dotnet publish src/Functions -c Release -r linux-x64 --self-contained -nologo -v quiet >"$STATE/logs/publish.log" 2>&1 \
+  dotnet publish src/Functions -c Release -r linux-x64 --self-contained -nologo -v quiet >"$STATE/logs/publish.log" 2>&1 {lock_fd}>&- \
     || { tail -30 "$STATE/logs/publish.log" >&2; exit 1; }
 }
 
@@ -165,15 +183,16 @@ write_local_settings() {
 
 start_functions() {
   say "Starting the local Functions host on http://127.0.0.1:$PORT"
-  dotnet build tools/LocalFunctionsHost -c Release -nologo -v quiet >"$STATE/logs/localhost-build.log" 2>&1 \
+  dotnet build tools/LocalFunctionsHost -c Release -nologo -v quiet >"$STATE/logs/localhost-build.log" 2>&1 {lock_fd}>&- \
     || { tail -30 "$STATE/logs/localhost-build.log" >&2; exit 1; }
   dotnet tools/LocalFunctionsHost/bin/Release/net10.0/Blueshift.LocalFunctionsHost.dll \
     --script-root "$FUNCTION_APP" --settings "$SETTINGS" --port "$PORT" \
-    --schedule ReconcileTick="$TICK_SCHEDULE" >"$STATE/logs/functions.log" 2>&1 &
+    --schedule ReconcileTick="$TICK_SCHEDULE" >"$STATE/logs/functions.log" 2>&1 {lock_fd}>&- &
   track $! "The local Functions host" "$STATE/logs/functions.log"
   local pid=${pids[-1]}
   for _ in $(seq 1 1200); do
-    if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/api/health/ready" || true)" = 200 ]; then return 0; fi
+    if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/api/health/ready" || true)" = 200 ] \
+      && kill -0 "$pid" 2>/dev/null; then return 0; fi
     if ! kill -0 "$pid" 2>/dev/null; then echo "The local Functions host exited; see $STATE/logs/functions.log" >&2; tail -30 "$STATE/logs/functions.log" >&2; exit 1; fi
     sleep 0.1
   done
@@ -186,11 +205,11 @@ start_functions() {
 DEMO_PID=
 start_demo() {
   say "Demo: releasing $DEMO_APP 2.0.0 (healthy) and 3.0.0 (20 % errors) through http://127.0.0.1:$PORT/api"
-  dotnet build tools/ReleaseDemo -c Release -nologo -v quiet >"$STATE/logs/demo-build.log" 2>&1 \
+  dotnet build tools/ReleaseDemo -c Release -nologo -v quiet >"$STATE/logs/demo-build.log" 2>&1 {lock_fd}>&- \
     || { tail -30 "$STATE/logs/demo-build.log" >&2; exit 1; }
   dotnet tools/ReleaseDemo/bin/Release/net10.0/Blueshift.ReleaseDemo.dll --api "http://127.0.0.1:$PORT" --key "$HOST_KEY" \
     --emulator "$EMULATOR" --app "$DEMO_APP" --subscription "$SUBSCRIPTION" --resource-group "$RESOURCE_GROUP" \
-    --bake-time "PT${BAKE}S" --post-swap-watch "PT${BAKE}S" --traffic-steps 25,100 --requests-per-second "$LOAD_RPS" &
+    --bake-time "PT${BAKE}S" --post-swap-watch "PT${BAKE}S" --traffic-steps 25,100 --requests-per-second "$LOAD_RPS" {lock_fd}>&- &
   DEMO_PID=$!
   # stop_all ends the demo too when the stack stops under it.
   pids+=("$DEMO_PID")
