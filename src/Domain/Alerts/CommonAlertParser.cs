@@ -63,6 +63,7 @@ public static class CommonAlertParser
         }
         catch (JsonException ex)
         {
+            // The pre-check above finds repeated properties with their path; this is a backstop should the document disagree.
             return Invalid(ex.Path ?? "$", "The payload repeats a property name; each property may appear once.");
         }
 
@@ -84,13 +85,41 @@ public static class CommonAlertParser
     {
         // The reader is allowed one level more than the limit so that exceeding it is reported as such, not as a syntax error.
         var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = maxDepth + 1 });
+        // JsonDocument refuses a repeated property with no path to it, so repeats are found here, where the path is known:
+        // one frame per open object (the names seen) or array (the index of the current item).
+        var frames = new Stack<JsonFrame>();
         try
         {
             while (reader.Read())
             {
-                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth + 1 > maxDepth)
+                switch (reader.TokenType)
                 {
-                    return new AlertFieldError("$", $"The payload nests deeper than {maxDepth} levels (at byte {reader.TokenStartIndex}).");
+                    case JsonTokenType.StartObject or JsonTokenType.StartArray when reader.CurrentDepth + 1 > maxDepth:
+                        return new AlertFieldError("$", $"The payload nests deeper than {maxDepth} levels (at byte {reader.TokenStartIndex}).");
+                    case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                        if (frames.TryPeek(out var parent) && parent.Names is null)
+                        {
+                            parent.Index++;
+                        }
+                        frames.Push(reader.TokenType == JsonTokenType.StartObject ? new JsonFrame { Names = new HashSet<string>(StringComparer.Ordinal) } : new JsonFrame());
+                        break;
+                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                        frames.Pop();
+                        break;
+                    case JsonTokenType.PropertyName:
+                        var frame = frames.Peek();
+                        frame.Name = reader.GetString()!;
+                        if (!frame.Names!.Add(frame.Name))
+                        {
+                            return new AlertFieldError(PathOf(frames), $"The property '{Printable(frame.Name)}' appears more than once.");
+                        }
+                        break;
+                    default:
+                        if (frames.TryPeek(out var array) && array.Names is null)
+                        {
+                            array.Index++;
+                        }
+                        break;
                 }
             }
             return null;
@@ -99,6 +128,41 @@ public static class CommonAlertParser
         {
             return new AlertFieldError("$", $"The payload is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).");
         }
+    }
+
+    private sealed class JsonFrame
+    {
+        public HashSet<string>? Names { get; init; }
+        public string Name { get; set; } = "";
+        public int Index { get; set; } = -1;
+    }
+
+    // "$.data.essentials.severity", "$.data.alertContext.condition.allOf[0].metricName", "$['odd name']".
+    private static string PathOf(Stack<JsonFrame> frames)
+    {
+        var path = new StringBuilder("$");
+        foreach (var frame in frames.Reverse())
+        {
+            if (frame.Names is null)
+            {
+                path.Append(CultureInfo.InvariantCulture, $"[{frame.Index}]");
+            }
+            else if (frame.Name.Length > 0 && frame.Name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+            {
+                path.Append('.').Append(Printable(frame.Name));
+            }
+            else
+            {
+                path.Append("['").Append(Printable(frame.Name)).Append("']");
+            }
+        }
+        return path.ToString();
+    }
+
+    private static string Printable(string name)
+    {
+        var clipped = name.Length > 100 ? name[..100] + "…" : name;
+        return new string(clipped.Select(c => char.IsControl(c) ? '?' : c).ToArray());
     }
 
     private static AlertParseResult Read(JsonElement root, AlertParserLimits limits)

@@ -200,7 +200,10 @@ public class CommonAlertParserTests
     [InlineData("{\"schemaId\":\"azureMonitorCommonAlertSchema\",\"data\":[]}", "$.data", "object")]
     [InlineData("{\"schemaId\":\"azureMonitorCommonAlertSchema\",\"data\":{}}", "$.data.essentials", "Required")]
     [InlineData("{\"schemaId\":\"Microsoft.Insights/activityLogs\",\"data\":{}}", "$.schemaId", "common alert schema")]
-    [InlineData("{\"schemaId\":\"a\",\"schemaId\":\"b\"}", "$", "repeats a property")]
+    [InlineData("{\"schemaId\":\"a\",\"schemaId\":\"b\"}", "$.schemaId", "The property 'schemaId' appears more than once.")]
+    [InlineData("{\"schemaId\":\"a\",\"data\":{\"essentials\":{\"severity\":\"Sev1\",\"severity\":\"Sev4\"}}}", "$.data.essentials.severity", "The property 'severity' appears more than once.")]
+    [InlineData("{\"data\":{\"alertContext\":{\"condition\":{\"allOf\":[{\"a\":1},{\"metricName\":\"x\",\"metricName\":\"y\"}]}}}}", "$.data.alertContext.condition.allOf[1].metricName", "'metricName' appears more than once")]
+    [InlineData("{\"data\":{\"a b\":1,\"a b\":2}}", "$.data['a b']", "'a b' appears more than once")]
     public void Parse_BadEnvelope_PreciseError(string json, string path, string messagePart)
     {
         var error = Errors(json)[0];
