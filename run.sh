@@ -216,7 +216,7 @@ start_demo() {
 }
 
 print_info() {
-  local traffic="synthetic users: $LOAD_RPS requests/s on $DEMO_APP's front door (traffic log: $EMULATOR/_emulator/traffic?site=$DEMO_APP)"
+  local traffic="synthetic users: $LOAD_RPS requests/s on $DEMO_APP's front door (latest traffic: $EMULATOR/_emulator/traffic?site=$DEMO_APP&limit=100)"
   [ "$LOAD" = 1 ] || traffic="no synthetic users (--no-load): releases see no traffic and end inconclusive"
   cat <<INFO
 

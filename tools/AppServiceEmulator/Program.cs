@@ -20,6 +20,7 @@ await using var emulator = await AppServiceEmulatorServer.StartAsync(new Emulato
     UseHttps = commandLine.UseHttps,
     OperationPollsToComplete = commandLine.OperationPolls,
     OperationDuration = commandLine.OperationDuration,
+    TrafficRetention = commandLine.TrafficRetention,
     LoggerFactory = loggerFactory,
 });
 foreach (var spec in commandLine.Sites)

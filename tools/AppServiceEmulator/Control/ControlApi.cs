@@ -10,6 +10,8 @@ internal static class ControlApi
 {
     public const string DefaultSubscription = "00000000-0000-0000-0000-000000000000";
     public const string DefaultResourceGroup = "blueshift";
+    public const int DefaultTrafficLimit = 1000;
+    public const int MaxTrafficLimit = 100_000;
 
     public sealed record PackageRequest(string? Version, double? ErrorRate, int? LatencyMs, string? HealthCheck, bool? FailStartup);
 
@@ -56,11 +58,21 @@ internal static class ControlApi
             }
         });
 
-        control.MapGet("/traffic", (int? since, string? site) =>
+        control.MapGet("/traffic", (long? since, int? limit, string? site) =>
         {
-            var records = server.TrafficLog.Since(since ?? 0);
-            var selected = site is null ? records : records.Where(r => r.Site.Equals(site, StringComparison.OrdinalIgnoreCase)).ToList();
-            return Results.Ok(new { next = (since ?? 0) + records.Count, records = selected });
+            if (since is < 0)
+            {
+                return Problem("since is a record number from an earlier answer's next (0 or more).");
+            }
+            if (limit is < 1 or > MaxTrafficLimit)
+            {
+                return Problem($"limit is 1..{MaxTrafficLimit} records.");
+            }
+            // Without since: the most recent records, as someone looking at the log wants; with since: the records after
+            // it in order, so a reader that follows next misses none.
+            var (records, next) = server.TrafficLog.Read(since ?? 0, limit ?? DefaultTrafficLimit, latest: since is null,
+                site is null ? null : r => r.Site.Equals(site, StringComparison.OrdinalIgnoreCase));
+            return Results.Ok(new { next, records });
         });
         control.MapDelete("/traffic", () =>
         {

@@ -26,34 +26,94 @@ public sealed record TrafficRecord(
     public bool IsServerError => Status >= 500;
 }
 
-/// <summary>Every request the emulated apps served, in order, also indexed by slot for the metrics API. Thread-safe.</summary>
+/// <summary>
+/// The requests the emulated apps served in the last <see cref="Retention"/> (by the emulator's clock), in time order, also
+/// indexed by slot for the metrics API. Older records are dropped, so a standing load does not grow the log without
+/// bound; metrics asked for older windows read as no traffic. Thread-safe.
+/// </summary>
 public sealed class TrafficLog
 {
     private readonly object _gate = new();
-    private readonly List<TrafficRecord> _records = [];
-    private readonly Dictionary<(string SiteId, string Slot), List<TrafficRecord>> _bySlot = [];
+    private readonly TimeProvider _time;
+    private readonly TimeOrderedRecords _records = new();
+    private readonly Dictionary<(string SiteId, string Slot), TimeOrderedRecords> _bySlot = [];
+    private DateTimeOffset _nextSweep = DateTimeOffset.MinValue;
 
+    internal TrafficLog(TimeProvider time, TimeSpan retention)
+    {
+        _time = time;
+        Retention = retention;
+    }
+
+    /// <summary>How long a record is kept (<see cref="EmulatorOptions.TrafficRetention"/>).</summary>
+    public TimeSpan Retention { get; }
+
+    /// <summary>The records kept now.</summary>
     public int Count
     {
-        get { lock (_gate) { return _records.Count; } }
+        get { lock (_gate) { Prune(); return _records.Count; } }
+    }
+
+    /// <summary>The sequence number the next record gets: every record ever added has one, kept across pruning and <see cref="Clear"/>.</summary>
+    public long Next
+    {
+        get { lock (_gate) { return _records.Next; } }
     }
 
     public IReadOnlyList<TrafficRecord> Snapshot()
     {
-        lock (_gate) { return [.. _records]; }
+        lock (_gate)
+        {
+            Prune();
+            return _records.Range(0, _records.Count);
+        }
     }
 
-    /// <summary>Records from <paramref name="fromIndex"/> on, for readers that remember where they stopped.</summary>
-    public IReadOnlyList<TrafficRecord> Since(int fromIndex)
+    /// <summary>
+    /// Kept records with sequence number <paramref name="from"/> or later that match <paramref name="filter"/>: the first
+    /// <paramref name="limit"/> of them, or the last <paramref name="limit"/> when <paramref name="latest"/>. Returns
+    /// them with the sequence number to ask from next time (after the last record returned, or after the last examined).
+    /// </summary>
+    public (IReadOnlyList<TrafficRecord> Records, long Next) Read(long from, int limit, bool latest, Func<TrafficRecord, bool>? filter = null)
     {
-        lock (_gate) { return fromIndex >= _records.Count ? [] : _records.GetRange(Math.Max(0, fromIndex), _records.Count - Math.Max(0, fromIndex)); }
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        lock (_gate)
+        {
+            Prune();
+            var start = (int)Math.Clamp(from - _records.First, 0, _records.Count);
+            var selected = new List<TrafficRecord>();
+            if (latest)
+            {
+                for (var i = _records.Count - 1; i >= start && selected.Count < limit; i--)
+                {
+                    if (filter is null || filter(_records[i]))
+                    {
+                        selected.Add(_records[i]);
+                    }
+                }
+                selected.Reverse();
+                return (selected, _records.Next);
+            }
+            for (var i = start; i < _records.Count; i++)
+            {
+                if (filter is null || filter(_records[i]))
+                {
+                    if (selected.Count == limit)
+                    {
+                        return (selected, _records.First + i);
+                    }
+                    selected.Add(_records[i]);
+                }
+            }
+            return (selected, _records.Next);
+        }
     }
 
     public void Clear()
     {
         lock (_gate)
         {
-            _records.Clear();
+            _records.DropBefore(_records.Count);
             _bySlot.Clear();
         }
     }
@@ -65,20 +125,109 @@ public sealed class TrafficLog
             _records.Add(record);
             if (!_bySlot.TryGetValue((record.SiteId, record.Slot), out var slot))
             {
-                _bySlot[(record.SiteId, record.Slot)] = slot = [];
+                _bySlot[(record.SiteId, record.Slot)] = slot = new TimeOrderedRecords();
             }
             slot.Add(record);
+            var cutoff = _time.GetUtcNow() - Retention;
+            _records.DropBefore(_records.IndexAtOrAfter(cutoff));
+            slot.DropBefore(slot.IndexAtOrAfter(cutoff));
+            // The other slots' records age too: sweep them now and then rather than on every request (there may be thousands of slots).
+            if (cutoff >= _nextSweep)
+            {
+                Prune();
+            }
         }
     }
 
-    /// <summary>What one slot served in [<paramref name="from"/>, <paramref name="to"/>): reads that slot's records only, not the whole log.</summary>
+    /// <summary>What one slot served in [<paramref name="from"/>, <paramref name="to"/>): a binary search in that slot's records, not a walk of the log.</summary>
     internal List<TrafficRecord> ForSlot(string siteId, string slot, DateTimeOffset from, DateTimeOffset to)
     {
         lock (_gate)
         {
-            return _bySlot.TryGetValue((siteId, slot), out var records)
-                ? records.FindAll(r => r.Timestamp >= from && r.Timestamp < to)
-                : [];
+            Prune();
+            if (!_bySlot.TryGetValue((siteId, slot), out var records))
+            {
+                return [];
+            }
+            var start = records.IndexAtOrAfter(from);
+            return records.Range(start, Math.Max(0, records.IndexAtOrAfter(to) - start));
         }
+    }
+
+    private void Prune()
+    {
+        var cutoff = _time.GetUtcNow() - Retention;
+        _nextSweep = cutoff + (Retention / 16);
+        _records.DropBefore(_records.IndexAtOrAfter(cutoff));
+        foreach (var slot in _bySlot.Values)
+        {
+            slot.DropBefore(slot.IndexAtOrAfter(cutoff));
+        }
+    }
+
+    /// <summary>
+    /// Records in timestamp order. Dropping from the front moves a start index and compacts only when the dropped part
+    /// outgrows the kept part, so pruning costs amortised O(1) per record.
+    /// </summary>
+    private sealed class TimeOrderedRecords
+    {
+        private readonly List<TrafficRecord> _items = [];
+        private int _start;
+
+        public int Count => _items.Count - _start;
+
+        /// <summary>The sequence number of the first kept record.</summary>
+        public long First { get; private set; }
+
+        public long Next => First + Count;
+
+        public TrafficRecord this[int index] => _items[_start + index];
+
+        public void Add(TrafficRecord record)
+        {
+            // Requests finishing together can reach the lock out of order by a few ticks: insert in place to stay sorted.
+            var at = _items.Count;
+            while (at > _start && _items[at - 1].Timestamp > record.Timestamp)
+            {
+                at--;
+            }
+            _items.Insert(at, record);
+        }
+
+        /// <summary>The first index whose record is at or after <paramref name="time"/> (Count when none is).</summary>
+        public int IndexAtOrAfter(DateTimeOffset time)
+        {
+            int low = 0, high = Count;
+            while (low < high)
+            {
+                var middle = low + ((high - low) / 2);
+                if (this[middle].Timestamp < time)
+                {
+                    low = middle + 1;
+                }
+                else
+                {
+                    high = middle;
+                }
+            }
+            return low;
+        }
+
+        public void DropBefore(int index)
+        {
+            if (index <= 0)
+            {
+                return;
+            }
+            _start += index;
+            First += index;
+            if (_start > 1024 && _start > _items.Count / 2)
+            {
+                _items.RemoveRange(0, _start);
+                _start = 0;
+            }
+        }
+
+        public List<TrafficRecord> Range(int index, int count) => _items.GetRange(_start + index, count);
     }
 }

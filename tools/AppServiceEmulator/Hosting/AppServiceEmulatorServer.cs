@@ -27,6 +27,7 @@ public sealed partial class AppServiceEmulatorServer : IAsyncDisposable
         Time = options.TimeProvider;
         Logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Blueshift.AppServiceEmulator");
         Operations = new OperationTracker(Time, options);
+        TrafficLog = new TrafficLog(Time, options.TrafficRetention);
         DataPlane = new DataPlane(Time, options, TrafficLog);
         Faults = new FaultInjector(this);
         Traffic = new TrafficGenerator();
@@ -51,7 +52,7 @@ public sealed partial class AppServiceEmulatorServer : IAsyncDisposable
     /// </summary>
     public HttpMessageHandler CreateHttpHandler() => EmulatorCertificate.TrustingHandler(ServerCertificate);
 
-    public TrafficLog TrafficLog { get; } = new();
+    public TrafficLog TrafficLog { get; }
     public ArmCallLog ArmCallLog { get; } = new();
     public SwapLog SwapLog { get; } = new();
     public FaultInjector Faults { get; }

@@ -12,7 +12,8 @@ internal sealed record LoadSpec(string Site, double RequestsPerSecond);
 /// <summary>
 /// Command-line and JSON configuration of the emulator process. Arguments: <c>--port 7200</c>,
 /// <c>--sites demo-app:staging other-app</c>, <c>--subscription</c>, <c>--resource-group</c>, <c>--version 1.0.0</c>,
-/// <c>--no-latency</c>, <c>--https</c>, <c>--operation-polls 2</c>, <c>--operation-seconds 30</c>, <c>--config emulator.json</c>,
+/// <c>--no-latency</c>, <c>--https</c>, <c>--operation-polls 2</c>, <c>--operation-seconds 30</c>,
+/// <c>--traffic-retention 60</c> (minutes the traffic log keeps a request), <c>--config emulator.json</c>,
 /// <c>--load demo-app:40</c> (synthetic users on that site's front door from start-up until the emulator stops).
 /// </summary>
 internal sealed class CommandLine
@@ -25,6 +26,7 @@ internal sealed class CommandLine
     public bool UseHttps { get; private set; }
     public int OperationPolls { get; private set; } = 2;
     public TimeSpan OperationDuration { get; private set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan TrafficRetention { get; private set; } = new EmulatorOptions().TrafficRetention;
     public List<SiteSpec> Sites { get; } = [];
     public LoadSpec? Load { get; private set; }
 
@@ -66,6 +68,12 @@ internal sealed class CommandLine
                     break;
                 case "--operation-seconds":
                     parsed.OperationDuration = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture));
+                    break;
+                case "--traffic-retention":
+                    var minutes = double.Parse(Value(), CultureInfo.InvariantCulture);
+                    parsed.TrafficRetention = minutes is > 0 and <= 30 * 24 * 60
+                        ? TimeSpan.FromMinutes(minutes)
+                        : throw new ArgumentException($"--traffic-retention takes minutes, more than 0 and at most 43200 (30 days); got {minutes.ToString(CultureInfo.InvariantCulture)}.");
                     break;
                 case "--sites":
                     parsed.Sites.Add(ParseSite(Value()));

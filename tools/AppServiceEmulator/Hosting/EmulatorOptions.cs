@@ -31,6 +31,13 @@ public sealed class EmulatorOptions
     /// </summary>
     public bool UseHttps { get; init; }
 
+    /// <summary>
+    /// How long the traffic log keeps a request (by <see cref="TimeProvider"/>); older requests are dropped and metrics
+    /// for windows before that read as no traffic. The default hour covers the longest window Blueshift asks for locally
+    /// (a 5-minute baseline plus a bake of 75 s extended three times). At most 30 days.
+    /// </summary>
+    public TimeSpan TrafficRetention { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>Where the emulator logs; none when null.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
@@ -48,6 +55,10 @@ public sealed class EmulatorOptions
         if (OperationPollsToComplete < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(OperationPollsToComplete), OperationPollsToComplete, "Polls cannot be negative.");
+        }
+        if (TrafficRetention <= TimeSpan.Zero || TrafficRetention > TimeSpan.FromDays(30))
+        {
+            throw new ArgumentOutOfRangeException(nameof(TrafficRetention), TrafficRetention, "The traffic retention is more than 0 and at most 30 days.");
         }
         if (OperationDuration < TimeSpan.Zero || OperationRetryAfter < TimeSpan.Zero)
         {
