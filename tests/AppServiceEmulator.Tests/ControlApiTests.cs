@@ -77,4 +77,21 @@ public sealed class ControlApiTests : EmulatorTestBase
         Assert.Equal(20, run.Summary.Requests);
         Assert.Equal(20, Emulator.TrafficLog.Count);
     }
+
+    [Fact]
+    public async Task PostAndDeleteLoad_WithStandingLoad_LeaveTheStandingRunGoing()
+    {
+        var standing = Emulator.Traffic.StartUnbounded(Site, requestsPerSecond: 20);
+
+        using var started = await Control.PostAsJsonAsync("/_emulator/load", new { site = "app", requestsPerSecond = 50, maxRequests = 1000 });
+        using var stopped = await Control.DeleteAsync("/_emulator/load");
+        var load = await Control.GetFromJsonAsync<JsonObject>("/_emulator/load");
+
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        Assert.False(Emulator.Traffic.Current!.IsRunning);
+        Assert.True(standing.IsRunning);
+        Assert.Same(standing, Emulator.Traffic.Standing);
+        Assert.True(load!["standing"]!.GetValue<bool>());
+        Assert.True(load["running"]!.GetValue<bool>());
+    }
 }

@@ -47,7 +47,7 @@ foreach (var site in emulator.Sites)
         Console.WriteLine($"  {slot.Name,-12} defaultHostName {slot.DefaultHostName,-22} direct {slot.DirectEndpoint}");
     }
 }
-if (emulator.Traffic.Current is { } standing)
+if (emulator.Traffic.Standing is { } standing)
 {
     Console.WriteLine($"Synthetic users:  {standing.RequestsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture)} requests/s on {standing.Site.Name}'s front door {standing.Site.FrontDoor} until the emulator stops");
 }

@@ -179,7 +179,10 @@ internal static class ControlApi
             FindSite(server, request.Site, request.SubscriptionId, request.ResourceGroup) is { } site
                 ? Results.Ok(await server.Traffic.ProbeHealthAsync(site, cancellationToken))
                 : Problem($"No site named '{request.Site}'.", StatusCodes.Status404NotFound));
-        control.MapGet("/load", () => server.Traffic.Current is { } run ? Results.Ok(LoadView(run)) : Results.Ok(new { running = false }));
+        // The ad-hoc run while it goes, else the standing run (--load), which ad-hoc runs neither replace nor stop.
+        control.MapGet("/load", () => (server.Traffic.Current is { IsRunning: true } ? server.Traffic.Current : server.Traffic.Standing ?? server.Traffic.Current) is { } run
+            ? Results.Ok(LoadView(run))
+            : Results.Ok(new { running = false }));
         control.MapDelete("/load", async () =>
         {
             await server.Traffic.StopAsync();
@@ -285,6 +288,7 @@ internal static class ControlApi
     private static object LoadView(LoadRun run) => new
     {
         running = run.IsRunning,
+        standing = run.IsStanding,
         site = run.Site.Name,
         run.RequestsPerSecond,
         run.MaxRequests,

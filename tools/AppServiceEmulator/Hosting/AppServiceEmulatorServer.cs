@@ -263,7 +263,7 @@ public sealed partial class AppServiceEmulatorServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Traffic.StopAsync();
+        await Traffic.StopAllAsync();
         await _listeners.DisposeAsync();
         if (_app is not null)
         {

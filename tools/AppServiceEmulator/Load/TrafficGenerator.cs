@@ -15,8 +15,9 @@ public sealed class LoadRun
     private readonly LoadTally _tally = new();
     private readonly CancellationTokenSource _stop = new();
 
-    internal LoadRun(EmulatedSite site, double requestsPerSecond, int? maxRequests, TimeSpan? maxDuration)
+    internal LoadRun(EmulatedSite site, double requestsPerSecond, int? maxRequests, TimeSpan? maxDuration, bool isStanding = false)
     {
+        IsStanding = isStanding;
         Site = site;
         RequestsPerSecond = requestsPerSecond;
         MaxRequests = maxRequests;
@@ -27,6 +28,9 @@ public sealed class LoadRun
     public double RequestsPerSecond { get; }
     public int? MaxRequests { get; }
     public TimeSpan? MaxDuration { get; }
+
+    /// <summary>The local stack's standing load (<see cref="TrafficGenerator.StartUnbounded"/>), which ad-hoc runs neither replace nor stop.</summary>
+    public bool IsStanding { get; }
     public bool IsRunning => !Completion.IsCompleted;
     public Task Completion { get; internal set; } = Task.CompletedTask;
     public LoadSummary Summary => _tally.Summary();
@@ -78,16 +82,23 @@ public sealed class TrafficGenerator : IDisposable
     private readonly HttpClient _client;
     private readonly object _gate = new();
     private LoadRun? _current;
+    private LoadRun? _standing;
 
     internal TrafficGenerator()
     {
         _client = new HttpClient(new SocketsHttpHandler { UseCookies = false, MaxConnectionsPerServer = 64 }) { Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    /// <summary>The background run started last, if any.</summary>
+    /// <summary>The ad-hoc background run (<see cref="Start"/>) started last, if any.</summary>
     public LoadRun? Current
     {
         get { lock (_gate) { return _current; } }
+    }
+
+    /// <summary>The standing run (<see cref="StartUnbounded"/>), if any: it goes on beside ad-hoc runs until the emulator stops.</summary>
+    public LoadRun? Standing
+    {
+        get { lock (_gate) { return _standing; } }
     }
 
     public Task<LoadSummary> SendAsync(EmulatedSite site, int requests, int concurrency = 8, string path = "/", CancellationToken cancellationToken = default)
@@ -141,7 +152,7 @@ public sealed class TrafficGenerator : IDisposable
     /// <summary>
     /// Starts steady load on the site's front door at <paramref name="requestsPerSecond"/> (paced in real time), until
     /// <paramref name="maxRequests"/> were sent, <paramref name="maxDuration"/> (default 10 minutes) passed, or <see cref="StopAsync"/>.
-    /// A run already going is stopped first.
+    /// An ad-hoc run already going is stopped first; the standing run (<see cref="StartUnbounded"/>) goes on beside it.
     /// </summary>
     public LoadRun Start(EmulatedSite site, double requestsPerSecond, int maxRequests, TimeSpan? maxDuration = null, string path = "/")
     {
@@ -160,15 +171,15 @@ public sealed class TrafficGenerator : IDisposable
     }
 
     /// <summary>
-    /// Starts steady load on the site's front door with no bound: it runs until <see cref="StopAsync"/>, another run
-    /// replaces it, or the emulator stops. This is the local stack's standing traffic (<c>--load</c>), which must not
-    /// run out under a release someone starts hours later.
+    /// Starts steady load on the site's front door with no bound: it runs until another standing run replaces it or the
+    /// emulator stops; ad-hoc runs (<see cref="Start"/>, <see cref="StopAsync"/>) leave it alone. This is the local stack's
+    /// standing traffic (<c>--load</c>), which must not run out under a release someone starts hours later.
     /// </summary>
     public LoadRun StartUnbounded(EmulatedSite site, double requestsPerSecond, string path = "/")
     {
         ArgumentNullException.ThrowIfNull(site);
         CheckRate(requestsPerSecond);
-        return Begin(new LoadRun(site, requestsPerSecond, maxRequests: null, maxDuration: null), path);
+        return Begin(new LoadRun(site, requestsPerSecond, maxRequests: null, maxDuration: null, isStanding: true), path);
     }
 
     private static void CheckRate(double requestsPerSecond)
@@ -184,18 +195,39 @@ public sealed class TrafficGenerator : IDisposable
         LoadRun? previous;
         lock (_gate)
         {
-            previous = _current;
-            _current = run;
+            if (run.IsStanding)
+            {
+                previous = _standing;
+                _standing = run;
+            }
+            else
+            {
+                previous = _current;
+                _current = run;
+            }
         }
         previous?.Stop();
         run.Completion = RunAsync(run, new Uri(run.Site.FrontDoor, path));
         return run;
     }
 
-    public async Task StopAsync()
+    /// <summary>Stops the ad-hoc run, if one goes; the standing run goes on.</summary>
+    public Task StopAsync() => StopAsync(Current);
+
+    /// <summary>Stops every run, the standing one included, as the emulator does when it stops.</summary>
+    internal async Task StopAllAsync()
     {
-        LoadRun? run;
-        lock (_gate) { run = _current; }
+        LoadRun? adHoc, standing;
+        lock (_gate)
+        {
+            adHoc = _current;
+            standing = _standing;
+        }
+        await Task.WhenAll(StopAsync(adHoc), StopAsync(standing));
+    }
+
+    private static async Task StopAsync(LoadRun? run)
+    {
         if (run is null)
         {
             return;
