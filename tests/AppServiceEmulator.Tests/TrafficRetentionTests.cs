@@ -32,6 +32,26 @@ public sealed class TrafficRetentionTests : EmulatorTestBase
     }
 
     [Fact]
+    public void Read_RecordArrivingLate_KeepsEverySequenceNumberSoAReaderFollowingNextMissesNone()
+    {
+        var clock = new Blueshift.Testing.ManualTimeProvider(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
+        var log = new TrafficLog(clock, TimeSpan.FromHours(1));
+        var t = clock.GetUtcNow();
+        TrafficRecord At(DateTimeOffset at, string path) => new(at, "front", "/s/app", "app", "production", "1.0.0", 200, TimeSpan.Zero, path, false);
+
+        log.Add(At(t, "/a"));
+        log.Add(At(t.AddTicks(2), "/b"));
+        var (seen, next) = log.Read(0, 100, latest: false);
+        // Served between the two, but reached the log after both (requests finishing together take the lock in any order).
+        log.Add(At(t.AddTicks(1), "/c"));
+        var (later, _) = log.Read(next, 100, latest: false);
+
+        Assert.Equal(["/a", "/b"], seen.Select(r => r.Path));
+        Assert.Equal(["/c"], later.Select(r => r.Path));
+        Assert.Equal(["/a", "/c", "/b"], log.ForSlot("/s/app", "production", t, t.AddSeconds(1)).Select(r => r.Path));
+    }
+
+    [Fact]
     public async Task Metrics_WindowInsideTheRetention_UnchangedByLaterTraffic()
     {
         await Emulator.Traffic.SendAsync(Site, 40);

@@ -27,16 +27,16 @@ public sealed record TrafficRecord(
 }
 
 /// <summary>
-/// The requests the emulated apps served in the last <see cref="Retention"/> (by the emulator's clock), in time order, also
-/// indexed by slot for the metrics API. Older records are dropped, so a standing load does not grow the log without
+/// The requests the emulated apps served in the last <see cref="Retention"/> (by the emulator's clock), in the order they
+/// arrived (so a record's sequence number never changes), also indexed by slot in time order for the metrics API. Older records are dropped, so a standing load does not grow the log without
 /// bound; metrics asked for older windows read as no traffic. Thread-safe.
 /// </summary>
 public sealed class TrafficLog
 {
     private readonly object _gate = new();
     private readonly TimeProvider _time;
-    private readonly TimeOrderedRecords _records = new();
-    private readonly Dictionary<(string SiteId, string Slot), TimeOrderedRecords> _bySlot = [];
+    private readonly RecordList _records = new(timeOrdered: false);
+    private readonly Dictionary<(string SiteId, string Slot), RecordList> _bySlot = [];
     private DateTimeOffset _nextSweep = DateTimeOffset.MinValue;
 
     internal TrafficLog(TimeProvider time, TimeSpan retention)
@@ -125,11 +125,11 @@ public sealed class TrafficLog
             _records.Add(record);
             if (!_bySlot.TryGetValue((record.SiteId, record.Slot), out var slot))
             {
-                _bySlot[(record.SiteId, record.Slot)] = slot = new TimeOrderedRecords();
+                _bySlot[(record.SiteId, record.Slot)] = slot = new RecordList(timeOrdered: true);
             }
             slot.Add(record);
             var cutoff = _time.GetUtcNow() - Retention;
-            _records.DropBefore(_records.IndexAtOrAfter(cutoff));
+            _records.DropBefore(_records.LeadingOlderThan(cutoff));
             slot.DropBefore(slot.IndexAtOrAfter(cutoff));
             // The other slots' records age too: sweep them now and then rather than on every request (there may be thousands of slots).
             if (cutoff >= _nextSweep)
@@ -158,7 +158,7 @@ public sealed class TrafficLog
     {
         var cutoff = _time.GetUtcNow() - Retention;
         _nextSweep = cutoff + (Retention / 16);
-        _records.DropBefore(_records.IndexAtOrAfter(cutoff));
+        _records.DropBefore(_records.LeadingOlderThan(cutoff));
         foreach (var slot in _bySlot.Values)
         {
             slot.DropBefore(slot.IndexAtOrAfter(cutoff));
@@ -166,10 +166,11 @@ public sealed class TrafficLog
     }
 
     /// <summary>
-    /// Records in timestamp order. Dropping from the front moves a start index and compacts only when the dropped part
-    /// outgrows the kept part, so pruning costs amortised O(1) per record.
+    /// Records in arrival order (the log: a record's position, and so its sequence number, never changes) or in timestamp
+    /// order (a slot's index, searched by time). Dropping from the front moves a start index and compacts only when the
+    /// dropped part outgrows the kept part, so pruning costs amortised O(1) per record.
     /// </summary>
-    private sealed class TimeOrderedRecords
+    private sealed class RecordList(bool timeOrdered)
     {
         private readonly List<TrafficRecord> _items = [];
         private int _start;
@@ -185,6 +186,11 @@ public sealed class TrafficLog
 
         public void Add(TrafficRecord record)
         {
+            if (!timeOrdered)
+            {
+                _items.Add(record);
+                return;
+            }
             // Requests finishing together can reach the lock out of order by a few ticks: insert in place to stay sorted.
             var at = _items.Count;
             while (at > _start && _items[at - 1].Timestamp > record.Timestamp)
@@ -194,7 +200,18 @@ public sealed class TrafficLog
             _items.Insert(at, record);
         }
 
-        /// <summary>The first index whose record is at or after <paramref name="time"/> (Count when none is).</summary>
+        /// <summary>How many records at the front are older than <paramref name="cutoff"/> (arrival order is only nearly time order).</summary>
+        public int LeadingOlderThan(DateTimeOffset cutoff)
+        {
+            var count = 0;
+            while (count < Count && this[count].Timestamp < cutoff)
+            {
+                count++;
+            }
+            return count;
+        }
+
+        /// <summary>The first index whose record is at or after <paramref name="time"/> (Count when none is); time-ordered lists only.</summary>
         public int IndexAtOrAfter(DateTimeOffset time)
         {
             int low = 0, high = Count;
