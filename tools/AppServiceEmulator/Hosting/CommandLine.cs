@@ -71,9 +71,9 @@ internal sealed class CommandLine
                     break;
                 case "--traffic-retention":
                     var minutes = double.Parse(Value(), CultureInfo.InvariantCulture);
-                    parsed.TrafficRetention = minutes is > 0 and <= 30 * 24 * 60
+                    parsed.TrafficRetention = minutes is > 0 and <= 24 * 60
                         ? TimeSpan.FromMinutes(minutes)
-                        : throw new ArgumentException($"--traffic-retention takes minutes, more than 0 and at most 43200 (30 days); got {minutes.ToString(CultureInfo.InvariantCulture)}.");
+                        : throw new ArgumentException($"--traffic-retention takes minutes, more than 0 and at most 1440 (one day); got {minutes.ToString(CultureInfo.InvariantCulture)}.");
                     break;
                 case "--sites":
                     parsed.Sites.Add(ParseSite(Value()));

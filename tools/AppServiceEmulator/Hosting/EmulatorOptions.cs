@@ -34,7 +34,7 @@ public sealed class EmulatorOptions
     /// <summary>
     /// How long the traffic log keeps a request (by <see cref="TimeProvider"/>); older requests are dropped and metrics
     /// for windows before that read as no traffic. The default hour covers the longest window Blueshift asks for locally
-    /// (a 5-minute baseline plus a bake of 75 s extended three times). At most 30 days.
+    /// (a 5-minute baseline plus a bake of 75 s extended three times). At most one day: at 40 requests/s that is about 3.5 million records.
     /// </summary>
     public TimeSpan TrafficRetention { get; init; } = TimeSpan.FromHours(1);
 
@@ -56,9 +56,9 @@ public sealed class EmulatorOptions
         {
             throw new ArgumentOutOfRangeException(nameof(OperationPollsToComplete), OperationPollsToComplete, "Polls cannot be negative.");
         }
-        if (TrafficRetention <= TimeSpan.Zero || TrafficRetention > TimeSpan.FromDays(30))
+        if (TrafficRetention <= TimeSpan.Zero || TrafficRetention > TimeSpan.FromDays(1))
         {
-            throw new ArgumentOutOfRangeException(nameof(TrafficRetention), TrafficRetention, "The traffic retention is more than 0 and at most 30 days.");
+            throw new ArgumentOutOfRangeException(nameof(TrafficRetention), TrafficRetention, "The traffic retention is more than 0 and at most one day.");
         }
         if (OperationDuration < TimeSpan.Zero || OperationRetryAfter < TimeSpan.Zero)
         {

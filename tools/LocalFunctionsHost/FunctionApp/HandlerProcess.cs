@@ -15,6 +15,7 @@ internal sealed partial class HandlerProcess(FunctionAppFolder app, LocalSetting
     : IHostedService, IDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan OutputDrainTimeout = TimeSpan.FromSeconds(5);
     private readonly TaskCompletionSource<Uri> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Process? _process;
     private volatile bool _stopping;
@@ -71,12 +72,13 @@ internal sealed partial class HandlerProcess(FunctionAppFolder app, LocalSetting
         _process = Process.Start(start) ?? throw new FunctionAppException($"Could not start {handler.ExecutablePath}.");
         var process = _process;
         var processId = process.Id;
-        process.Exited += (_, _) => OnExited(process, processId);
-        process.EnableRaisingEvents = true;
+        // Readers first: a handler that dies at once must still have its output drained before its exit is reported.
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) { Log.HandlerOutput(logger, e.Data); } };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Log.HandlerOutput(logger, e.Data); } };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+        process.Exited += (_, _) => OnExited(process, processId);
+        process.EnableRaisingEvents = true;
         Log.HandlerStarting(logger, handler.ExecutablePath, _process.Id, port);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -126,9 +128,10 @@ internal sealed partial class HandlerProcess(FunctionAppFolder app, LocalSetting
         {
             return;
         }
-        // Exited can fire before the redirected output is read to the end; waiting without a timeout drains the
-        // asynchronous readers, so the handler's last lines (its crash trace) are logged before the exit is.
-        process.WaitForExit();
+        // Exited can fire before the redirected output is read to the end; WaitForExit() without a timeout drains the
+        // asynchronous readers, so the handler's last lines (its crash trace) are logged before the exit is. Bounded, because
+        // a child of the handler still holding its output open would otherwise keep the host from ever stopping.
+        Task.Run(process.WaitForExit).Wait(OutputDrainTimeout);
         var exit = new HandlerExit(Path.GetFileName(app.Handler.ExecutablePath), app.Handler.ExecutablePath, processId, process.ExitCode);
         UnexpectedExit = exit;
         Log.HandlerExited(logger, exit.Name, exit.ProcessId, exit.ExitCode, exit.ExecutablePath);
