@@ -14,7 +14,8 @@ USAGE="usage: ./run.sh [--no-demo] [--no-load] [-h|--help]
   --no-demo   start the stack but do not run the demo releases
   --no-load   no synthetic users on demo-app's front door (releases then see no traffic and cannot pass; needs --no-demo)
 environment: BLUESHIFT_PORT (Functions host, default 7071), BLUESHIFT_EMULATOR_PORT (App Service emulator, default 7200),
-  BLUESHIFT_STATE_DIR (Azurite's data, logs, settings and keys, the lock; default .local)"
+  BLUESHIFT_STATE_DIR (Azurite's data, logs, settings and keys, the lock; default .local; a relative path is taken
+  from the repository root)"
 
 if ((BASH_VERSINFO[0] < 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] < 1))); then
   echo "run.sh needs bash 5.1 or later (it has $BASH_VERSION)" >&2
