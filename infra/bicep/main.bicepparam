@@ -2,5 +2,7 @@ using 'main.bicep'
 
 param baseName = 'blueshift'
 param managedAppResourceGroups = [
-  'rg-shop-prod'
+  {
+    resourceGroup: 'rg-shop-prod'
+  }
 ]

@@ -1,10 +1,15 @@
 // The action group alert rules on managed apps point at: it posts the common alert schema to Blueshift's webhook,
 // which rolls back the release in flight (or inside its watch window) for the alerted app.
+@description('Name of the action group.')
 param name string
-param functionAppName string
-param tags object
 
-resource site 'Microsoft.Web/sites@2024-04-01' existing = {
+@description('Name of Blueshift\'s function app in this resource group.')
+param functionAppName string
+
+@description('Tags on the action group.')
+param tags { *: string }
+
+resource site 'Microsoft.Web/sites@2024-11-01' existing = {
   name: functionAppName
 }
 
@@ -19,7 +24,7 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
       {
         name: 'blueshift-rollback'
         // The function key travels in the query string, as Azure Monitor webhooks require; it is never output.
-        serviceUri: 'https://${site.properties.defaultHostName}/api/alerts?code=${listKeys('${site.id}/host/default', '2024-04-01').functionKeys.default}'
+        serviceUri: 'https://${site.properties.defaultHostName}/api/alerts?code=${listKeys('${site.id}/host/default', site.apiVersion).functionKeys.default}'
         useCommonAlertSchema: true
         useAadAuth: false
       }
