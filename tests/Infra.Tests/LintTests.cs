@@ -35,11 +35,13 @@ public sealed class LintTests(LintTests.RuleBreakerLint ruleBreaker) : IClassFix
         param defaultedSecret string = 'not-a-secret'
         param adminPassword string
         param settings object = {}
+        param seed string = newGuid()
         var unusedVariable = 1
         var endpoint = 'https://management.azure.com/'
         var joined = concat('a', location)
         var same = '${location}'
         var maybe = contains(settings, 'x') ? settings.x : null
+        var nothing = json('null')
         resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
           name: 'stbreaker'
           location: 'westeurope'
@@ -53,6 +55,19 @@ public sealed class LintTests(LintTests.RuleBreakerLint ruleBreaker) : IClassFix
           name: '${account.name}/default'
           dependsOn: [ account ]
         }
+        resource renamedEveryTime 'Microsoft.Storage/storageAccounts@2025-01-01' = {
+          name: 'st${seed}'
+          location: location
+          sku: { name: 'Standard_LRS' }
+          kind: 'StorageV2'
+        }
+        resource nested 'Microsoft.Resources/deployments@2025-04-01' = {
+          name: 'nested'
+          properties: {
+            mode: 'Incremental'
+            template: {}
+          }
+        }
         resource unusedExisting 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
           name: 'stunused'
         }
@@ -61,6 +76,7 @@ public sealed class LintTests(LintTests.RuleBreakerLint ruleBreaker) : IClassFix
         output values string = '${endpoint}${joined}${same}${maybe}${adminPassword}${defaultedSecret}'
         output blobsId string = blobs.id
         output props object = reference(account.id, '2025-01-01')
+        output others string = '${renamedEveryTime.id}${nested.name}${nothing}'
         """;
 
     [Theory]
@@ -70,6 +86,9 @@ public sealed class LintTests(LintTests.RuleBreakerLint ruleBreaker) : IClassFix
     [InlineData("no-unused-params")]
     [InlineData("no-unused-vars")]
     [InlineData("no-unused-existing-resources")]
+    [InlineData("no-deployments-resources")]
+    [InlineData("use-stable-resource-identifiers")]
+    [InlineData("simplify-json-null")]
     [InlineData("no-unnecessary-dependson")]
     [InlineData("outputs-should-not-contain-secrets")]
     [InlineData("secure-secrets-in-params")]

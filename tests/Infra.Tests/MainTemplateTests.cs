@@ -119,6 +119,21 @@ public sealed class MainTemplateTests(CompiledTemplate template) : IClassFixture
     }
 
     [Fact]
+    public void AppSettings_NameTheEntraAuthorityAndKeyVaultOnlyWhenGiven()
+    {
+        var entra = template.Root["variables"]!["entraSettings"]!.GetValue<string>();
+        var site = template.Single("Microsoft.Web/sites").Properties!["siteConfig"]!["appSettings"]!.GetValue<string>();
+
+        Assert.StartsWith("[if(equals(parameters('entra'), null()), createArray(),", entra);
+        Assert.Equal(
+            [("Blueshift__Security__Entra__Authority", "parameters('entra').authority"), ("Blueshift__Security__Entra__Audiences__0", "parameters('entra').audience")],
+            AppSetting.Parse(entra).Select(s => (s.Name, s.Value)));
+        Assert.Contains("variables('entraSettings')", site, StringComparison.Ordinal);
+        Assert.Contains("if(empty(parameters('keyVaultName')), createArray(), createArray(createObject('name', 'Blueshift__KeyVault__VaultUri'", site, StringComparison.Ordinal);
+        Assert.Contains("reference('keyVaultAccess'), null()), 'outputs', 'vaultUri', 'value')", template.Setting("Blueshift__KeyVault__VaultUri").Value, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ApplicationInsights_AcceptsOnlyEntraAuthenticatedTelemetry()
     {
         var insights = template.Single("Microsoft.Insights/components");
