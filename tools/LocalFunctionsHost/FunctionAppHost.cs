@@ -2,6 +2,7 @@ using System.Reflection;
 using Blueshift.LocalFunctionsHost.Discovery;
 using Blueshift.LocalFunctionsHost.HttpTriggers;
 using Blueshift.LocalFunctionsHost.Keys;
+using Blueshift.LocalFunctionsHost.TimerTriggers;
 
 namespace Blueshift.LocalFunctionsHost;
 
@@ -22,7 +23,7 @@ public static class FunctionAppHost
         ArgumentNullException.ThrowIfNull(functions);
         ArgumentNullException.ThrowIfNull(configureServices);
         ArgumentNullException.ThrowIfNull(options);
-        var catalog = FunctionCatalog.Discover(functions);
+        var catalog = FunctionCatalog.Discover(functions).Only(options.Functions);
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = options.Args, ContentRootPath = AppContext.BaseDirectory });
         // Settings are written A__B in app settings and the environment, and read as A:B.
@@ -37,6 +38,12 @@ public static class FunctionAppHost
         builder.Services.AddMvcCore();
         builder.Services.AddSingleton(catalog);
         var keys = FunctionKeys.From(options, builder.Configuration);
+        var schedules = TimerFunctionScheduler.Resolve(catalog, builder.Configuration);
+        if (schedules.Count > 0)
+        {
+            builder.Services.AddHostedService(sp => new TimerFunctionScheduler(
+                schedules, sp, options.TimeProvider, sp.GetRequiredService<ILogger<TimerFunctionScheduler>>()));
+        }
 
         configureServices(builder.Services, builder.Configuration);
 

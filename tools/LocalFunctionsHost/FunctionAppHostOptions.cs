@@ -12,6 +12,9 @@ public sealed class FunctionAppHostOptions
     /// <summary>App settings added on top of appsettings, environment (<c>A__B</c>) and arguments; key <c>A:B</c> or <c>A__B</c>.</summary>
     public IDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Only these functions are served, as with <c>func start --functions</c>; empty (the default) serves them all.</summary>
+    public ISet<string> Functions { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>
     /// The master key: opens every function, and is the only key that opens <c>AuthorizationLevel.Admin</c>.
     /// When null, the setting <c>FunctionAppHost:MasterKey</c> is used.

@@ -24,6 +24,10 @@ public sealed class HttpFunctionHostFixture : IAsyncLifetime
         var port = FreePort.Next();
         var options = new FunctionAppHostOptions { Urls = $"http://127.0.0.1:{port}", MasterKey = MasterKey };
         options.FunctionKeys.Add(FunctionKey);
+        foreach (var name in new[] { "Echo", "Secret", "AdminThing", "Fails" })
+        {
+            options.Functions.Add(name);
+        }
         _app = FunctionAppHost.Build(typeof(SampleHttpFunctions).Assembly, (services, _) => services.AddSingleton(new Greeter("Hello")), options);
         await _app.StartAsync();
         Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };

@@ -22,6 +22,21 @@ internal sealed class FunctionCatalog
     public IEnumerable<(FunctionDescriptor Function, T Trigger)> WithTrigger<T>() where T : FunctionTrigger =>
         Functions.Where(f => f.Trigger is T).Select(f => (f, (T)f.Trigger));
 
+    /// <summary>This catalog narrowed to <paramref name="names"/> (all of it when empty); a name it lacks is an error.</summary>
+    public FunctionCatalog Only(ICollection<string> names)
+    {
+        if (names.Count == 0)
+        {
+            return this;
+        }
+        var unknown = names.Where(n => !Functions.Any(f => string.Equals(f.Name, n, StringComparison.OrdinalIgnoreCase))).ToArray();
+        if (unknown.Length > 0)
+        {
+            throw new FunctionAppHostException($"No function of this app is called {string.Join(", ", unknown)} (asked for in FunctionAppHostOptions.Functions).");
+        }
+        return new FunctionCatalog(Functions.Where(f => names.Contains(f.Name, StringComparer.OrdinalIgnoreCase)).ToList());
+    }
+
     /// <summary>The functions of the assembly's public types, as the Worker SDK reads them.</summary>
     public static FunctionCatalog Discover(Assembly assembly) =>
         Discover(assembly.GetExportedTypes(), assembly.GetName().Name ?? assembly.FullName ?? "the assembly");
