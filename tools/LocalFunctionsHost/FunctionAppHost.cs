@@ -1,5 +1,6 @@
 using System.Reflection;
 using Blueshift.LocalFunctionsHost.Discovery;
+using Blueshift.LocalFunctionsHost.Durable;
 using Blueshift.LocalFunctionsHost.HttpTriggers;
 using Blueshift.LocalFunctionsHost.Keys;
 using Blueshift.LocalFunctionsHost.TimerTriggers;
@@ -45,9 +46,15 @@ public static class FunctionAppHost
                 schedules, sp, options.TimeProvider, sp.GetRequiredService<ILogger<TimerFunctionScheduler>>()));
         }
 
+        if (DurableTaskHub.IsNeeded(catalog))
+        {
+            DurableTaskHub.Add(builder.Services, builder.Configuration, catalog, options.Durable);
+        }
+
         configureServices(builder.Services, builder.Configuration);
 
         var app = builder.Build();
+        DurableTaskHub.Attach(app.Services);
         app.MapHttpFunctions(catalog, keys);
         app.MapFallback((HttpContext context) => Results.Problem(
             statusCode: StatusCodes.Status404NotFound,
