@@ -182,4 +182,19 @@ public sealed class FunctionDiscoveryTests
         Assert.Equal(["POST", "PUT"], trigger.Methods);
         Assert.DoesNotContain(catalog.Functions, f => f.Name == "Unbindable");
     }
+
+    [Fact]
+    public void Describe_TestAssembly_ListsEachFunctionInFunctionsMetadataTerms()
+    {
+        var functions = FunctionAppHost.Describe(typeof(SampleHttpFunctions).Assembly).ToDictionary(f => f.Name);
+
+        Assert.Equal(["AdminThing", "Echo", "Fails", "Greet", "GreetAfterBake", "SampleTick", "Secret", "StartGreeting"], functions.Keys.Order());
+        var echo = functions["Echo"];
+        Assert.Equal(("httpTrigger", "echo/{name:alpha}", "Anonymous"), (echo.TriggerType, echo.Route, echo.AuthLevel));
+        Assert.Equal(typeof(SampleHttpFunctions).FullName + ".Echo", echo.EntryPoint);
+        Assert.Equal("Fails", functions["Fails"].Route);
+        Assert.Equal(("timerTrigger", "%Samples:TickSchedule%"), (functions["SampleTick"].TriggerType, functions["SampleTick"].Schedule));
+        Assert.Equal("orchestrationTrigger", functions["GreetAfterBake"].TriggerType);
+        Assert.Equal("activityTrigger", functions["Greet"].TriggerType);
+    }
 }

@@ -115,7 +115,15 @@ internal sealed class DurableTaskHub : IHostedLifecycleService, IAsyncDisposable
             LoggerFactory = _loggerFactory,
         };
         var service = new AzureStorageOrchestrationService(settings);
-        await service.CreateIfNotExistsAsync();
+        try
+        {
+            await service.CreateIfNotExistsAsync();
+        }
+        catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException or InvalidOperationException)
+        {
+            throw new FunctionAppHostException(
+                $"The Durable task hub {_options.TaskHubName} cannot be created in the storage account of the setting {_options.ConnectionSetting}: {ex.Message}");
+        }
         var (observed, observer) = StopObservingOrchestrationService.Wrap(service);
         _observer = observer;
 
