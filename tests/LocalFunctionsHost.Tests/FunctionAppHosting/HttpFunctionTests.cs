@@ -156,6 +156,30 @@ public sealed class HttpFunctionTests(HttpFunctionHostFixture host) : IClassFixt
     }
 }
 
+public sealed class FunctionKeySettingsTests
+{
+    [Theory]
+    [InlineData("function-key-from-settings", HttpStatusCode.OK)]
+    [InlineData("master-key-from-settings", HttpStatusCode.OK)]
+    [InlineData("another-key", HttpStatusCode.Unauthorized)]
+    public async Task Secret_KeysFromAppSettings_OpenTheFunctionAsKeysFromOptionsDo(string key, HttpStatusCode expected)
+    {
+        var port = FreePort.Next();
+        var options = new FunctionAppHostOptions { Urls = $"http://127.0.0.1:{port}" };
+        options.Functions.Add("Secret");
+        options.Settings["FunctionAppHost__MasterKey"] = "master-key-from-settings";
+        options.Settings["FunctionAppHost__FunctionKeys__0"] = "function-key-from-settings";
+        await using var app = FunctionAppHost.Build(typeof(SampleHttpFunctions).Assembly, (services, _) => services.AddSingleton(new Greeter("Hi")), options);
+        await app.StartAsync();
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        using var response = await client.GetAsync("/api/secret?code=" + key);
+        await app.StopAsync();
+
+        Assert.Equal(expected, response.StatusCode);
+    }
+}
+
 public sealed class FunctionDiscoveryTests
 {
     [Theory]
