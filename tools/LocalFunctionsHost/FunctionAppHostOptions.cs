@@ -66,4 +66,42 @@ public sealed class DurableHostOptions
 
     /// <summary>How often free or expired leases are looked for.</summary>
     public TimeSpan LeaseAcquireInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>What is wrong with these options, one line each; empty when they are usable.</summary>
+    internal IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(ConnectionSetting))
+        {
+            problems.Add("Durable.ConnectionSetting is empty: name the setting that holds the storage connection string (AzureWebJobsStorage).");
+        }
+        if (TaskHubName is null || !System.Text.RegularExpressions.Regex.IsMatch(TaskHubName, "^[A-Za-z][A-Za-z0-9]{2,44}$"))
+        {
+            problems.Add($"Durable.TaskHubName '{TaskHubName}' is not a task hub name: 3-45 letters and digits, starting with a letter.");
+        }
+        if (PartitionCount is < 1 or > 16)
+        {
+            problems.Add($"Durable.PartitionCount {PartitionCount} is outside 1-16.");
+        }
+        foreach (var (name, value) in new[]
+                 {
+                     (nameof(MaxQueuePollingInterval), MaxQueuePollingInterval),
+                     (nameof(ControlQueueVisibilityTimeout), ControlQueueVisibilityTimeout),
+                     (nameof(WorkItemQueueVisibilityTimeout), WorkItemQueueVisibilityTimeout),
+                     (nameof(LeaseInterval), LeaseInterval),
+                     (nameof(LeaseRenewInterval), LeaseRenewInterval),
+                     (nameof(LeaseAcquireInterval), LeaseAcquireInterval),
+                 })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                problems.Add($"Durable.{name} {value} must be positive.");
+            }
+        }
+        if (LeaseRenewInterval >= LeaseInterval)
+        {
+            problems.Add($"Durable.LeaseRenewInterval {LeaseRenewInterval} must be shorter than Durable.LeaseInterval {LeaseInterval}, or leases lapse between renewals.");
+        }
+        return problems;
+    }
 }

@@ -115,6 +115,23 @@ public sealed class DurableFunctionTests(AzuriteFixture azurite, ITestOutputHelp
         Assert.Contains("AzureWebJobsStorage", ex.Message);
     }
 
+    [Fact]
+    public void Build_DurableOptionsOutOfRange_FailsSayingWhichOption()
+    {
+        var options = new FunctionAppHostOptions();
+        options.Functions.Add("Greet");
+        options.Settings["AzureWebJobsStorage"] = azurite.ConnectionString;
+        options.Durable.TaskHubName = "1-bad";
+        options.Durable.PartitionCount = 17;
+        options.Durable.LeaseRenewInterval = options.Durable.LeaseInterval;
+
+        var ex = Assert.Throws<FunctionAppHostException>(() => FunctionAppHost.Build(typeof(SampleDurableFunctions).Assembly, (_, _) => { }, options));
+
+        Assert.Contains("Durable.TaskHubName '1-bad'", ex.Message);
+        Assert.Contains("Durable.PartitionCount 17", ex.Message);
+        Assert.Contains("Durable.LeaseRenewInterval", ex.Message);
+    }
+
     private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, CancellationToken bound)
     {
         while (true)

@@ -48,6 +48,10 @@ internal sealed class DurableTaskHub : IHostedLifecycleService, IAsyncDisposable
     /// <summary>Registers the SDK worker (with every orchestrator and activity function), the client, and the task hub under them.</summary>
     public static void Add(IServiceCollection services, IConfiguration configuration, FunctionCatalog catalog, DurableHostOptions options)
     {
+        if (options.Problems() is { Count: > 0 } problems)
+        {
+            throw new FunctionAppHostException("The Durable options cannot be used:" + Environment.NewLine + "- " + string.Join(Environment.NewLine + "- ", problems));
+        }
         var connectionString = configuration[options.ConnectionSetting] ?? configuration[options.ConnectionSetting.Replace("__", ":", StringComparison.Ordinal)];
         if (string.IsNullOrWhiteSpace(connectionString))
         {
