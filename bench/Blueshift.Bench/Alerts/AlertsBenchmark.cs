@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -14,7 +15,6 @@ using Blueshift.Functions.Azure.ResourceManager;
 using Blueshift.Functions.Hosting;
 using Blueshift.Functions.Releases;
 using Blueshift.Functions.Security;
-using Blueshift.Storage.Tables;
 using Blueshift.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
@@ -7,7 +8,6 @@ using Blueshift.Functions.Apps;
 using Blueshift.Functions.Audit;
 using Blueshift.Functions.Releases;
 using Blueshift.Functions.Security;
-using Blueshift.Storage.Tables;
 using Blueshift.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
