@@ -1,10 +1,10 @@
-using Azure.Data.Tables;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using Azure.Core;
 using Azure.Core.Pipeline;
+using Azure.Data.Tables;
 using Blueshift.AppServiceEmulator;
 using Blueshift.Functions.Alerts;
 using Blueshift.Functions.Api;
