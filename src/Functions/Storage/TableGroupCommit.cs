@@ -5,10 +5,10 @@ using Azure.Data.Tables;
 namespace Blueshift.Functions.Storage;
 
 /// <summary>
-/// Group commit on one table, on <see cref="TableClient.SubmitTransactionAsync"/>: writes to a partition that arrive while an earlier write to it is in flight leave
-/// together, as one entity group transaction, when it returns. A write to an idle partition leaves at once and alone,
-/// (as a plain request when it is a single action), so nothing ever waits on a timer; under load, concurrent writers
-/// to a busy partition share round trips.
+/// Group commit on one table: writes to a partition that arrive while an earlier write to it is in flight leave
+/// together, as one entity group transaction (<see cref="TableClient.SubmitTransactionAsync"/>), when it returns. A write
+/// to an idle partition leaves at once and alone (as a plain request when it is a single action), so nothing ever waits
+/// on a timer; under load, concurrent writers to a busy partition share round trips.
 /// </summary>
 /// <remarks>
 /// <para>
