@@ -1,13 +1,15 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Globalization;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
 using Blueshift.AppServiceEmulator;
 using Blueshift.Functions.Apps;
 using Blueshift.Functions.Audit;
 using Blueshift.Functions.Releases;
 using Blueshift.Functions.Security;
-using Blueshift.Storage.Tables;
+using Blueshift.Functions.Storage;
 using Blueshift.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -79,7 +81,8 @@ internal static class ReleaseBenchmark
         var package = emulator.PutPackage("bench-2.0.0", SamplePackage.Create("2.0.0"));
         Console.WriteLine($"emulator: {appCount} sites with a staging slot in {setup.Elapsed.TotalSeconds:0.0} s");
 
-        await using var services = BuildServices(azurite, emulator, clock, concurrency);
+        var storageRequests = new TableRequestCounter();
+        await using var services = BuildServices(azurite, emulator, clock, concurrency, storageRequests);
         var appStore = services.GetRequiredService<IManagedAppStore>();
         var releases = services.GetRequiredService<IReleaseService>();
         var tick = services.GetRequiredService<ReconcileTick>();
@@ -112,7 +115,6 @@ internal static class ReleaseBenchmark
         Console.WriteLine($"started {appCount} releases in {start.Elapsed.TotalSeconds:0.00} s ({appCount / start.Elapsed.TotalSeconds:0.0}/s); " +
             $"StartAsync latency {Percentiles(startLatencies)}");
 
-        using var storageRequests = new RequestCounter(azurite.TablePort);
         var ticks = new List<TickFigures>();
         var perRelease = new List<double>();
         var total = Stopwatch.StartNew();
@@ -181,7 +183,8 @@ internal static class ReleaseBenchmark
         return 0;
     }
 
-    private static ServiceProvider BuildServices(AzuriteFixture azurite, AppServiceEmulatorServer emulator, ManualTimeProvider clock, int concurrency)
+    private static ServiceProvider BuildServices(
+        AzuriteFixture azurite, AppServiceEmulatorServer emulator, ManualTimeProvider clock, int concurrency, TableRequestCounter storageRequests)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -196,8 +199,13 @@ internal static class ReleaseBenchmark
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging(logging => logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
         services.AddSingleton<TimeProvider>(clock);
+        // Every table of the control plane goes through this one client, so its pipeline sees every Table request.
+        var tableOptions = new TableClientOptions();
+        tableOptions.AddPolicy(storageRequests, HttpPipelinePosition.PerRetry);
+        services.AddSingleton(StorageConnection.FromConfiguration(configuration).CreateTableServiceClient(tableOptions));
         services.AddAuditTrail(configuration);
-        services.AddSingleton<IManagedAppStore>(new TableManagedAppStore(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("benchapps"))));
+        var appsTable = AzuriteFixture.UniqueName("benchapps");
+        services.AddSingleton<IManagedAppStore>(sp => new TableManagedAppStore(sp.GetRequiredService<TableServiceClient>().GetTableClient(appsTable)));
         services.AddReleaseEngine(configuration);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
@@ -273,43 +281,13 @@ internal static class ReleaseBenchmark
 
     private sealed record TickFigures(int Due, int Failed, TimeSpan Elapsed);
 
-    /// <summary>Counts HTTP requests to one port (Azurite's Table service) by method, from the runtime's HTTP client metrics.</summary>
-    private sealed class RequestCounter : IDisposable
+    /// <summary>Counts the Table service requests of the control plane's client by method, retries included, from inside its pipeline.</summary>
+    private sealed class TableRequestCounter : HttpPipelineSynchronousPolicy
     {
-        private readonly MeterListener _listener = new();
         private readonly ConcurrentDictionary<string, int> _byMethod = new(StringComparer.Ordinal);
 
-        public RequestCounter(int port)
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == "System.Net.Http" && instrument.Name == "http.client.request.duration")
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
-            {
-                string? method = null;
-                var matches = false;
-                foreach (var tag in tags)
-                {
-                    if (tag.Key == "server.port")
-                    {
-                        matches = Convert.ToInt32(tag.Value, CultureInfo.InvariantCulture) == port;
-                    }
-                    else if (tag.Key == "http.request.method")
-                    {
-                        method = tag.Value as string;
-                    }
-                }
-                if (matches)
-                {
-                    _byMethod.AddOrUpdate(method ?? "?", 1, (_, n) => n + 1);
-                }
-            });
-            _listener.Start();
-        }
+        public override void OnSendingRequest(HttpMessage message) =>
+            _byMethod.AddOrUpdate(message.Request.Method.Method, 1, (_, n) => n + 1);
 
         public void Reset() => _byMethod.Clear();
 
@@ -319,7 +297,5 @@ internal static class ReleaseBenchmark
             var perRelease = releases == 0 ? "" : $" = {(double)total / releases:0.0} per release";
             return $"{total}{perRelease} ({string.Join(", ", _byMethod.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"))})";
         }
-
-        public void Dispose() => _listener.Dispose();
     }
 }

@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using Azure;
-using Blueshift.Storage.Tables;
+using Azure.Data.Tables;
+using Blueshift.Functions.Storage;
 
 namespace Blueshift.Functions.Alerts;
 
@@ -47,8 +48,7 @@ public sealed class AlertClaims(TableClient table, TimeProvider time, TimeSpan l
         var entity = ClaimEntity(key, token);
         try
         {
-            await table.AddEntityAsync(entity, cancellationToken);
-            return new ClaimResult.Owned(entity.ETag);
+            return new ClaimResult.Owned(await table.AddEntityWithETagAsync(entity, cancellationToken));
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
@@ -73,7 +73,7 @@ public sealed class AlertClaims(TableClient table, TimeProvider time, TimeSpan l
 
     private async Task<ClaimResult> ReadExistingAsync(AlertKey key, string token, CancellationToken cancellationToken)
     {
-        var existing = await table.GetEntityIfExistsAsync(key.Hash, key.Hash, cancellationToken);
+        var existing = await table.GetEntityOrNullAsync(key.Hash, key.Hash, cancellationToken);
         if (existing is null)
         {
             // Released between our insert and our read: the next delivery (or the action group's retry) claims it.
@@ -97,8 +97,7 @@ public sealed class AlertClaims(TableClient table, TimeProvider time, TimeSpan l
         var takeover = ClaimEntity(key, token);
         try
         {
-            await table.UpdateEntityAsync(takeover, existing.ETag, TableUpdateMode.Replace, cancellationToken);
-            return new ClaimResult.Owned(takeover.ETag);
+            return new ClaimResult.Owned(await table.UpdateEntityWithETagAsync(takeover, existing.ETag, TableUpdateMode.Replace, cancellationToken));
         }
         catch (RequestFailedException ex) when (ex.Status is 412 or 404)
         {

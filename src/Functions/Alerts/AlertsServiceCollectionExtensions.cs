@@ -1,5 +1,6 @@
+using Azure.Data.Tables;
 using Blueshift.Functions.Hosting;
-using Blueshift.Storage.Tables;
+using Blueshift.Functions.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -22,15 +23,12 @@ public static class AlertsServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new AlertWebhookAuthentication(
             sp.GetRequiredService<IOptions<AlertWebhookOptions>>().Value, startedByFunctionsHost, sp.GetService<Security.EntraTokenValidator>()));
+        services.AddBlueshiftStorage(configuration);
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<AlertWebhookOptions>>().Value;
-            var connectionString = configuration["AzureWebJobsStorage"];
-            if (string.IsNullOrWhiteSpace(connectionString))
-            {
-                throw new InvalidOperationException("The alert webhook has no storage for its delivery claims: set AzureWebJobsStorage to a storage connection string.");
-            }
-            return new AlertClaims(new TableClient(connectionString, options.TableName), sp.GetRequiredService<TimeProvider>(), options.ClaimLease);
+            return new AlertClaims(
+                sp.GetRequiredService<TableServiceClient>().GetTableClient(options.TableName), sp.GetRequiredService<TimeProvider>(), options.ClaimLease);
         });
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<AlertWebhook>(sp, sp.GetRequiredService<IOptions<AlertWebhookOptions>>().Value));
         services.AddFunctionModule<AlertsModule>();

@@ -1,9 +1,10 @@
+using Azure.Data.Tables;
 using Blueshift.Functions.Apps;
 using Blueshift.Functions.Audit;
 using Blueshift.Functions.Hosting;
 using Blueshift.Functions.Releases;
 using Blueshift.Functions.Security;
-using Blueshift.Storage.Tables;
+using Blueshift.Functions.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -18,14 +19,11 @@ public static class ApiRegistration
         services.AddFunctionModule<AppsModule>();
         services.AddFunctionModule<AuditApiModule>();
         services.AddFunctionModule<OpenApiModule>();
+        services.AddBlueshiftStorage(configuration);
         services.TryAddSingleton<IManagedAppStore>(provider =>
         {
             var options = provider.GetRequiredService<IOptions<ApiOptions>>().Value;
-            var table = new TableManagedAppStore(new TableClient(
-                configuration[AppSettings.AzureWebJobsStorage] is { Length: > 0 } connectionString
-                    ? connectionString
-                    : throw new InvalidOperationException($"The managed-app registry has no storage: set {AppSettings.AzureWebJobsStorage} to a storage connection string."),
-                options.AppsTable));
+            var table = new TableManagedAppStore(provider.GetRequiredService<TableServiceClient>().GetTableClient(options.AppsTable));
             return options.AlertRoutingRefresh > TimeSpan.Zero
                 ? new CachedManagedAppStore(table, provider.GetRequiredService<TimeProvider>(), options.AlertRoutingRefresh)
                 : table;

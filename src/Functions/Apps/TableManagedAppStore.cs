@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Azure;
-using Blueshift.Storage.Tables;
+using Azure.Data.Tables;
+using Blueshift.Functions.Storage;
 
 namespace Blueshift.Functions.Apps;
 
@@ -20,7 +21,7 @@ public sealed class TableManagedAppStore(TableClient table) : IManagedAppStore
     public async Task<ManagedApp?> GetAsync(string name, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);
-        var entity = await table.GetEntityIfExistsAsync(Partition, name, cancellationToken);
+        var entity = await table.GetEntityOrNullAsync(Partition, name, cancellationToken);
         return entity is null ? null : FromEntity(entity);
     }
 
@@ -32,7 +33,7 @@ public sealed class TableManagedAppStore(TableClient table) : IManagedAppStore
         }
         await EnsureTableAsync(cancellationToken);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and SiteKey eq {siteKey}");
-        await foreach (var entity in table.QueryAsync(filter, cancellationToken: cancellationToken))
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             return FromEntity(entity);
         }
@@ -59,7 +60,7 @@ public sealed class TableManagedAppStore(TableClient table) : IManagedAppStore
     {
         await EnsureTableAsync(cancellationToken);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition}");
-        await foreach (var entity in table.QueryAsync(filter, cancellationToken: cancellationToken))
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             yield return FromEntity(entity);
         }

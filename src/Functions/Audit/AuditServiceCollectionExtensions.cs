@@ -1,4 +1,5 @@
-using Blueshift.Storage.Tables;
+using Azure.Data.Tables;
+using Blueshift.Functions.Storage;
 
 namespace Blueshift.Functions.Audit;
 
@@ -8,15 +9,8 @@ public static class AuditServiceCollectionExtensions
     public static IServiceCollection AddAuditTrail(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(AuditOptions.SectionName).Get<AuditOptions>() ?? new AuditOptions();
-        services.AddSingleton<IAuditTrail>(_ =>
-        {
-            var connectionString = configuration["AzureWebJobsStorage"];
-            if (string.IsNullOrWhiteSpace(connectionString))
-            {
-                throw new InvalidOperationException("The audit trail has no storage: set AzureWebJobsStorage to a storage connection string.");
-            }
-            return new TableAuditTrail(new TableClient(connectionString, options.TableName));
-        });
+        services.AddBlueshiftStorage(configuration);
+        services.AddSingleton<IAuditTrail>(sp => new TableAuditTrail(sp.GetRequiredService<TableServiceClient>().GetTableClient(options.TableName)));
         return services;
     }
 }

@@ -2,7 +2,8 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Azure;
-using Blueshift.Storage.Tables;
+using Azure.Data.Tables;
+using Blueshift.Functions.Storage;
 
 namespace Blueshift.Functions.Audit;
 
@@ -159,7 +160,7 @@ public sealed class TableAuditTrail : IAuditTrail
         string partition, string prefix, string lower, string upper, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {prefix + lower} and RowKey lt {prefix + upper}");
-        await foreach (var entity in _table.QueryAsync(filter, cancellationToken: cancellationToken))
+        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             yield return (entity, entity.RowKey[prefix.Length..]);
         }

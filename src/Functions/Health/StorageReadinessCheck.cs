@@ -1,14 +1,13 @@
 using Azure;
-using Blueshift.Functions.Hosting;
-using Blueshift.Storage;
-using Blueshift.Storage.Tables;
+using Azure.Data.Tables;
+using Blueshift.Functions.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Blueshift.Functions.Health;
 
 /// <summary>
 /// Storage is ready when an authenticated read from the Table service of the <c>AzureWebJobsStorage</c> account
-/// gets an answer from the service: it proves the endpoint answers and the key is accepted, and changes nothing.
+/// gets an answer from the service: it proves the endpoint answers and the key (or token) is accepted, and changes nothing.
 /// A missing probe table (404) is still an authenticated answer.
 /// </summary>
 internal sealed class StorageReadinessCheck(IConfiguration configuration, IOptions<HealthOptions> options, ILogger<StorageReadinessCheck> logger) : IReadinessCheck
@@ -19,17 +18,12 @@ internal sealed class StorageReadinessCheck(IConfiguration configuration, IOptio
 
     public async Task<ReadinessResult> CheckAsync(CancellationToken cancellationToken)
     {
-        var connectionString = configuration[AppSettings.AzureWebJobsStorage];
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            return new ReadinessResult(false, $"{AppSettings.AzureWebJobsStorage} is not set.");
-        }
-        StorageConnectionString account;
+        StorageConnection account;
         try
         {
-            account = StorageConnectionString.Parse(connectionString);
+            account = StorageConnection.FromConfiguration(configuration);
         }
-        catch (FormatException ex)
+        catch (StorageConfigurationException ex)
         {
             return new ReadinessResult(false, ex.Message);
         }
@@ -39,13 +33,13 @@ internal sealed class StorageReadinessCheck(IConfiguration configuration, IOptio
         // A probe reports what it sees now: retrying would only delay the answer past the caller's own timeout.
         clientOptions.Retry.MaxRetries = 0;
         clientOptions.Retry.NetworkTimeout = timeout;
-        var table = new TableClient(account.TableEndpoint, ProbeTable, account.Credential, clientOptions);
-        var authority = account.TableEndpoint.Authority;
+        var table = account.CreateTableServiceClient(clientOptions).GetTableClient(ProbeTable);
+        var authority = account.TableServiceUri.Authority;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         try
         {
-            await table.GetEntityIfExistsAsync("readiness", "probe", deadline.Token);
+            await table.GetEntityIfExistsAsync<TableEntity>("readiness", "probe", cancellationToken: deadline.Token);
             return new ReadinessResult(true, $"Table service at {authority} answered.");
         }
         catch (RequestFailedException ex) when (ex.Status == 404)

@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Data.Tables;
 using Azure.Identity;
 using Blueshift.Functions.Analysis;
 using Blueshift.Functions.Analysis.AzureMonitor;
@@ -8,7 +9,7 @@ using Blueshift.Functions.Azure.Monitor;
 using Blueshift.Functions.Notifications;
 using Blueshift.Functions.Traffic;
 using Blueshift.Functions.Traffic.AppService;
-using Blueshift.Storage.Tables;
+using Blueshift.Functions.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -37,16 +38,14 @@ public static class ReleaseEngineServiceCollectionExtensions
         services.TryAddSingleton(ReleaseGatePolicies.Default);
         services.TryAddSingleton<CrashPoints>();
 
+        services.AddBlueshiftStorage(configuration);
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<ReleaseEngineOptions>();
-            var connectionString = options.StorageConnectionString is { Length: > 0 } own ? own : configuration["AzureWebJobsStorage"];
-            if (string.IsNullOrWhiteSpace(connectionString))
-            {
-                throw new InvalidOperationException(
-                    $"The release engine has no storage: set {ReleaseEngineOptions.SectionName}:StorageConnectionString or AzureWebJobsStorage.");
-            }
-            return new ReleaseStore(new TableClient(connectionString, options.TableName));
+            var tables = options.StorageConnectionString is { Length: > 0 } own
+                ? StorageConnection.FromConnectionString(own, $"{ReleaseEngineOptions.SectionName}:StorageConnectionString").CreateTableServiceClient()
+                : sp.GetRequiredService<TableServiceClient>();
+            return new ReleaseStore(tables.GetTableClient(options.TableName));
         });
         // One ARM configuration (Blueshift:Azure) serves slots and metrics; its credential is validated at start-up.
         services.AddAzureResourceManager(configuration);

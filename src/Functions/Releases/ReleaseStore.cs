@@ -5,8 +5,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Azure;
+using Azure.Data.Tables;
 using Blueshift.Domain.Releases;
-using Blueshift.Storage.Tables;
+using Blueshift.Functions.Storage;
 
 namespace Blueshift.Functions.Releases;
 
@@ -102,13 +103,13 @@ internal sealed class ReleaseStore(TableClient table)
         await ReadyAsync(cancellationToken);
         for (var attempt = 0; ; attempt++)
         {
-            var entity = await table.GetEntityIfExistsAsync(StateKey(releaseId), releaseId, cancellationToken);
+            var entity = await table.GetEntityOrNullAsync(StateKey(releaseId), releaseId, cancellationToken);
             if (entity is not null)
             {
                 var (state, content) = Read(entity);
                 return new StoredRelease(state, entity.ETag, content);
             }
-            var legacy = await table.GetEntityIfExistsAsync(StateKey(releaseId), LegacyStateRowKey, cancellationToken);
+            var legacy = await table.GetEntityOrNullAsync(StateKey(releaseId), LegacyStateRowKey, cancellationToken);
             if (legacy is null)
             {
                 return null;
@@ -132,12 +133,12 @@ internal sealed class ReleaseStore(TableClient table)
         var (moved, content) = Write(state);
         try
         {
-            await table.SubmitTransactionAsync(
+            var answers = await table.SubmitTransactionAsync(
             [
                 new TableTransactionAction(TableTransactionActionType.Add, moved),
                 new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(legacy.PartitionKey, legacy.RowKey), legacy.ETag),
             ], cancellationToken);
-            return new StoredRelease(state, moved.ETag, content);
+            return new StoredRelease(state, answers.Value[0].Headers.ETag ?? default, content);
         }
         catch (TableTransactionFailedException ex) when (ex.Status is 404 or 409 or 412)
         {
@@ -155,7 +156,7 @@ internal sealed class ReleaseStore(TableClient table)
         state.SharedIndex = true;
         await SetDueAsync(state.Id, state.DueAt, ifMatch: null, cancellationToken);
         var (entity, _) = Write(state);
-        var etag = (await table.AddEntityAsync(entity, cancellationToken)).Value;
+        var etag = await table.AddEntityWithETagAsync(entity, cancellationToken);
         await WriteIndexAsync(state, cancellationToken);
         return etag;
     }
@@ -169,7 +170,7 @@ internal sealed class ReleaseStore(TableClient table)
         var (entity, json) = Write(state, content);
         try
         {
-            var etag = (await table.UpdateEntityAsync(entity, ifMatch, TableUpdateMode.Replace, cancellationToken)).Value;
+            var etag = await table.UpdateEntityWithETagAsync(entity, ifMatch, TableUpdateMode.Replace, cancellationToken);
             if (_remembered.Count >= MaxRemembered)
             {
                 _remembered.Clear();
@@ -219,7 +220,7 @@ internal sealed class ReleaseStore(TableClient table)
             await _sharedPartitionWrites.SubmitAsync(action, cancellationToken);
             return entity.ETag;
         }
-        catch (TableTransactionFailedException ex) when (ifMatch is not null && ex.Status is 404 or 412)
+        catch (TableSubmissionFailedException ex) when (ifMatch is not null && ex.Status is 404 or 412)
         {
             return null;
         }
@@ -238,7 +239,7 @@ internal sealed class ReleaseStore(TableClient table)
     {
         await ReadyAsync(cancellationToken);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {DuePartition} and DueAt le {now}");
-        await foreach (var entity in table.QueryAsync(filter, select: ["RowKey", "DueAt"], cancellationToken: cancellationToken))
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, select: ["RowKey", "DueAt"], cancellationToken: cancellationToken))
         {
             yield return (entity.RowKey, entity.GetDateTimeOffset("DueAt") ?? DateTimeOffset.MinValue, entity.ETag);
         }
@@ -256,7 +257,7 @@ internal sealed class ReleaseStore(TableClient table)
             filter += " and " + TableClient.CreateQueryFilter($"Status eq {status}");
         }
         var entries = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        await foreach (var entity in table.QueryAsync(filter, select: ["RowKey", "CreatedAt"], cancellationToken: cancellationToken))
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, select: ["RowKey", "CreatedAt"], cancellationToken: cancellationToken))
         {
             entries[entity.RowKey[(entity.RowKey.IndexOf(IndexSeparator, StringComparison.Ordinal) + 1)..]] = entity.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue;
         }
@@ -266,14 +267,14 @@ internal sealed class ReleaseStore(TableClient table)
         var legacyFilter = app is null
             ? TableClient.CreateQueryFilter($"PartitionKey ge {LegacyAppPrefix} and PartitionKey lt {LegacyAppPrefixEnd}")
             : TableClient.CreateQueryFilter($"PartitionKey eq {LegacyAppKey(app)}");
-        await foreach (var entity in table.QueryAsync(legacyFilter, select: ["PartitionKey", "RowKey", "Status", "CreatedAt"], cancellationToken: cancellationToken))
+        await foreach (var entity in table.QueryAsync<TableEntity>(legacyFilter, select: ["PartitionKey", "RowKey", "Status", "CreatedAt"], cancellationToken: cancellationToken))
         {
             if (entries.ContainsKey(entity.RowKey) || (status is not null && entity.GetString("Status") != status))
             {
                 continue;
             }
             var releaseApp = entity.PartitionKey[LegacyAppPrefix.Length..];
-            if (await table.GetEntityIfExistsAsync(IndexPartition, releaseApp + IndexSeparator + entity.RowKey, cancellationToken) is null)
+            if (await table.GetEntityOrNullAsync(IndexPartition, releaseApp + IndexSeparator + entity.RowKey, cancellationToken) is null)
             {
                 entries[entity.RowKey] = entity.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue;
             }
@@ -291,11 +292,11 @@ internal sealed class ReleaseStore(TableClient table)
         var entity = new TableEntity(LockPartition, app) { ["ReleaseId"] = releaseId, ["LockedAt"] = now };
         try
         {
-            return new LockAttempt(Holder: null, (await table.AddEntityAsync(entity, cancellationToken)).Value);
+            return new LockAttempt(Holder: null, await table.AddEntityWithETagAsync(entity, cancellationToken));
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
-            var holder = await table.GetEntityIfExistsAsync(LockPartition, app, cancellationToken);
+            var holder = await table.GetEntityOrNullAsync(LockPartition, app, cancellationToken);
             return new LockAttempt(holder?.GetString("ReleaseId") ?? "", default);
         }
     }
@@ -304,7 +305,7 @@ internal sealed class ReleaseStore(TableClient table)
     public async Task<(string ReleaseId, DateTimeOffset LockedAt, ETag ETag)?> GetLockAsync(string app, CancellationToken cancellationToken)
     {
         await ReadyAsync(cancellationToken);
-        var entity = await table.GetEntityIfExistsAsync(LockPartition, app, cancellationToken);
+        var entity = await table.GetEntityOrNullAsync(LockPartition, app, cancellationToken);
         return entity is null ? null : (entity.GetString("ReleaseId") ?? "", entity.GetDateTimeOffset("LockedAt") ?? DateTimeOffset.MinValue, entity.ETag);
     }
 
@@ -318,11 +319,11 @@ internal sealed class ReleaseStore(TableClient table)
                 new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(LockPartition, app), ifMatch), cancellationToken);
             return true;
         }
-        catch (TableTransactionFailedException ex) when (ex.Status == 404)
+        catch (TableSubmissionFailedException ex) when (ex.Status == 404)
         {
             return true;
         }
-        catch (TableTransactionFailedException ex) when (ex.Status == 412)
+        catch (TableSubmissionFailedException ex) when (ex.Status == 412)
         {
             return false;
         }
@@ -370,7 +371,7 @@ internal sealed class ReleaseStore(TableClient table)
     public async Task<IdempotencyRecord?> GetIdempotencyKeyAsync(string callerId, string key, CancellationToken cancellationToken)
     {
         await ReadyAsync(cancellationToken);
-        var entity = await table.GetEntityIfExistsAsync(IdempotencyPartition, IdempotencyRowKey(callerId, key), cancellationToken);
+        var entity = await table.GetEntityOrNullAsync(IdempotencyPartition, IdempotencyRowKey(callerId, key), cancellationToken);
         return entity is null ? null : new IdempotencyRecord(entity.GetString("BodyHash") ?? "", entity.GetString("ReleaseId") ?? "", entity.GetDateTimeOffset("At") ?? DateTimeOffset.MinValue);
     }
 
@@ -402,7 +403,7 @@ internal sealed class ReleaseStore(TableClient table)
             await _sharedPartitionWrites.SubmitAsync(
                 new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(DuePartition, releaseId)), cancellationToken);
         }
-        catch (TableTransactionFailedException ex) when (ex.Status == 404)
+        catch (TableSubmissionFailedException ex) when (ex.Status == 404)
         {
             // Gone already: an earlier finish got this far.
         }

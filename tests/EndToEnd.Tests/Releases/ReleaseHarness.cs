@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Data.Tables;
 using Blueshift.AppServiceEmulator;
 using Blueshift.Functions.Apps;
 using Blueshift.Functions.Audit;
@@ -6,7 +7,6 @@ using Blueshift.Functions.Azure.ResourceManager;
 using Blueshift.Functions.Releases;
 using Blueshift.Functions.Security;
 using Blueshift.Functions.Traffic;
-using Blueshift.Storage.Tables;
 using Blueshift.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Data.Tables;
 using Blueshift.AppServiceEmulator;
 using Blueshift.Functions.Alerts;
 using Blueshift.Functions.Apps;
@@ -7,7 +8,6 @@ using Blueshift.Functions.Azure.ResourceManager;
 using Blueshift.Functions.Hosting;
 using Blueshift.Functions.Releases;
 using Blueshift.Functions.Security;
-using Blueshift.Storage.Tables;
 using Blueshift.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

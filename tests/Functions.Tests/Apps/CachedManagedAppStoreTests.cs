@@ -1,5 +1,5 @@
+using Azure.Data.Tables;
 using Blueshift.Functions.Apps;
-using Blueshift.Storage.Tables;
 using Blueshift.Testing;
 using Xunit;
 

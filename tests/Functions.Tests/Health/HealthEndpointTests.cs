@@ -88,6 +88,19 @@ public sealed class HealthEndpointTests(AzuriteFixture azurite) : IClassFixture<
         Assert.Contains("AzureWebJobsStorage is not set", await response.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task GetReady_IdentityBasedStorageOverHttp_Returns503SayingHttpsIsNeeded()
+    {
+        using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b
+            .UseSetting("AzureWebJobsStorage", "")
+            .UseSetting("AzureWebJobsStorage:tableServiceUri", azurite.TableEndpoint.ToString()));
+
+        using var response = await app.CreateClient().GetAsync("/api/health/ready");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("AzureWebJobsStorage__tableServiceUri must use https", await response.Content.ReadAsStringAsync());
+    }
+
     private static WebApplicationFactory<Program> Handler(string connectionString) =>
         new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseSetting("AzureWebJobsStorage", connectionString));
 }

@@ -1,10 +1,11 @@
 using Azure.Core;
 using Azure.Core.Pipeline;
+using Azure.Data.Tables;
 using Blueshift.Domain.Analysis;
 using Blueshift.Domain.Releases;
 using Blueshift.Functions.Apps;
 using Blueshift.Functions.Releases;
-using Blueshift.Storage.Tables;
+using Blueshift.Functions.Storage;
 using Blueshift.Testing;
 using Xunit;
 
@@ -160,8 +161,8 @@ public sealed class ReleaseStoreTests(AzuriteFixture azurite) : IClassFixture<Az
 
         Assert.Equal("Written the way releases were stored before compression.", Assert.Single(stored.State.Timeline).Message);
         Assert.Equal(release.DueAt, stored.State.DueAt);
-        Assert.Null(await table.GetEntityIfExistsAsync("release-rel-old", "state"));
-        Assert.Equal(stored.ETag, (await table.GetEntityAsync("release-rel-old", "rel-old")).Value.ETag);
+        Assert.Null(await table.GetEntityOrNullAsync("release-rel-old", "state"));
+        Assert.Equal(stored.ETag, (await table.GetEntityAsync<TableEntity>("release-rel-old", "rel-old")).Value.ETag);
         stored.State.AddEvent(Now, "Saved after the move.");
         await store.UpdateAsync(stored.State, stored.ETag, CancellationToken.None);
         Assert.Equal(2, (await store.GetAsync("rel-old", CancellationToken.None))!.State.Timeline.Count);
@@ -176,7 +177,7 @@ public sealed class ReleaseStoreTests(AzuriteFixture azurite) : IClassFixture<Az
         var release = NewRelease("rel-old");
         var json = System.Text.Json.JsonSerializer.Serialize(release, ReleaseStore.Json);
         await table.AddEntityAsync(new TableEntity("release-rel-old", "state") { ["App"] = "shop", ["Chunks"] = 1, ["State0"] = json });
-        var read = (await table.GetEntityAsync("release-rel-old", "state")).Value;
+        var read = (await table.GetEntityAsync<TableEntity>("release-rel-old", "state")).Value;
         // An instance still on the old layout writes it after this one read it.
         release.AddEvent(Now, "Written by an older instance.");
         var newer = System.Text.Json.JsonSerializer.Serialize(release, ReleaseStore.Json);
@@ -184,7 +185,7 @@ public sealed class ReleaseStoreTests(AzuriteFixture azurite) : IClassFixture<Az
 
         Assert.Null(await store.MoveLegacyAsync("rel-old", read, CancellationToken.None));
 
-        Assert.Null(await table.GetEntityIfExistsAsync("release-rel-old", "rel-old"));
+        Assert.Null(await table.GetEntityOrNullAsync("release-rel-old", "rel-old"));
         Assert.Equal("Written by an older instance.", Assert.Single((await store.GetAsync("rel-old", CancellationToken.None))!.State.Timeline).Message);
     }
 
@@ -199,7 +200,7 @@ public sealed class ReleaseStoreTests(AzuriteFixture azurite) : IClassFixture<Az
         etag = await store.UpdateAsync(release, etag, CancellationToken.None);
         var dueETag = (await store.SetDueAsync("rel-mem", Now.AddMinutes(1), ifMatch: null, CancellationToken.None, afterState: etag))!.Value;
         // Written behind the store's back without moving the due entry: only a reader that goes to storage sees it.
-        var entity = (await table.GetEntityAsync("release-rel-mem", "rel-mem")).Value;
+        var entity = (await table.GetEntityAsync<TableEntity>("release-rel-mem", "rel-mem")).Value;
         entity["Phase"] = "Edited";
         await table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Merge);
 
@@ -373,7 +374,7 @@ public sealed class ReleaseStoreTests(AzuriteFixture azurite) : IClassFixture<Az
         await store.UpdateAsync(release, etag, CancellationToken.None);
         await store.FinishAsync(release, CancellationToken.None);
 
-        Assert.Null(await table.GetEntityIfExistsAsync("app-shop", "rel-before"));
+        Assert.Null(await table.GetEntityOrNullAsync("app-shop", "rel-before"));
         Assert.Equal(["rel-before"], await store.ListIdsAsync("shop", "Succeeded", 10, CancellationToken.None));
         Assert.Equal(["rel-after"], await store.ListIdsAsync("shop", "Active", 10, CancellationToken.None));
         Assert.Equal(["rel-after", "rel-before"], await store.ListIdsAsync("shop", null, 10, CancellationToken.None));

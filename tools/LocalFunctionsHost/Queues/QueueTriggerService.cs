@@ -1,8 +1,10 @@
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json.Nodes;
 using Azure;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
 using Blueshift.LocalFunctionsHost.FunctionApp;
-using Blueshift.Storage.Queues;
 
 namespace Blueshift.LocalFunctionsHost.Queues;
 
@@ -12,6 +14,10 @@ namespace Blueshift.LocalFunctionsHost.Queues;
 /// message, deletes it on success, releases it after <c>visibilityTimeout</c> on failure, and moves it to
 /// <c>{queue}-poison</c> once it has failed <c>maxDequeueCount</c> times. Messages are base64 unless host.json says "none".
 /// </summary>
+/// <remarks>
+/// The queue clients take message text as stored and base64 is decoded here: a message that is not valid base64 of UTF-8
+/// is never handed to the function, fails each delivery, and reaches the poison queue unchanged, as with the host.
+/// </remarks>
 internal sealed class QueueTriggerService(
     FunctionAppFolder app,
     LocalSettings settings,
@@ -24,6 +30,8 @@ internal sealed class QueueTriggerService(
 
     // While a message is being processed it stays hidden; the host uses the same 10 minutes.
     private static readonly TimeSpan ProcessingVisibility = TimeSpan.FromMinutes(10);
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>The clients of every queue trigger, built up front so a missing connection setting stops the host at start-up.</summary>
     public IReadOnlyList<(QueueTriggeredFunction Function, QueueClient Queue, QueueClient Poison)> Listeners { get; } = CreateListeners(app, settings);
@@ -52,7 +60,7 @@ internal sealed class QueueTriggerService(
             IReadOnlyList<QueueMessage> messages;
             try
             {
-                messages = await queue.ReceiveMessagesAsync(settings.BatchSize, ProcessingVisibility, stoppingToken);
+                messages = (await queue.ReceiveMessagesAsync(settings.BatchSize, ProcessingVisibility, stoppingToken)).Value;
             }
             catch (RequestFailedException ex) when (ex.Status == 404)
             {
@@ -92,21 +100,22 @@ internal sealed class QueueTriggerService(
         try
         {
             // Text that is not valid base64 cannot be bound; the host fails such an invocation without calling the function.
-            var succeeded = !message.DecodingFailed && await InvokeAsync(function, client, handlerAddress, message, stoppingToken);
+            var succeeded = Decode(message.Body.ToString()) is { } text && await InvokeAsync(function, client, handlerAddress, message, text, stoppingToken);
             if (succeeded)
             {
                 await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
             }
             else if (message.DequeueCount >= app.Queues.MaxDequeueCount)
             {
-                await poison.CreateIfNotExistsAsync(stoppingToken);
-                await poison.SendMessageAsync(message.MessageText, cancellationToken: stoppingToken);
+                await poison.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+                // As stored: the poison queue holds what the producer sent, decodable or not.
+                await poison.SendMessageAsync(message.Body.ToString(), cancellationToken: stoppingToken);
                 await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
                 Log.QueuePoisoned(logger, message.MessageId, queue.Name, message.DequeueCount, poison.Name);
             }
             else
             {
-                await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, app.Queues.VisibilityTimeout, cancellationToken: stoppingToken);
+                await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, messageText: null, app.Queues.VisibilityTimeout, stoppingToken);
             }
         }
         catch (RequestFailedException ex)
@@ -120,18 +129,36 @@ internal sealed class QueueTriggerService(
         }
     }
 
-    private async Task<bool> InvokeAsync(QueueTriggeredFunction function, HttpClient client, Uri handlerAddress, QueueMessage message, CancellationToken stoppingToken)
+    // The text the function is given, or null when the stored text is not valid base64 of UTF-8 under base64 encoding.
+    private string? Decode(string stored)
+    {
+        if (!app.Queues.Base64Encoding)
+        {
+            return stored;
+        }
+        try
+        {
+            return StrictUtf8.GetString(Convert.FromBase64String(stored));
+        }
+        catch (Exception ex) when (ex is FormatException or DecoderFallbackException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<bool> InvokeAsync(
+        QueueTriggeredFunction function, HttpClient client, Uri handlerAddress, QueueMessage message, string text, CancellationToken stoppingToken)
     {
         var payload = new JsonObject
         {
-            ["Data"] = new JsonObject { [function.BindingName] = message.MessageText },
+            ["Data"] = new JsonObject { [function.BindingName] = text },
             ["Metadata"] = new JsonObject
             {
                 ["DequeueCount"] = message.DequeueCount,
-                ["ExpirationTime"] = message.ExpiresOn.ToString("O"),
+                ["ExpirationTime"] = message.ExpiresOn?.ToString("O"),
                 ["Id"] = message.MessageId,
-                ["InsertionTime"] = message.InsertedOn.ToString("O"),
-                ["NextVisibleTime"] = message.NextVisibleOn.ToString("O"),
+                ["InsertionTime"] = message.InsertedOn?.ToString("O"),
+                ["NextVisibleTime"] = message.NextVisibleOn?.ToString("O"),
                 ["PopReceipt"] = message.PopReceipt,
                 ["sys"] = new JsonObject
                 {
@@ -168,14 +195,15 @@ internal sealed class QueueTriggerService(
                 queueName = settings.Values.GetValueOrDefault(setting) ?? Environment.GetEnvironmentVariable(setting)
                     ?? throw new FunctionAppException($"Function {function.Name}: its queue name names the app setting {setting}, which is not set.");
             }
-            var options = new QueueClientOptions { MessageEncoding = app.Queues.Base64Encoding ? QueueMessageEncoding.Base64 : QueueMessageEncoding.None };
+            var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
             try
             {
                 listeners.Add((function, new QueueClient(connectionString, queueName, options), new QueueClient(connectionString, queueName + "-poison", options)));
             }
-            catch (Exception ex) when (ex is FormatException or ArgumentException)
+            catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
             {
-                throw new FunctionAppException($"Function {function.Name}: {ex.Message}");
+                // The client's message may quote the connection string, account key included.
+                throw new FunctionAppException($"Function {function.Name}: its queue connection setting {function.Connection} does not hold a valid storage connection string.");
             }
         }
         return listeners;

@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using Blueshift.AppServiceEmulator;
 using Blueshift.Domain.Analysis;
 using Blueshift.Domain.ChangeControl;
@@ -15,7 +16,6 @@ using Blueshift.Functions.Releases;
 using Blueshift.Functions.Releases.Orchestration;
 using Blueshift.Functions.Traffic;
 using Blueshift.Functions.Traffic.AppService;
-using Blueshift.Storage.Tables;
 using Blueshift.Testing;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;

@@ -1,12 +1,14 @@
 using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
 
-namespace Blueshift.Storage.Tables;
+namespace Blueshift.Functions.Storage;
 
 /// <summary>
 /// Group commit on one table: writes to a partition that arrive while an earlier write to it is in flight leave
-/// together, as one entity group transaction, when it returns. A write to an idle partition leaves at once and alone,
-/// (as a plain request when it is a single action), so nothing ever waits on a timer; under load, concurrent writers
-/// to a busy partition share round trips.
+/// together, as one entity group transaction (<see cref="TableClient.SubmitTransactionAsync"/>), when it returns. A write
+/// to an idle partition leaves at once and alone (as a plain request when it is a single action), so nothing ever waits
+/// on a timer; under load, concurrent writers to a busy partition share round trips.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -51,11 +53,11 @@ public sealed class TableGroupCommit
 
     /// <summary>
     /// Writes the actions, all on entities of one partition, as one unit. On success each written entity's
-    /// <see cref="TableEntity.ETag"/> is its new version.
+    /// <see cref="ITableEntity.ETag"/> is its new version.
     /// </summary>
     /// <exception cref="ArgumentException">No actions, too many, more than one partition, or one entity twice.</exception>
-    /// <exception cref="TableTransactionFailedException">An action of this submission failed (its index is within this submission); none of them took effect.</exception>
-    /// <exception cref="Azure.RequestFailedException">The request carrying this submission failed as a whole.</exception>
+    /// <exception cref="TableSubmissionFailedException">An action of this submission failed (its index is within this submission); none of them took effect.</exception>
+    /// <exception cref="RequestFailedException">The request carrying this submission failed as a whole.</exception>
     public Task SubmitAsync(IReadOnlyList<TableTransactionAction> actions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actions);
@@ -156,7 +158,7 @@ public sealed class TableGroupCommit
                 }
                 else
                 {
-                    await _table.SubmitTransactionAsync(actions, CancellationToken.None).ConfigureAwait(false);
+                    await SubmitAsync(actions).ConfigureAwait(false);
                 }
                 foreach (var submission in batch)
                 {
@@ -164,19 +166,18 @@ public sealed class TableGroupCommit
                 }
                 return;
             }
-            catch (TableTransactionFailedException ex) when (batch.Count > 1 && ex.FailedActionIndex is { } index && index >= 0 && index < actions.Count)
+            catch (TableTransactionFailedException ex) when (batch.Count > 1 && ex.FailedTransactionActionIndex is { } index && index >= 0 && index < actions.Count)
             {
                 // Only the submission holding the failed action fails; nothing took effect, so the rest go again.
                 var offset = 0;
                 var culprit = batch.First(s => (offset += s.Actions.Count) > index);
                 var own = index - (offset - culprit.Actions.Count);
-                culprit.Done.TrySetException(new TableTransactionFailedException(ex.Status,
-                    $"Action {own.ToString(CultureInfo.InvariantCulture)} of the submission failed: {ex.Message}", ex.ErrorCode, own));
+                culprit.Done.TrySetException(Failed(ex, own));
                 batch.Remove(culprit);
             }
-            catch (TableTransactionFailedException ex) when (batch.Count == 1 && ex.FailedActionIndex is not null)
+            catch (TableTransactionFailedException ex) when (batch.Count == 1 && ex.FailedTransactionActionIndex is { } index)
             {
-                batch[0].Done.TrySetException(ex);
+                batch[0].Done.TrySetException(Failed(ex, index));
                 return;
             }
             catch (Exception ex)
@@ -190,6 +191,29 @@ public sealed class TableGroupCommit
         }
     }
 
+    // The service answers a transaction with one response per action, in order; each write's carries the new ETag.
+    private async Task SubmitAsync(IReadOnlyList<TableTransactionAction> actions)
+    {
+        var responses = (await _table.SubmitTransactionAsync(actions, CancellationToken.None).ConfigureAwait(false)).Value;
+        for (var i = 0; i < actions.Count && i < responses.Count; i++)
+        {
+            if (actions[i].ActionType != TableTransactionActionType.Delete && responses[i].Headers.ETag is { } etag)
+            {
+                actions[i].Entity.ETag = etag;
+            }
+        }
+    }
+
+    private static TableSubmissionFailedException Failed(RequestFailedException ex, int index) =>
+        new(ex.Status, $"Action {index.ToString(CultureInfo.InvariantCulture)} of the submission failed: {FirstLine(ex.Message)}", ex.ErrorCode, index, ex);
+
+    // The SDK's message appends the raw response (headers included); the first line says what went wrong.
+    private static string FirstLine(string message)
+    {
+        var newline = message.IndexOfAny(['\r', '\n']);
+        return newline < 0 ? message : message[..newline];
+    }
+
     /// <summary>
     /// A lone write goes as the plain request it is: the same effect as a one-action transaction, for less work at the
     /// service. A failure reads as the transaction's would (its action 0), so callers handle one kind of error.
@@ -198,42 +222,52 @@ public sealed class TableGroupCommit
     {
         try
         {
-            _ = action.ActionType switch
+            var response = action.ActionType switch
             {
                 TableTransactionActionType.Add => await _table.AddEntityAsync(action.Entity).ConfigureAwait(false),
                 TableTransactionActionType.UpdateMerge => await _table.UpdateEntityAsync(action.Entity, action.ETag, TableUpdateMode.Merge).ConfigureAwait(false),
                 TableTransactionActionType.UpdateReplace => await _table.UpdateEntityAsync(action.Entity, action.ETag, TableUpdateMode.Replace).ConfigureAwait(false),
                 TableTransactionActionType.UpsertMerge => await _table.UpsertEntityAsync(action.Entity, TableUpdateMode.Merge).ConfigureAwait(false),
                 TableTransactionActionType.UpsertReplace => await _table.UpsertEntityAsync(action.Entity, TableUpdateMode.Replace).ConfigureAwait(false),
-                TableTransactionActionType.Delete => (await DeleteOneAsync(action).ConfigureAwait(false)).Value,
+                TableTransactionActionType.Delete => await DeleteOneAsync(action).ConfigureAwait(false),
                 _ => throw new ArgumentOutOfRangeException(nameof(action), action.ActionType, "Not a table action."),
             };
+            if (action.ActionType != TableTransactionActionType.Delete && response.Headers.ETag is { } etag)
+            {
+                action.Entity.ETag = etag;
+            }
         }
-        catch (Azure.RequestFailedException ex) when (ex is not TableTransactionFailedException && ex.Status is >= 400 and < 500 and not 408 and not 429)
+        catch (RequestFailedException ex) when (ex is not TableSubmissionFailedException && ex.Status is >= 400 and < 500 and not 408 and not 429)
         {
-            throw new TableTransactionFailedException(ex.Status, ex.Message, ex.ErrorCode, 0);
+            throw Failed(ex, 0);
         }
     }
 
     // A plain delete takes a missing entity for success; in a transaction it fails the action, and so it does here.
-    private async Task<Azure.Response<Azure.ETag>> DeleteOneAsync(TableTransactionAction action)
+    private async Task<Response> DeleteOneAsync(TableTransactionAction action)
     {
-        var response = await _table.DeleteEntityAsync(action.Entity.PartitionKey, action.Entity.RowKey, action.ETag).ConfigureAwait(false);
+        var etag = action.ETag == default ? ETag.All : action.ETag;
+        var response = await _table.DeleteEntityAsync(action.Entity.PartitionKey, action.Entity.RowKey, etag).ConfigureAwait(false);
         return response.Status == 404
-            ? throw new TableTransactionFailedException(404, $"No entity {action.Entity.PartitionKey}/{action.Entity.RowKey} to delete.", "ResourceNotFound", 0)
-            : Azure.Response.FromValue(default(Azure.ETag), response);
+            ? throw new TableSubmissionFailedException(404, $"No entity {action.Entity.PartitionKey}/{action.Entity.RowKey} to delete.", "ResourceNotFound", 0)
+            : response;
     }
 
     // JSON of the worst kind: three bytes per character, base64 for binary, plus keys, names and per-action headers.
-    private static int EstimateBytes(TableEntity entity)
+    private static int EstimateBytes(ITableEntity entity)
     {
         var bytes = 512 + 3 * (entity.PartitionKey.Length + entity.RowKey.Length);
-        foreach (var (name, value) in entity)
+        if (entity is not IEnumerable<KeyValuePair<string, object>> properties)
+        {
+            return bytes + 64 * 1024;
+        }
+        foreach (var (name, value) in properties)
         {
             bytes += 3 * name.Length + 16 + value switch
             {
                 string text => 6 * text.Length,
                 byte[] binary => (binary.Length + 2) / 3 * 4,
+                BinaryData binary => (binary.ToMemory().Length + 2) / 3 * 4,
                 _ => 64,
             };
         }

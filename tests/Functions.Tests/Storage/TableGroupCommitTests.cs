@@ -1,18 +1,19 @@
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
-using Blueshift.Storage.Tables;
+using Azure.Data.Tables;
+using Blueshift.Functions.Storage;
 using Blueshift.Testing;
 using Xunit;
 
-namespace Blueshift.Storage.Tests.Tables;
+namespace Blueshift.Functions.Tests.Storage;
 
 public sealed class TableGroupCommitTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
     private async Task<TableClient> NewTableAsync()
     {
         var table = new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName());
-        Assert.True(await table.CreateIfNotExistsAsync());
+        await table.CreateIfNotExistsAsync();
         return table;
     }
 
@@ -40,7 +41,7 @@ public sealed class TableGroupCommitTests(AzuriteFixture azurite) : IClassFixtur
 
         Assert.Equal(2, commit.RequestsSent);
         var stored = new List<TableEntity>();
-        await foreach (var entity in table.QueryAsync(TableClient.CreateQueryFilter($"PartitionKey eq {"p"}")))
+        await foreach (var entity in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {"p"}")))
         {
             stored.Add(entity);
         }
@@ -54,8 +55,7 @@ public sealed class TableGroupCommitTests(AzuriteFixture azurite) : IClassFixtur
         var table = await NewTableAsync();
         var commit = new TableGroupCommit(table);
         var current = new TableEntity("p", "guarded") { ["Value"] = 1 };
-        await table.AddEntityAsync(current);
-        var stale = current.ETag;
+        var stale = await table.AddEntityWithETagAsync(current);
         await table.UpdateEntityAsync(new TableEntity("p", "guarded") { ["Value"] = 2 }, stale, TableUpdateMode.Replace);
 
         var first = commit.SubmitAsync(new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("p", "first")));
@@ -68,12 +68,12 @@ public sealed class TableGroupCommitTests(AzuriteFixture azurite) : IClassFixtur
         var after = commit.SubmitAsync(new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("p", "after")));
 
         await Task.WhenAll(first, before, after);
-        var ex = await Assert.ThrowsAsync<TableTransactionFailedException>(() => failing);
+        var ex = await Assert.ThrowsAsync<TableSubmissionFailedException>(() => failing);
         Assert.Equal((412, 1), (ex.Status, ex.FailedActionIndex));
-        Assert.NotNull(await table.GetEntityIfExistsAsync("p", "before"));
-        Assert.NotNull(await table.GetEntityIfExistsAsync("p", "after"));
-        Assert.Null(await table.GetEntityIfExistsAsync("p", "with-the-failure"));
-        Assert.Equal(2, (await table.GetEntityAsync("p", "guarded")).Value.GetInt32("Value"));
+        Assert.NotNull(await table.GetEntityOrNullAsync("p", "before"));
+        Assert.NotNull(await table.GetEntityOrNullAsync("p", "after"));
+        Assert.Null(await table.GetEntityOrNullAsync("p", "with-the-failure"));
+        Assert.Equal(2, (await table.GetEntityAsync<TableEntity>("p", "guarded")).Value.GetInt32("Value"));
     }
 
     [Fact]
@@ -82,19 +82,18 @@ public sealed class TableGroupCommitTests(AzuriteFixture azurite) : IClassFixtur
         var table = await NewTableAsync();
         var commit = new TableGroupCommit(table);
         var entity = new TableEntity("p", "guarded") { ["Value"] = 1 };
-        await table.AddEntityAsync(entity);
-        var stale = entity.ETag;
+        var stale = await table.AddEntityWithETagAsync(entity);
         await table.UpsertEntityAsync(new TableEntity("p", "guarded") { ["Value"] = 2 }, TableUpdateMode.Replace);
 
-        var stale412 = await Assert.ThrowsAsync<TableTransactionFailedException>(() => commit.SubmitAsync(
+        var stale412 = await Assert.ThrowsAsync<TableSubmissionFailedException>(() => commit.SubmitAsync(
             new TableTransactionAction(TableTransactionActionType.UpdateReplace, new TableEntity("p", "guarded") { ["Value"] = 3 }, stale)));
-        var missing404 = await Assert.ThrowsAsync<TableTransactionFailedException>(() => commit.SubmitAsync(
+        var missing404 = await Assert.ThrowsAsync<TableSubmissionFailedException>(() => commit.SubmitAsync(
             new TableTransactionAction(TableTransactionActionType.UpdateReplace, new TableEntity("p", "missing"), stale)));
-        var exists409 = await Assert.ThrowsAsync<TableTransactionFailedException>(() => commit.SubmitAsync(
+        var exists409 = await Assert.ThrowsAsync<TableSubmissionFailedException>(() => commit.SubmitAsync(
             new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("p", "guarded"))));
 
-        Assert.Equal([(412, 0), (404, 0), (409, 0)], new[] { stale412, missing404, exists409 }.Select(e => (e.Status, e.FailedActionIndex ?? -1)));
-        Assert.Equal(2, (await table.GetEntityAsync("p", "guarded")).Value.GetInt32("Value"));
+        Assert.Equal([(412, 0), (404, 0), (409, 0)], new[] { stale412, missing404, exists409 }.Select(e => (e.Status, e.FailedActionIndex)));
+        Assert.Equal(2, (await table.GetEntityAsync<TableEntity>("p", "guarded")).Value.GetInt32("Value"));
         Assert.Equal(3, commit.RequestsSent);
     }
 
@@ -106,22 +105,22 @@ public sealed class TableGroupCommitTests(AzuriteFixture azurite) : IClassFixtur
         {
             await table.AddEntityAsync(new TableEntity("p", key));
         }
-        var guarded = (await table.GetEntityAsync("p", "guarded")).Value.ETag;
+        var guarded = (await table.GetEntityAsync<TableEntity>("p", "guarded")).Value.ETag;
         await table.UpsertEntityAsync(new TableEntity("p", "guarded") { ["Value"] = 2 }, TableUpdateMode.Replace);
         static TableTransactionAction Delete(string key, ETag etag = default) => new(TableTransactionActionType.Delete, new TableEntity("p", key), etag);
 
         // Alone: a plain request, and a missing entity still fails (a plain delete would call that a success).
         var alone = new TableGroupCommit(table);
         await alone.SubmitAsync(Delete("a"));
-        var missing = await Assert.ThrowsAsync<TableTransactionFailedException>(() => alone.SubmitAsync(Delete("a")));
-        var stale = await Assert.ThrowsAsync<TableTransactionFailedException>(() => alone.SubmitAsync(Delete("guarded", guarded)));
-        Assert.Equal([(404, 0), (412, 0)], new[] { missing, stale }.Select(e => (e.Status, e.FailedActionIndex ?? -1)));
+        var missing = await Assert.ThrowsAsync<TableSubmissionFailedException>(() => alone.SubmitAsync(Delete("a")));
+        var stale = await Assert.ThrowsAsync<TableSubmissionFailedException>(() => alone.SubmitAsync(Delete("guarded", guarded)));
+        Assert.Equal([(404, 0), (412, 0)], new[] { missing, stale }.Select(e => (e.Status, e.FailedActionIndex)));
         Assert.Equal(3, alone.RequestsSent);
 
         // Together: the first leaves alone and is held; the three behind it share a transaction, where the missing one
         // fails only its own caller and the other two go again.
         var firstRequest = new HoldFirstRequest();
-        var current = (await table.GetEntityAsync("p", "guarded")).Value.ETag;
+        var current = (await table.GetEntityAsync<TableEntity>("p", "guarded")).Value.ETag;
         var together = new TableGroupCommit(HoldingFirstRequest(table, firstRequest));
         var first = together.SubmitAsync(Delete("b"));
         var gone = together.SubmitAsync(Delete("missing"));
@@ -129,11 +128,11 @@ public sealed class TableGroupCommitTests(AzuriteFixture azurite) : IClassFixtur
         var matching = together.SubmitAsync(Delete("guarded", current));
         firstRequest.Release();
         await Task.WhenAll(first, last, matching);
-        var goneFailure = await Assert.ThrowsAsync<TableTransactionFailedException>(() => gone);
-        Assert.Equal((404, 0), (goneFailure.Status, goneFailure.FailedActionIndex ?? -1));
+        var goneFailure = await Assert.ThrowsAsync<TableSubmissionFailedException>(() => gone);
+        Assert.Equal((404, 0), (goneFailure.Status, goneFailure.FailedActionIndex));
         Assert.Equal(3, together.RequestsSent);
         var left = new List<string>();
-        await foreach (var entity in table.QueryAsync(TableClient.CreateQueryFilter($"PartitionKey eq {"p"}")))
+        await foreach (var entity in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {"p"}")))
         {
             left.Add(entity.RowKey);
         }
@@ -151,7 +150,7 @@ public sealed class TableGroupCommitTests(AzuriteFixture azurite) : IClassFixtur
         await Task.WhenAll(writes);
 
         Assert.Equal(5, commit.RequestsSent);
-        Assert.Equal(5, (await table.GetEntityAsync("p", "same")).Value.GetInt32("Value"));
+        Assert.Equal(5, (await table.GetEntityAsync<TableEntity>("p", "same")).Value.GetInt32("Value"));
     }
 
     [Fact]
@@ -165,8 +164,8 @@ public sealed class TableGroupCommitTests(AzuriteFixture azurite) : IClassFixtur
             commit.SubmitAsync(new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("b", "1"))));
 
         Assert.Equal(2, commit.RequestsSent);
-        Assert.NotNull(await table.GetEntityIfExistsAsync("a", "1"));
-        Assert.NotNull(await table.GetEntityIfExistsAsync("b", "1"));
+        Assert.NotNull(await table.GetEntityOrNullAsync("a", "1"));
+        Assert.NotNull(await table.GetEntityOrNullAsync("b", "1"));
     }
 
     [Fact]
