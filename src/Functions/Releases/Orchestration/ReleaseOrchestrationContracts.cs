@@ -27,9 +27,11 @@ internal sealed record ReleaseInput(
     ReleasePolicy Policy,
     ReleaseRunSettings Settings);
 
-/// <summary>The engine-wide settings a release runs with (from <see cref="ReleaseEngineOptions"/>), carried in the input.</summary>
+/// <summary>The settings a release runs with (from <see cref="ReleaseOrchestrationOptions"/>), fixed in its input when it starts.</summary>
 /// <param name="PollInterval">How often a running ARM operation is polled and a swap's marker read again.</param>
-/// <param name="RetryInterval">First wait before an activity that failed (ARM 429/5xx, network) is tried again; it doubles.</param>
+/// <param name="SwapSettleTime">How long a swap request's effect is given to show in the release marker before another.</param>
+/// <param name="RetryInterval">First wait before an activity that failed transiently (ARM 429/5xx, network) is tried again; it doubles.</param>
+/// <param name="MaxRetryInterval">The longest wait between two tries of an activity.</param>
 /// <param name="MaxActivityAttempts">How many times such an activity is tried before the release rolls back.</param>
 internal sealed record ReleaseRunSettings(
     TimeSpan PollInterval,
@@ -38,14 +40,10 @@ internal sealed record ReleaseRunSettings(
     int MaxDeployAttempts,
     TimeSpan BaselineWindow,
     TimeSpan RetryInterval,
+    TimeSpan MaxRetryInterval,
     int MaxActivityAttempts,
     string Environment,
-    string Contact)
-{
-    public static ReleaseRunSettings From(ReleaseEngineOptions options) => new(
-        options.PollInterval, options.SwapSettleTime, options.MaxSwapAttempts, options.MaxDeployAttempts, options.BaselineWindow,
-        RetryInterval: TimeSpan.FromSeconds(5), MaxActivityAttempts: 4, options.Environment, options.Contact);
-}
+    string Contact);
 
 /// <summary>The external events a release orchestration listens for.</summary>
 internal static class ReleaseEvents

@@ -127,6 +127,7 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
         MaxDeployAttempts: 2,
         BaselineWindow: TimeSpan.FromMinutes(5),
         RetryInterval: TimeSpan.FromMilliseconds(500),
+        MaxRetryInterval: TimeSpan.FromSeconds(4),
         MaxActivityAttempts: 4,
         Environment: "Production",
         Contact: "ops-oncall@shop.example");
