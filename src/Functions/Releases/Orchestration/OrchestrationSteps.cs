@@ -8,15 +8,18 @@ namespace Blueshift.Functions.Releases.Orchestration;
 internal static class OrchestrationSteps
 {
     /// <summary>
-    /// Retries for failures that say nothing about the release (ARM throttling or 5xx, the network, an unreadable answer);
-    /// anything else is a bug or a refusal and fails at once.
+    /// Retries only faults that say nothing about the release (<see cref="TransientActivityException"/>: ARM throttling,
+    /// timeouts or 5xx, the network); a refusal (4xx), invalid data or a bug fails at once, after one attempt.
     /// </summary>
     public static TaskOptions Retries(ReleaseRunSettings settings) => TaskOptions.FromRetryPolicy(
-        new RetryPolicy(settings.MaxActivityAttempts, settings.RetryInterval, backoffCoefficient: 2, maxRetryInterval: settings.RetryInterval * 8)
+        new RetryPolicy(settings.MaxActivityAttempts, settings.RetryInterval, backoffCoefficient: 2, maxRetryInterval: settings.MaxRetryInterval)
         {
-            HandleFailure = failure => failure.IsCausedBy<global::Azure.RequestFailedException>() || failure.IsCausedBy<HttpRequestException>()
-                || failure.IsCausedBy<IOException>() || failure.IsCausedBy<TaskCanceledException>(),
+            HandleFailure = IsTransient,
         });
+
+    /// <summary>Whether a failed activity failed transiently (the retry policy's handler).</summary>
+    public static bool IsTransient(TaskFailureDetails failure) =>
+        failure.ErrorType == typeof(TransientActivityException).FullName || failure.IsCausedBy<TransientActivityException>();
 
     public static DateTimeOffset At(DateTime utc) => new(DateTime.SpecifyKind(utc, DateTimeKind.Utc));
 
