@@ -107,7 +107,9 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
         Emulator.Traffic.Start(Site, requestsPerSecond, maxRequests: 1_000_000, maxDuration: TimeSpan.FromMinutes(5));
 
     /// <summary>Seconds instead of minutes, so that a release runs in a test; the checks are the defaults otherwise.</summary>
-    public static ReleasePolicy Policy(TimeSpan? bake = null, IReadOnlyList<int>? steps = null, TimeSpan? watch = null, TimeSpan? approvalTimeout = null) => new(
+    public static ReleasePolicy Policy(
+        TimeSpan? bake = null, IReadOnlyList<int>? steps = null, TimeSpan? watch = null, TimeSpan? approvalTimeout = null, TimeSpan? operationTimeout = null,
+        IReadOnlyList<SmokeTest>? smokeTests = null) => new(
         TrafficSteps: steps ?? [50, 100],
         BakeTime: bake ?? TimeSpan.FromSeconds(2),
         Canary: new CanaryPolicy(MinimumRequests: 20, MaxInconclusiveExtensions: 2),
@@ -116,13 +118,13 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
         WarmUp: TimeSpan.FromMilliseconds(200),
         ProbeInterval: TimeSpan.FromMilliseconds(300),
         HealthCheckPath: "/health",
-        SmokeTests: [],
-        Timeouts: new PhaseTimeouts(Approval: approvalTimeout ?? TimeSpan.FromMinutes(1), Window: TimeSpan.FromMinutes(1), Operation: TimeSpan.FromSeconds(30),
+        SmokeTests: smokeTests ?? [],
+        Timeouts: new PhaseTimeouts(Approval: approvalTimeout ?? TimeSpan.FromMinutes(1), Window: TimeSpan.FromMinutes(1), Operation: operationTimeout ?? TimeSpan.FromSeconds(30),
             Verification: TimeSpan.FromSeconds(30), Slack: TimeSpan.FromSeconds(10)));
 
     public static ReleaseRunSettings Settings { get; } = new(
         PollInterval: TimeSpan.FromMilliseconds(300),
-        SwapSettleTime: TimeSpan.FromSeconds(5),
+        SwapSettleTime: TimeSpan.FromSeconds(1),
         MaxSwapAttempts: 3,
         MaxDeployAttempts: 2,
         BaselineWindow: TimeSpan.FromMinutes(5),
@@ -186,6 +188,21 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
             await Task.Delay(TimeSpan.FromMilliseconds(100));
         }
         throw new Xunit.Sdk.XunitException($"{id} did not reach the awaited progress in time; it is at {last}.");
+    }
+
+    /// <summary>
+    /// Waits until the staging slot has served <paramref name="count"/> requests inside whole metric grains from now (the
+    /// analysis counts whole grains from the bake's start), so that a promote finds evidence to judge.
+    /// </summary>
+    public async Task WaitForStagingEvidenceAsync(int count = 40)
+    {
+        var grains = Grain.Ticks;
+        var firstWholeGrain = new DateTimeOffset((DateTimeOffset.UtcNow.UtcTicks + grains - 1) / grains * grains, TimeSpan.Zero);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (StagingRequestsSince(firstWholeGrain) < count)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), timeout.Token);
+        }
     }
 
     /// <summary>Requests the staging slot served since <paramref name="from"/>, as the front door logged them.</summary>
