@@ -22,5 +22,4 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3106, Level = LogLevel.Error, Message = "Release {ReleaseId}: a record of its rollback could not be written ({Problem}); the rollback goes on.")]
     public static partial void BookkeepingFailed(ILogger logger, string releaseId, string problem);
-
 }

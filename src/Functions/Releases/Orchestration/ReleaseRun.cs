@@ -149,13 +149,13 @@ internal sealed class ReleaseRun
         var request = new DeployRequest(_input.Target, _input.Package);
         for (var attempt = 1; attempt <= _input.Settings.MaxDeployAttempts; attempt++)
         {
-            var operation = await CallAsync<SlotOperation>(ReleaseActivityNames.StartDeploy, request);
+            var operation = await CallBeforeDeadlineAsync<SlotOperation>(ReleaseActivityNames.StartDeploy, request);
             while (operation.State == SlotOperationState.Running)
             {
                 await DelayAsync(Min(Now + _input.Settings.PollInterval, Deadline()));
                 ThrowIfPastDeadline();
                 operation = operation.OperationUrl is { } url
-                    ? await CallAsync<SlotOperation>(ReleaseActivityNames.PollOperation, new OperationRequest(_input.Target, url))
+                    ? await CallBeforeDeadlineAsync<SlotOperation>(ReleaseActivityNames.PollOperation, new OperationRequest(_input.Target, url))
                     : throw new RollbackRequired(RollbackCause.NotViable, EngineActor, "The deployment is running but App Service gave no operation to poll.");
             }
             if (operation.State == SlotOperationState.Succeeded)
@@ -525,6 +525,34 @@ internal sealed class ReleaseRun
         {
             throw new RollbackRequired(RollbackCause.CheckFailed, EngineActor, $"Timed out: the release stayed in {_phase} longer than {Deadline() - _phaseEnteredAt:g}.");
         }
+    }
+
+    /// <summary>
+    /// An activity raced against the phase's deadline (and an abort or rollback): a call that never answers (a hung
+    /// connection, an operation App Service forgot) cannot hold the release past its watchdog.
+    /// </summary>
+    private async Task<T> CallBeforeDeadlineAsync<T>(string activity, object input)
+    {
+        var deadline = Deadline();
+        if (deadline == DateTime.MaxValue)
+        {
+            return await CallAsync<T>(activity, input);
+        }
+        using var losers = new CancellationTokenSource();
+        var call = CallAsync<T>(activity, input);
+        var timer = _context.CreateTimer(deadline, losers.Token);
+        var winner = await Task.WhenAny(call, timer, _stop);
+        losers.Cancel();
+        if (winner == _stop)
+        {
+            throw Stopped();
+        }
+        if (winner == timer)
+        {
+            throw new RollbackRequired(RollbackCause.CheckFailed, EngineActor,
+                $"Timed out: the release stayed in {_phase} longer than {deadline - _phaseEnteredAt:g} ({activity} did not answer).");
+        }
+        return await call;
     }
 
     private async Task<T> CallAsync<T>(string activity, object input)

@@ -101,4 +101,27 @@ public sealed class ReleaseFaultOrchestrationTests(AzuriteFixture azurite) : ICl
         Assert.Equal("release.stuck", notice.GetProperty("event").GetString());
         Assert.Equal("Needs an operator", notice.GetProperty("currentStatus").GetString());
     }
+
+    [Fact]
+    public async Task RunRelease_DeploymentNeverAnswers_WatchdogRollsBackWithinTheOperationTimeout()
+    {
+        _world.StartUsers();
+        // Every read of the deployment's status hangs three times longer than the phase may last.
+        var hang = TimeSpan.FromSeconds(12);
+        _world.Emulator.Faults.DelayArm("operationresults", hang, 20, "GET");
+        var input = _world.Release("rel-deploy-hangs", new AppBehaviour("2.0.0"), OrchestrationWorld.Policy(operationTimeout: TimeSpan.FromSeconds(4)));
+
+        var (_, outcome) = await _world.RunAsync(input, TimeSpan.FromSeconds(40));
+
+        // The watchdog, not the hung call's eventual answer, ended the phase.
+        var records = await _world.AuditRecordsAsync("rel-deploy-hangs");
+        var deploying = Assert.Single(records, r => r.Action == "release.phase-changed" && r.Details!["to"] == nameof(ReleasePhase.Deploying));
+        var started = Assert.Single(records, r => r.Action == "release.rollback-started");
+        Assert.True(started.At - deploying.At < hang, $"The rollback started {started.At - deploying.At} after the deployment: it waited for the hung call.");
+        Assert.DoesNotContain(records, r => r.Details is { } d && d.TryGetValue("to", out var to) && to == nameof(ReleasePhase.Stamping));
+        Assert.StartsWith("Timed out: the release stayed in Deploying", outcome.StatusReason, StringComparison.Ordinal);
+        Assert.Equal(0, outcome.MaxTrafficPercent);
+        Assert.Empty(_world.Emulator.SwapLog.Snapshot());
+        Assert.Equal("1.0.0", _world.Site.Production.Behaviour.Version);
+    }
 }
