@@ -72,7 +72,9 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
 
     /// <param name="register">Extra orchestrations a test needs beside the release's own.</param>
     /// <param name="freezes">Change freezes; otherwise windows are always open to patches, whatever the weekday the test runs on.</param>
-    public static async Task<OrchestrationWorld> StartAsync(AzuriteFixture azurite, Action<DurableTaskRegistry>? register = null, IReadOnlyList<FreezePeriod>? freezes = null)
+    /// <param name="auditTransport">The audit trail's HTTP transport (a fault-injecting one for an audit outage); Azurite's directly otherwise.</param>
+    public static async Task<OrchestrationWorld> StartAsync(
+        AzuriteFixture azurite, Action<DurableTaskRegistry>? register = null, IReadOnlyList<FreezePeriod>? freezes = null, HttpMessageHandler? auditTransport = null)
     {
         var emulator = await AppServiceEmulatorServer.StartAsync(new EmulatorOptions
         {
@@ -87,7 +89,14 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
             [ReleaseMarker.ReleaseIdSetting] = PreviousReleaseId,
             [ReleaseMarker.VersionSetting] = "1.0.0",
         });
-        var audit = new TableAuditTrail(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("orcaud")));
+        var auditOptions = new TableClientOptions();
+        if (auditTransport is not null)
+        {
+            // The client's own retries are off: the audit activity's retry policy is what rides out the outage.
+            auditOptions.Transport = new global::Azure.Core.Pipeline.HttpClientTransport(auditTransport);
+            auditOptions.Retry.MaxRetries = 0;
+        }
+        var audit = new TableAuditTrail(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("orcaud"), auditOptions));
         var webhook = await WebhookReceiver.StartAsync();
         var gates = new ReleaseGatePolicies(ApprovalPolicy.Default, DeploymentWindowPolicy.Default with { RecurringFreezes = [], Freezes = freezes ?? [] });
         var world = new OrchestrationWorld(emulator, site, audit, webhook,
@@ -135,11 +144,12 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
         Contact: "ops-oncall@shop.example");
 
     /// <summary>A release of a package that behaves as given, hosted by the emulator.</summary>
-    public ReleaseInput Release(string releaseId, AppBehaviour behaviour, ReleasePolicy? policy = null, string changeClass = "Standard") => new(
+    public ReleaseInput Release(
+        string releaseId, AppBehaviour behaviour, ReleasePolicy? policy = null, string changeClass = "Standard", string strategy = ReleaseStrategies.Canary) => new(
         releaseId,
         behaviour.Version,
         Emulator.PutPackage($"{App}-{behaviour.Version}-{releaseId}.zip", SamplePackage.Create(behaviour)),
-        ReleaseStrategies.Canary,
+        strategy,
         "Patch",
         changeClass,
         Requester,
@@ -203,6 +213,21 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
         {
             await Task.Delay(TimeSpan.FromMilliseconds(100), timeout.Token);
         }
+    }
+
+    /// <summary>Polls the audit trail until a record of the release satisfies <paramref name="condition"/> (bounded).</summary>
+    public async Task<AuditRecord> WaitForAuditAsync(string releaseId, Func<AuditRecord, bool> condition, TimeSpan? within = null)
+    {
+        var deadline = DateTimeOffset.UtcNow + (within ?? TimeSpan.FromSeconds(30));
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            if ((await AuditRecordsAsync(releaseId)).FirstOrDefault(condition) is { } record)
+            {
+                return record;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+        }
+        throw new Xunit.Sdk.XunitException($"{releaseId}: no awaited audit record in time.");
     }
 
     /// <summary>Requests the staging slot served since <paramref name="from"/>, as the front door logged them.</summary>

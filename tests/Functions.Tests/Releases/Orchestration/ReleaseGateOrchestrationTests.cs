@@ -1,4 +1,5 @@
 using Blueshift.AppServiceEmulator;
+using Blueshift.Domain.ChangeControl;
 using Blueshift.Domain.Releases;
 using Blueshift.Domain.Windows;
 using Blueshift.Functions.Releases.Orchestration;
@@ -55,5 +56,26 @@ public sealed class ReleaseGateOrchestrationTests(AzuriteFixture azurite) : ICla
         Assert.Equal(ReleasePhase.Succeeded, outcome.Phase);
         var opened = Assert.Single(await world.AuditRecordsAsync("rel-frozen"), r => r.Action == "release.phase-changed" && r.Details!["to"] == nameof(ReleasePhase.CapturingBaseline));
         Assert.True(opened.At >= freezeEnd, $"The window gate let the release through at {opened.At:O}, before the freeze ended at {freezeEnd:O}.");
+    }
+
+    [Fact]
+    public async Task RunRelease_EmergencyChangeInsideAFreeze_PassesOnceApprovedAndOwesPostHocApproval()
+    {
+        var now = DateTimeOffset.UtcNow;
+        await using var world = await OrchestrationWorld.StartAsync(azurite, freezes: [new FreezePeriod(now.AddHours(-1), now.AddHours(1), "test freeze")]);
+        world.StartUsers();
+        var id = await world.StartAsync(world.Release("rel-emergency", new AppBehaviour("2.0.1"), changeClass: "Emergency"));
+        await world.WaitForProgressAsync(id, p => p.Phase == ReleasePhase.AwaitingApproval && p.StatusReason is not null);
+
+        await world.Client.RaiseEventAsync(id, ReleaseEvents.Approve, new ApprovalCommand("mgr-anna", ApprovalRoles.Manager, "Outage fix."));
+        await world.Client.RaiseEventAsync(id, ReleaseEvents.Approve, new ApprovalCommand("owner-bo", ApprovalRoles.Stakeholder, "Go."));
+        var (_, outcome) = await world.CompletionAsync(id);
+
+        Assert.True(outcome.Phase == ReleasePhase.Succeeded, $"{outcome.Phase}: {outcome.StatusReason}");
+        Assert.Equal("2.0.1", world.Site.Production.Behaviour.Version);
+        var records = await world.AuditRecordsAsync(id);
+        Assert.Single(records, r => r.Action == "release.post-hoc-approval-owed");
+        var opened = Assert.Single(records, r => r.Action == "release.phase-changed" && r.Details!["to"] == nameof(ReleasePhase.CapturingBaseline));
+        Assert.True(opened.At < now.AddHours(1), "The emergency change passed the window inside the freeze.");
     }
 }
