@@ -24,6 +24,9 @@ internal sealed class ReleaseRun
     private readonly TaskOptions _retries;
     private readonly CancellationTokenSource _listening = new();
     private readonly Task<(RollbackCause Cause, ReleaseCommand Command)> _stop;
+    // One promote waiter for the whole shifting phase, replaced only once it has delivered: a waiter cancelled and made
+    // anew for every bake could leave a promote raised in between to a cancelled waiter, and lose it.
+    private Task<ReleaseCommand>? _promote;
     private readonly List<AnalysisSummary> _analyses = [];
 
     private ReleasePhase _phase = ReleasePhase.AwaitingApproval;
@@ -445,22 +448,26 @@ internal sealed class ReleaseRun
         }
     }
 
-    /// <summary>A bake: the timer, a promote event, or an abort / rollback, whichever comes first. Losers are cancelled.</summary>
+    /// <summary>
+    /// A bake: the timer, a promote event, or an abort / rollback, whichever comes first. The timer is cancelled when it
+    /// loses; the promote waiter lives on to the next bake until a promote arrives, so none raised between bakes is lost.
+    /// </summary>
     /// <returns>True when a promote event ended the bake.</returns>
     private async Task<bool> BakeAsync(DateTime until)
     {
+        _promote ??= _context.WaitForExternalEvent<ReleaseCommand>(ReleaseEvents.Promote, _listening.Token);
         using var losers = new CancellationTokenSource();
         var timer = _context.CreateTimer(until, losers.Token);
-        var promote = _context.WaitForExternalEvent<ReleaseCommand>(ReleaseEvents.Promote, losers.Token);
-        var winner = await Task.WhenAny(timer, promote, _stop);
+        var winner = await Task.WhenAny(timer, _promote, _stop);
         losers.Cancel();
         if (winner == _stop)
         {
             throw Stopped();
         }
-        if (winner == promote)
+        if (winner == _promote)
         {
-            var command = await promote;
+            var command = await _promote;
+            _promote = null;
             await AuditAsync("release.promoted", $"Bake of step {_step + 1} ended early: {command.Reason}", actor: command.Actor);
             return true;
         }

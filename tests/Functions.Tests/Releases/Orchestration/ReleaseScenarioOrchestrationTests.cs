@@ -67,6 +67,26 @@ public sealed class ReleaseScenarioOrchestrationTests(AzuriteFixture azurite) : 
     }
 
     [Fact]
+    public async Task RunRelease_PromoteRaisedWhileTheAnalysisRuns_IsNotLost()
+    {
+        await using var world = await OrchestrationWorld.StartAsync(azurite);
+        // No users: every bake ends inconclusive, extended; long bakes that only a promote ends in time.
+        var input = world.Release("rel-promote-between", new AppBehaviour("2.0.0"), OrchestrationWorld.Policy(bake: TimeSpan.FromSeconds(4)));
+        var id = await world.StartAsync(input);
+        await world.WaitForProgressAsync(id, p => p.Phase == ReleasePhase.Shifting && p.TrafficPercent == 50);
+        // The first bake's analysis reads metrics slowly: the promote arrives while no bake is waiting for it.
+        world.Emulator.Faults.DelayArm("metrics", TimeSpan.FromSeconds(3), 2, "GET");
+        await WaitUntilAsync(() => world.Emulator.Faults.PendingArmFaults().All(f => f.Remaining < 2));
+
+        await world.Client.RaiseEventAsync(id, ReleaseEvents.Promote, new ReleaseCommand("release-manager", "Go on."));
+        var promoted = await world.WaitForAuditAsync(id, r => r.Action == "release.promoted", TimeSpan.FromSeconds(30));
+
+        Assert.Equal("release-manager", promoted.Actor);
+        var analyses = (await world.AuditRecordsAsync(id)).Where(r => r.Action == "release.analysis").OrderBy(r => r.At).ToList();
+        Assert.True(promoted.At >= analyses[0].At, "The promote ended a bake after the analysis it was raised during.");
+    }
+
+    [Fact]
     public async Task RunRelease_AuditTrailFailsTransientlyThenRecovers_NothingLost()
     {
         var transport = new FlakyWrites(new HttpClientHandler(), failFrom: 4, failures: 3);
