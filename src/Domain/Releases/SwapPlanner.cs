@@ -46,7 +46,10 @@ public enum SwapAction
 public static class SwapPlanner
 {
     /// <param name="productionHoldsRelease">Whether the production slot's marker is this release's id, read just now.</param>
-    /// <param name="settleTime">How long a request whose outcome is unknown may take before it is presumed lost.</param>
+    /// <param name="settleTime">
+    /// How long after a request ended (failed, succeeded or with no answer at all) the marker is given to show its effect
+    /// before the swap may be requested again.
+    /// </param>
     public static SwapAction Decide(SwapProgress progress, bool productionHoldsRelease, DateTimeOffset now, TimeSpan settleTime, int maxAttempts)
     {
         var goalReached = progress.Direction == SwapDirection.Forward ? productionHoldsRelease : !productionHoldsRelease;
@@ -63,8 +66,10 @@ public static class SwapPlanner
             return SwapAction.Poll;
         }
 
-        // A failed operation swapped nothing; a succeeded or unrecorded one may still be propagating to the marker read.
-        if (!progress.OperationFailed && now - (progress.OperationEndedAt ?? progress.RequestedAt.Value) < settleTime)
+        // Whatever the last request's outcome (succeeded, unknown, or even reported failed: App Service has answered a
+        // failed swap that later completed), the marker is the truth, and it may lag: give it the settle time before
+        // the next request, so that a swap still taking effect is never requested a second time.
+        if (now - (progress.OperationEndedAt ?? progress.RequestedAt.Value) < settleTime)
         {
             return SwapAction.Wait;
         }

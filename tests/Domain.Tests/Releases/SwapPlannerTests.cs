@@ -45,11 +45,27 @@ public sealed class SwapPlannerTests
     }
 
     [Fact]
-    public void Decide_FailedOperation_RequestsAgainAtOnceUntilAttemptsRunOut()
+    public void Decide_FailedOperation_WaitsTheSettleTimeBeforeRequestingAgain()
     {
         var failed = new SwapProgress(SwapDirection.Forward, Now, "https://arm/op/1", Now, OperationFailed: true, Attempts: 1);
-        Assert.Equal(SwapAction.Request, SwapPlanner.Decide(failed, false, Now, Settle, 3));
-        Assert.Equal(SwapAction.GiveUp, SwapPlanner.Decide(failed with { Attempts = 3 }, false, Now, Settle, 3));
+        Assert.Equal(SwapAction.Wait, SwapPlanner.Decide(failed, false, Now, Settle, 3));
+        Assert.Equal(SwapAction.Wait, SwapPlanner.Decide(failed, false, Now + Settle - TimeSpan.FromSeconds(1), Settle, 3));
+        Assert.Equal(SwapAction.Request, SwapPlanner.Decide(failed, false, Now + Settle, Settle, 3));
+    }
+
+    [Fact]
+    public void Decide_FailedOperationThatTookEffectMeanwhile_DoneWithoutRequesting()
+    {
+        var failed = new SwapProgress(SwapDirection.Forward, Now, "https://arm/op/1", Now, OperationFailed: true, Attempts: 1);
+        Assert.Equal(SwapAction.Done, SwapPlanner.Decide(failed, true, Now + TimeSpan.FromSeconds(30), Settle, 3));
+    }
+
+    [Fact]
+    public void Decide_FailedOperations_GiveUpOnceAttemptsRunOut()
+    {
+        var failed = new SwapProgress(SwapDirection.Forward, Now, "https://arm/op/3", Now, OperationFailed: true, Attempts: 3);
+        Assert.Equal(SwapAction.Wait, SwapPlanner.Decide(failed, false, Now, Settle, 3));
+        Assert.Equal(SwapAction.GiveUp, SwapPlanner.Decide(failed, false, Now + Settle, Settle, 3));
     }
 
     [Fact]

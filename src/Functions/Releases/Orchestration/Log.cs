@@ -19,4 +19,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3105, Level = LogLevel.Warning, Message = "Release {ReleaseId}: notification to a {Kind} target failed ({Problem}).")]
     public static partial void NotificationFailed(ILogger logger, string releaseId, string kind, string problem);
+
+    [LoggerMessage(EventId = 3106, Level = LogLevel.Error, Message = "Release {ReleaseId}: a record of its rollback could not be written ({Problem}); the rollback goes on.")]
+    public static partial void BookkeepingFailed(ILogger logger, string releaseId, string problem);
 }

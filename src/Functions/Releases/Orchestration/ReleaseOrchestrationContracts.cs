@@ -27,9 +27,11 @@ internal sealed record ReleaseInput(
     ReleasePolicy Policy,
     ReleaseRunSettings Settings);
 
-/// <summary>The engine-wide settings a release runs with (from <see cref="ReleaseEngineOptions"/>), carried in the input.</summary>
+/// <summary>The settings a release runs with (from <see cref="ReleaseOrchestrationOptions"/>), fixed in its input when it starts.</summary>
 /// <param name="PollInterval">How often a running ARM operation is polled and a swap's marker read again.</param>
-/// <param name="RetryInterval">First wait before an activity that failed (ARM 429/5xx, network) is tried again; it doubles.</param>
+/// <param name="SwapSettleTime">How long a swap request's effect is given to show in the release marker before another.</param>
+/// <param name="RetryInterval">First wait before an activity that failed transiently (ARM 429/5xx, network) is tried again; it doubles.</param>
+/// <param name="MaxRetryInterval">The longest wait between two tries of an activity.</param>
 /// <param name="MaxActivityAttempts">How many times such an activity is tried before the release rolls back.</param>
 internal sealed record ReleaseRunSettings(
     TimeSpan PollInterval,
@@ -38,14 +40,10 @@ internal sealed record ReleaseRunSettings(
     int MaxDeployAttempts,
     TimeSpan BaselineWindow,
     TimeSpan RetryInterval,
+    TimeSpan MaxRetryInterval,
     int MaxActivityAttempts,
     string Environment,
-    string Contact)
-{
-    public static ReleaseRunSettings From(ReleaseEngineOptions options) => new(
-        options.PollInterval, options.SwapSettleTime, options.MaxSwapAttempts, options.MaxDeployAttempts, options.BaselineWindow,
-        RetryInterval: TimeSpan.FromSeconds(5), MaxActivityAttempts: 4, options.Environment, options.Contact);
-}
+    string Contact);
 
 /// <summary>The external events a release orchestration listens for.</summary>
 internal static class ReleaseEvents
@@ -70,7 +68,8 @@ internal sealed record ReleaseCommand(string Actor, string Reason);
 internal sealed record ApprovalCommand(string Approver, string Role, string? Comment);
 
 /// <summary>What <c>SetCustomStatus</c> publishes: where the release is, for the API and the Durable tools.</summary>
-internal sealed record ReleaseProgress(ReleasePhase Phase, int? Step, int TrafficPercent, string? StatusReason);
+/// <param name="Swap">The swap into production as recorded before each request (null until the release swaps).</param>
+internal sealed record ReleaseProgress(ReleasePhase Phase, int? Step, int TrafficPercent, string? StatusReason, SwapProgress? Swap = null);
 
 /// <summary>One analysis as the orchestration judged it (the audit trail keeps every measured value too).</summary>
 internal sealed record AnalysisSummary(string Kind, int? Step, int TrafficPercent, VerdictOutcome Outcome, string Summary);
@@ -86,7 +85,11 @@ internal sealed record ReleaseOutcome(
 
 /// <summary>What the rollback sub-orchestration needs to undo a release from wherever it stopped.</summary>
 /// <param name="FromPhase">The phase the release was in when the rollback began.</param>
-/// <param name="SwapRequested">A swap into production was requested: production may hold this release.</param>
+/// <param name="ForwardSwap">
+/// The swap into production as the release recorded it before each request; its outcome may be unknown (an operation
+/// still running, an answer lost), so the rollback settles it on the release marker before it decides anything.
+/// </param>
+/// <param name="ReachedSwapping">The release got as far as the swap: production may hold it, whatever was recorded.</param>
 /// <param name="Timeout">How long the rollback may take before it stops and asks for a person.</param>
 internal sealed record RollbackInput(
     string ReleaseId,
@@ -97,15 +100,24 @@ internal sealed record RollbackInput(
     string Reason,
     string Actor,
     ReleasePhase FromPhase,
-    bool SwapRequested,
+    SwapProgress? ForwardSwap,
+    bool ReachedSwapping,
     int MaxTrafficPercent,
     string? ProductionHost,
     string HealthCheckPath,
     TimeSpan Timeout,
-    ReleaseRunSettings Settings);
+    ReleaseRunSettings Settings)
+{
+    /// <summary>A swap into production was requested: production may hold this release.</summary>
+    public bool SwapRequested => ForwardSwap?.RequestedAt is not null;
+}
 
 /// <summary>How the rollback ended: the release's terminal phase and what production looked like afterwards.</summary>
 internal sealed record RollbackOutcome(ReleasePhase Phase, string StatusReason, string Verification);
+
+/// <summary>Where a swap ended: whether production is where it should be, the progress as recorded, and why not.</summary>
+/// <param name="Requested">How many swap operations this drive started.</param>
+internal sealed record SwapOutcome(bool Done, SwapProgress Progress, int Requested, string Detail);
 
 // Activity inputs and outputs: small records, serialized into the orchestration's history.
 

@@ -49,7 +49,17 @@ internal static class ReleaseOrchestrationTasks
         where TActivities : class
     {
         // The Durable Task SDK gives activities no cancellation; a host that stops abandons the work item, which runs again.
-        public override Task<TOutput> RunAsync(TaskActivityContext context, TInput input) =>
-            run(ActivatorUtilities.GetServiceOrCreateInstance<TActivities>(services), input, CancellationToken.None);
+        // A transient fault is named as such, so that the retry policy tries it again and nothing else.
+        public override async Task<TOutput> RunAsync(TaskActivityContext context, TInput input)
+        {
+            try
+            {
+                return await run(ActivatorUtilities.GetServiceOrCreateInstance<TActivities>(services), input, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is not TransientActivityException && TransientActivityException.IsTransient(ex))
+            {
+                throw new TransientActivityException($"{context.Name} failed transiently ({TransientActivityException.Describe(ex)}).", ex);
+            }
+        }
     }
 }

@@ -38,6 +38,13 @@ internal static class ReleaseOrchestrator
         {
             return await release.RollBackAsync(stop);
         }
+        catch (TaskFailedException ex)
+        {
+            // Every step wraps its activities, so this is the net under them: an activity that failed beyond its retries
+            // leads to a rollback, never to a crashed orchestration that leaves the app half released.
+            return await release.RollBackAsync(new RollbackRequired(RollbackCause.CheckFailed, ReleaseRun.EngineActor,
+                $"An activity kept failing ({ex.FailureDetails.ErrorType})."));
+        }
         finally
         {
             release.StopListening();

@@ -24,6 +24,9 @@ internal sealed class ReleaseRun
     private readonly TaskOptions _retries;
     private readonly CancellationTokenSource _listening = new();
     private readonly Task<(RollbackCause Cause, ReleaseCommand Command)> _stop;
+    // One promote waiter for the whole shifting phase, replaced only once it has delivered: a waiter cancelled and made
+    // anew for every bake could leave a promote raised in between to a cancelled waiter, and lose it.
+    private Task<ReleaseCommand>? _promote;
     private readonly List<AnalysisSummary> _analyses = [];
 
     private ReleasePhase _phase = ReleasePhase.AwaitingApproval;
@@ -35,6 +38,7 @@ internal sealed class ReleaseRun
     private SlotsSnapshot? _slots;
     private MetricWindow _baseline = new(0, 0, null);
     private int _forwardSwaps;
+    private SwapProgress? _swap;
     private DateTime? _swappedAt;
 
     public ReleaseRun(TaskOrchestrationContext context, ReleaseInput input)
@@ -148,13 +152,13 @@ internal sealed class ReleaseRun
         var request = new DeployRequest(_input.Target, _input.Package);
         for (var attempt = 1; attempt <= _input.Settings.MaxDeployAttempts; attempt++)
         {
-            var operation = await CallAsync<SlotOperation>(ReleaseActivityNames.StartDeploy, request);
+            var operation = await CallBeforeDeadlineAsync<SlotOperation>(ReleaseActivityNames.StartDeploy, request);
             while (operation.State == SlotOperationState.Running)
             {
                 await DelayAsync(Min(Now + _input.Settings.PollInterval, Deadline()));
                 ThrowIfPastDeadline();
                 operation = operation.OperationUrl is { } url
-                    ? await CallAsync<SlotOperation>(ReleaseActivityNames.PollOperation, new OperationRequest(_input.Target, url))
+                    ? await CallBeforeDeadlineAsync<SlotOperation>(ReleaseActivityNames.PollOperation, new OperationRequest(_input.Target, url))
                     : throw new RollbackRequired(RollbackCause.NotViable, EngineActor, "The deployment is running but App Service gave no operation to poll.");
             }
             if (operation.State == SlotOperationState.Succeeded)
@@ -284,22 +288,40 @@ internal sealed class ReleaseRun
         }
     }
 
-    /// <summary>Swaps the staging slot into production, exactly once through the release marker. A swap is never interrupted.</summary>
+    /// <summary>
+    /// Swaps the staging slot into production, exactly once through the release marker, each request recorded before it is
+    /// made. A swap is never interrupted; one that cannot finish hands its progress to the rollback, which settles it.
+    /// </summary>
     public async Task SwapAsync()
     {
         ThrowIfStopped();
-        var (done, requested, detail) = await OrchestrationSteps.DriveSwapAsync(
-            _context, new SwapRequest(_input.Target, _input.ReleaseId, SwapDirection.Forward), _input.Settings, Deadline());
-        _forwardSwaps += requested;
-        if (!done)
+        var swap = await OrchestrationSteps.DriveSwapAsync(
+            _context, new SwapRequest(_input.Target, _input.ReleaseId, SwapDirection.Forward), _swap ?? new SwapProgress(SwapDirection.Forward),
+            _input.Settings, Deadline(), RecordSwapAsync);
+        _swap = swap.Progress;
+        _forwardSwaps += swap.Requested;
+        if (!swap.Done)
         {
-            throw new RollbackRequired(RollbackCause.CheckFailed, EngineActor, detail);
+            throw new RollbackRequired(RollbackCause.CheckFailed, EngineActor, swap.Detail);
         }
         _swappedAt = Now;
         await AuditAsync("release.swapped", $"Production holds {_input.Version} (marker {_input.ReleaseId}).",
-            new Dictionary<string, string> { ["requests"] = requested.ToString(CultureInfo.InvariantCulture) });
+            new Dictionary<string, string> { ["requests"] = swap.Progress.Attempts.ToString(CultureInfo.InvariantCulture) });
         await MoveToAsync(ReleasePhase.ClearingRoute,
             $"Swap recorded: production serves {_input.Version}; {_slots?.ProductionVersion ?? "the previous version"} waits in the {_input.Target.StagingSlot} slot.");
+    }
+
+    /// <summary>
+    /// Records a swap request before it is made: in the orchestration's state, its published status and the audit trail.
+    /// Should the request's answer be lost, this record and the release marker say what may have happened.
+    /// </summary>
+    private async Task RecordSwapAsync(SwapProgress progress)
+    {
+        _swap = progress;
+        Publish();
+        await AuditAsync("release.swap-requested",
+            $"Swap {progress.Attempts} of the {_input.Target.StagingSlot} slot ({_input.Version}, marker {_input.ReleaseId}) into production is being requested.",
+            new Dictionary<string, string> { ["attempt"] = progress.Attempts.ToString(CultureInfo.InvariantCulture) });
     }
 
     /// <summary>After the swap the rule would send traffic to the staging slot, which now holds the previous version.</summary>
@@ -368,17 +390,23 @@ internal sealed class ReleaseRun
         return Outcome();
     }
 
-    /// <summary>Hands over to the rollback sub-orchestration and ends in the phase it returns.</summary>
+    /// <summary>
+    /// Hands over to the rollback sub-orchestration and ends in the phase it returns. The rollback is best effort: should it
+    /// fail, the release ends Failed with a <c>release.stuck</c> record and notification, and a person takes over. Nothing
+    /// here may fail the orchestration: the audit records of the rollback are written as far as the trail allows.
+    /// </summary>
     public async Task<ReleaseOutcome> RollBackAsync(RollbackRequired stop)
     {
         var from = _phase;
         _statusReason = stop.Message;
         var details = new Dictionary<string, string>(stop.Details) { ["cause"] = stop.Cause.ToString() };
-        await MoveToAsync(ReleasePhase.RollingBack, (stop.Cause == RollbackCause.Aborted ? "Aborting: " : "Rolling back: ") + stop.Message, stop.Actor, details);
+        await BestEffortAsync(MoveToAsync(ReleasePhase.RollingBack, (stop.Cause == RollbackCause.Aborted ? "Aborting: " : "Rolling back: ") + stop.Message, stop.Actor, details));
         var input = new RollbackInput(_input.ReleaseId, _input.Version, _slots?.ProductionVersion, _input.Target, stop.Cause, stop.Message, stop.Actor,
-            from, SwapRequested: _forwardSwaps > 0, _maxTrafficPercent, _slots?.ProductionHost, _input.Policy.HealthCheckPath,
+            from, _swap, ReachedSwapping: _swap is not null || from is ReleasePhase.Swapping or ReleasePhase.ClearingRoute or ReleasePhase.Watching,
+            _maxTrafficPercent, _slots?.ProductionHost, _input.Policy.HealthCheckPath,
             _input.Policy.Timeouts.For(ReleasePhase.RollingBack, _input.Policy.BakeTime, _input.Policy.Canary.MaxInconclusiveExtensions), _input.Settings);
         RollbackOutcome rolledBack;
+        var rollbackFailed = false;
         try
         {
             rolledBack = await _context.CallSubOrchestratorAsync<RollbackOutcome>(nameof(RollbackOrchestrator.RunRollback), input,
@@ -386,39 +414,60 @@ internal sealed class ReleaseRun
         }
         catch (TaskFailedException ex)
         {
-            // The rollback's own steps failed beyond their retries: stop acting and leave it to a person.
-            rolledBack = new RollbackOutcome(ReleasePhase.Failed,
-                $"The rollback failed ({ex.FailureDetails.ErrorType}). Needs an operator: check which slot serves which version (app setting {ReleaseMarker.ReleaseIdSetting}).",
-                "not verified");
+            // The rollback's own steps failed beyond their retries: stop acting, say so loudly, and leave it to a person.
+            var stuck = $"The rollback failed ({ex.FailureDetails.InnerFailure?.ErrorType ?? ex.FailureDetails.ErrorType}). " +
+                $"Needs an operator: check which slot serves which version (app setting {ReleaseMarker.ReleaseIdSetting}) and the routing rule.";
+            rolledBack = new RollbackOutcome(ReleasePhase.Failed, stuck, "not verified");
+            rollbackFailed = true;
+            await BestEffortAsync(AuditAsync("release.stuck", stuck, new Dictionary<string, string> { ["from"] = from.ToString(), ["cause"] = stop.Cause.ToString() }));
+            await BestEffortAsync(RollbackOrchestrator.NotifyAsync(_context, input, "release.stuck", stuck, "not verified", _retries));
         }
-        _trafficPercent = 0;
+        // After a failed rollback nobody knows what the routing rule says: the status keeps the last share set.
+        _trafficPercent = rollbackFailed ? _trafficPercent : 0;
         _statusReason = rolledBack.StatusReason;
         var previous = _slots?.ProductionVersion ?? "the previous version";
-        await MoveToAsync(rolledBack.Phase, rolledBack.Phase switch
+        await BestEffortAsync(MoveToAsync(rolledBack.Phase, rolledBack.Phase switch
         {
             ReleasePhase.Aborted => $"Aborted; production runs {previous}.",
             ReleasePhase.Failed => $"Failed: {rolledBack.StatusReason}",
             _ => $"Rolled back; production runs {previous}.",
-        } + $" Production after the rollback: {rolledBack.Verification}.", stop.Actor);
+        } + $" Production after the rollback: {rolledBack.Verification}.", stop.Actor));
         return Outcome();
     }
 
-    /// <summary>A bake: the timer, a promote event, or an abort / rollback, whichever comes first. Losers are cancelled.</summary>
+    /// <summary>A step of the rollback's bookkeeping that must not stop it: its failure is logged, and the rollback goes on.</summary>
+    private async Task BestEffortAsync(Task step)
+    {
+        try
+        {
+            await step;
+        }
+        catch (Exception ex) when (ex is RollbackRequired or TaskFailedException)
+        {
+            Log.BookkeepingFailed(_logger, _input.ReleaseId, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// A bake: the timer, a promote event, or an abort / rollback, whichever comes first. The timer is cancelled when it
+    /// loses; the promote waiter lives on to the next bake until a promote arrives, so none raised between bakes is lost.
+    /// </summary>
     /// <returns>True when a promote event ended the bake.</returns>
     private async Task<bool> BakeAsync(DateTime until)
     {
+        _promote ??= _context.WaitForExternalEvent<ReleaseCommand>(ReleaseEvents.Promote, _listening.Token);
         using var losers = new CancellationTokenSource();
         var timer = _context.CreateTimer(until, losers.Token);
-        var promote = _context.WaitForExternalEvent<ReleaseCommand>(ReleaseEvents.Promote, losers.Token);
-        var winner = await Task.WhenAny(timer, promote, _stop);
+        var winner = await Task.WhenAny(timer, _promote, _stop);
         losers.Cancel();
         if (winner == _stop)
         {
             throw Stopped();
         }
-        if (winner == promote)
+        if (winner == _promote)
         {
-            var command = await promote;
+            var command = await _promote;
+            _promote = null;
             await AuditAsync("release.promoted", $"Bake of step {_step + 1} ended early: {command.Reason}", actor: command.Actor);
             return true;
         }
@@ -483,6 +532,34 @@ internal sealed class ReleaseRun
         {
             throw new RollbackRequired(RollbackCause.CheckFailed, EngineActor, $"Timed out: the release stayed in {_phase} longer than {Deadline() - _phaseEnteredAt:g}.");
         }
+    }
+
+    /// <summary>
+    /// An activity raced against the phase's deadline (and an abort or rollback): a call that never answers (a hung
+    /// connection, an operation App Service forgot) cannot hold the release past its watchdog.
+    /// </summary>
+    private async Task<T> CallBeforeDeadlineAsync<T>(string activity, object input)
+    {
+        var deadline = Deadline();
+        if (deadline == DateTime.MaxValue)
+        {
+            return await CallAsync<T>(activity, input);
+        }
+        using var losers = new CancellationTokenSource();
+        var call = CallAsync<T>(activity, input);
+        var timer = _context.CreateTimer(deadline, losers.Token);
+        var winner = await Task.WhenAny(call, timer, _stop);
+        losers.Cancel();
+        if (winner == _stop)
+        {
+            throw Stopped();
+        }
+        if (winner == timer)
+        {
+            throw new RollbackRequired(RollbackCause.CheckFailed, EngineActor,
+                $"Timed out: the release stayed in {_phase} longer than {deadline - _phaseEnteredAt:g} ({activity} did not answer).");
+        }
+        return await call;
     }
 
     private async Task<T> CallAsync<T>(string activity, object input)
@@ -555,7 +632,7 @@ internal sealed class ReleaseRun
         CallAsync<int>(ReleaseActivityNames.RecordAudit, new AuditBatch(
             [new AuditRecord(OrchestrationSteps.At(Now), actor, action, _input.Target.Name, _input.ReleaseId, reason, _input.ReleaseId, details)]));
 
-    private void Publish() => _context.SetCustomStatus(new ReleaseProgress(_phase, _step, _trafficPercent, _statusReason));
+    private void Publish() => _context.SetCustomStatus(new ReleaseProgress(_phase, _step, _trafficPercent, _statusReason, _swap));
 
     private ReleaseOutcome Outcome() => new(_phase, _statusReason ?? "", _maxTrafficPercent, _forwardSwaps, [.. _analyses]);
 

@@ -72,7 +72,9 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
 
     /// <param name="register">Extra orchestrations a test needs beside the release's own.</param>
     /// <param name="freezes">Change freezes; otherwise windows are always open to patches, whatever the weekday the test runs on.</param>
-    public static async Task<OrchestrationWorld> StartAsync(AzuriteFixture azurite, Action<DurableTaskRegistry>? register = null, IReadOnlyList<FreezePeriod>? freezes = null)
+    /// <param name="auditTransport">The audit trail's HTTP transport (a fault-injecting one for an audit outage); Azurite's directly otherwise.</param>
+    public static async Task<OrchestrationWorld> StartAsync(
+        AzuriteFixture azurite, Action<DurableTaskRegistry>? register = null, IReadOnlyList<FreezePeriod>? freezes = null, HttpMessageHandler? auditTransport = null)
     {
         var emulator = await AppServiceEmulatorServer.StartAsync(new EmulatorOptions
         {
@@ -87,7 +89,14 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
             [ReleaseMarker.ReleaseIdSetting] = PreviousReleaseId,
             [ReleaseMarker.VersionSetting] = "1.0.0",
         });
-        var audit = new TableAuditTrail(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("orcaud")));
+        var auditOptions = new TableClientOptions();
+        if (auditTransport is not null)
+        {
+            // The client's own retries are off: the audit activity's retry policy is what rides out the outage.
+            auditOptions.Transport = new global::Azure.Core.Pipeline.HttpClientTransport(auditTransport);
+            auditOptions.Retry.MaxRetries = 0;
+        }
+        var audit = new TableAuditTrail(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("orcaud"), auditOptions));
         var webhook = await WebhookReceiver.StartAsync();
         var gates = new ReleaseGatePolicies(ApprovalPolicy.Default, DeploymentWindowPolicy.Default with { RecurringFreezes = [], Freezes = freezes ?? [] });
         var world = new OrchestrationWorld(emulator, site, audit, webhook,
@@ -107,7 +116,9 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
         Emulator.Traffic.Start(Site, requestsPerSecond, maxRequests: 1_000_000, maxDuration: TimeSpan.FromMinutes(5));
 
     /// <summary>Seconds instead of minutes, so that a release runs in a test; the checks are the defaults otherwise.</summary>
-    public static ReleasePolicy Policy(TimeSpan? bake = null, IReadOnlyList<int>? steps = null, TimeSpan? watch = null, TimeSpan? approvalTimeout = null) => new(
+    public static ReleasePolicy Policy(
+        TimeSpan? bake = null, IReadOnlyList<int>? steps = null, TimeSpan? watch = null, TimeSpan? approvalTimeout = null, TimeSpan? operationTimeout = null,
+        IReadOnlyList<SmokeTest>? smokeTests = null) => new(
         TrafficSteps: steps ?? [50, 100],
         BakeTime: bake ?? TimeSpan.FromSeconds(2),
         Canary: new CanaryPolicy(MinimumRequests: 20, MaxInconclusiveExtensions: 2),
@@ -116,27 +127,29 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
         WarmUp: TimeSpan.FromMilliseconds(200),
         ProbeInterval: TimeSpan.FromMilliseconds(300),
         HealthCheckPath: "/health",
-        SmokeTests: [],
-        Timeouts: new PhaseTimeouts(Approval: approvalTimeout ?? TimeSpan.FromMinutes(1), Window: TimeSpan.FromMinutes(1), Operation: TimeSpan.FromSeconds(30),
+        SmokeTests: smokeTests ?? [],
+        Timeouts: new PhaseTimeouts(Approval: approvalTimeout ?? TimeSpan.FromMinutes(1), Window: TimeSpan.FromMinutes(1), Operation: operationTimeout ?? TimeSpan.FromSeconds(30),
             Verification: TimeSpan.FromSeconds(30), Slack: TimeSpan.FromSeconds(10)));
 
     public static ReleaseRunSettings Settings { get; } = new(
         PollInterval: TimeSpan.FromMilliseconds(300),
-        SwapSettleTime: TimeSpan.FromSeconds(5),
+        SwapSettleTime: TimeSpan.FromSeconds(1),
         MaxSwapAttempts: 3,
         MaxDeployAttempts: 2,
         BaselineWindow: TimeSpan.FromMinutes(5),
         RetryInterval: TimeSpan.FromMilliseconds(500),
+        MaxRetryInterval: TimeSpan.FromSeconds(4),
         MaxActivityAttempts: 4,
         Environment: "Production",
         Contact: "ops-oncall@shop.example");
 
     /// <summary>A release of a package that behaves as given, hosted by the emulator.</summary>
-    public ReleaseInput Release(string releaseId, AppBehaviour behaviour, ReleasePolicy? policy = null, string changeClass = "Standard") => new(
+    public ReleaseInput Release(
+        string releaseId, AppBehaviour behaviour, ReleasePolicy? policy = null, string changeClass = "Standard", string strategy = ReleaseStrategies.Canary) => new(
         releaseId,
         behaviour.Version,
         Emulator.PutPackage($"{App}-{behaviour.Version}-{releaseId}.zip", SamplePackage.Create(behaviour)),
-        ReleaseStrategies.Canary,
+        strategy,
         "Patch",
         changeClass,
         Requester,
@@ -185,6 +198,36 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
             await Task.Delay(TimeSpan.FromMilliseconds(100));
         }
         throw new Xunit.Sdk.XunitException($"{id} did not reach the awaited progress in time; it is at {last}.");
+    }
+
+    /// <summary>
+    /// Waits until the staging slot has served <paramref name="count"/> requests inside whole metric grains from now (the
+    /// analysis counts whole grains from the bake's start), so that a promote finds evidence to judge.
+    /// </summary>
+    public async Task WaitForStagingEvidenceAsync(int count = 40)
+    {
+        var grains = Grain.Ticks;
+        var firstWholeGrain = new DateTimeOffset((DateTimeOffset.UtcNow.UtcTicks + grains - 1) / grains * grains, TimeSpan.Zero);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (StagingRequestsSince(firstWholeGrain) < count)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), timeout.Token);
+        }
+    }
+
+    /// <summary>Polls the audit trail until a record of the release satisfies <paramref name="condition"/> (bounded).</summary>
+    public async Task<AuditRecord> WaitForAuditAsync(string releaseId, Func<AuditRecord, bool> condition, TimeSpan? within = null)
+    {
+        var deadline = DateTimeOffset.UtcNow + (within ?? TimeSpan.FromSeconds(30));
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            if ((await AuditRecordsAsync(releaseId)).FirstOrDefault(condition) is { } record)
+            {
+                return record;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+        }
+        throw new Xunit.Sdk.XunitException($"{releaseId}: no awaited audit record in time.");
     }
 
     /// <summary>Requests the staging slot served since <paramref name="from"/>, as the front door logged them.</summary>

@@ -1,4 +1,5 @@
 using Blueshift.AppServiceEmulator;
+using Blueshift.Domain.ChangeControl;
 using Blueshift.Domain.Releases;
 using Blueshift.Domain.Windows;
 using Blueshift.Functions.Releases.Orchestration;
@@ -46,14 +47,47 @@ public sealed class ReleaseGateOrchestrationTests(AzuriteFixture azurite) : ICla
     [Fact]
     public async Task RunRelease_DuringAFreeze_WaitsForItsEndThenProceeds()
     {
-        var freezeEnd = DateTimeOffset.UtcNow.AddSeconds(3);
-        await using var world = await OrchestrationWorld.StartAsync(azurite, freezes: [new FreezePeriod(freezeEnd.AddHours(-1), freezeEnd, "test freeze")]);
+        // The freeze spans an hour either side of now: whenever the release is judged, it is judged inside it.
+        var now = DateTimeOffset.UtcNow;
+        List<FreezePeriod> freezes = [new FreezePeriod(now.AddHours(-1), now.AddHours(1), "test freeze")];
+        await using var world = await OrchestrationWorld.StartAsync(azurite, freezes: freezes);
         world.StartUsers();
+        var policy = OrchestrationWorld.Policy() with { Timeouts = OrchestrationWorld.Policy().Timeouts with { Window = TimeSpan.FromSeconds(8) } };
+        var id = await world.StartAsync(world.Release("rel-frozen", new AppBehaviour("2.0.0"), policy));
+        var waiting = await world.WaitForProgressAsync(id, p => p.Phase == ReleasePhase.AwaitingWindow && p.StatusReason is not null);
+        Assert.Contains("test freeze", waiting.StatusReason, StringComparison.Ordinal);
 
-        var (_, outcome) = await world.RunAsync(world.Release("rel-frozen", new AppBehaviour("2.0.0")));
+        // The freeze is lifted early; the release judges the window again when its wait ends, by its own clock.
+        var lifted = DateTimeOffset.UtcNow;
+        freezes[0] = new FreezePeriod(now.AddHours(-1), lifted, "test freeze");
+        var (_, outcome) = await world.CompletionAsync(id);
 
         Assert.Equal(ReleasePhase.Succeeded, outcome.Phase);
-        var opened = Assert.Single(await world.AuditRecordsAsync("rel-frozen"), r => r.Action == "release.phase-changed" && r.Details!["to"] == nameof(ReleasePhase.CapturingBaseline));
-        Assert.True(opened.At >= freezeEnd, $"The window gate let the release through at {opened.At:O}, before the freeze ended at {freezeEnd:O}.");
+        var records = await world.AuditRecordsAsync("rel-frozen");
+        var held = Assert.Single(records, r => r.Action == "release.phase-changed" && r.Details!["to"] == nameof(ReleasePhase.AwaitingWindow));
+        var opened = Assert.Single(records, r => r.Action == "release.phase-changed" && r.Details!["to"] == nameof(ReleasePhase.CapturingBaseline));
+        Assert.True(held.At < lifted, $"The release reached the window gate at {held.At:O}, after the freeze was lifted at {lifted:O}.");
+        Assert.True(opened.At >= lifted, $"The window gate let the release through at {opened.At:O}, before the freeze was lifted at {lifted:O}.");
+    }
+
+    [Fact]
+    public async Task RunRelease_EmergencyChangeInsideAFreeze_PassesOnceApprovedAndOwesPostHocApproval()
+    {
+        var now = DateTimeOffset.UtcNow;
+        await using var world = await OrchestrationWorld.StartAsync(azurite, freezes: [new FreezePeriod(now.AddHours(-1), now.AddHours(1), "test freeze")]);
+        world.StartUsers();
+        var id = await world.StartAsync(world.Release("rel-emergency", new AppBehaviour("2.0.1"), changeClass: "Emergency"));
+        await world.WaitForProgressAsync(id, p => p.Phase == ReleasePhase.AwaitingApproval && p.StatusReason is not null);
+
+        await world.Client.RaiseEventAsync(id, ReleaseEvents.Approve, new ApprovalCommand("mgr-anna", ApprovalRoles.Manager, "Outage fix."));
+        await world.Client.RaiseEventAsync(id, ReleaseEvents.Approve, new ApprovalCommand("owner-bo", ApprovalRoles.Stakeholder, "Go."));
+        var (_, outcome) = await world.CompletionAsync(id);
+
+        Assert.True(outcome.Phase == ReleasePhase.Succeeded, $"{outcome.Phase}: {outcome.StatusReason}");
+        Assert.Equal("2.0.1", world.Site.Production.Behaviour.Version);
+        var records = await world.AuditRecordsAsync(id);
+        Assert.Single(records, r => r.Action == "release.post-hoc-approval-owed");
+        var opened = Assert.Single(records, r => r.Action == "release.phase-changed" && r.Details!["to"] == nameof(ReleasePhase.CapturingBaseline));
+        Assert.True(opened.At < now.AddHours(1), "The emergency change passed the window inside the freeze.");
     }
 }
