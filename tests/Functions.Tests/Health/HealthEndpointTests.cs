@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Blueshift.Testing;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Xunit;
 
 namespace Blueshift.Functions.Tests.Health;
@@ -88,6 +86,6 @@ public sealed class HealthEndpointTests(AzuriteFixture azurite) : IClassFixture<
         Assert.Contains("AzureWebJobsStorage is not set", await response.Content.ReadAsStringAsync());
     }
 
-    private static WebApplicationFactory<Program> Handler(string connectionString) =>
-        new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseSetting("AzureWebJobsStorage", connectionString));
+    private static FunctionsTestHost Handler(string connectionString) =>
+        Api.ApiHost.Functions(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = connectionString });
 }
