@@ -8,6 +8,7 @@ public sealed class ManualTimeProvider : TimeProvider
 {
     private readonly object _gate = new();
     private readonly List<ManualTimer> _timers = [];
+    private readonly List<(DateTimeOffset DueAt, TaskCompletionSource Scheduled)> _waiters = [];
     private DateTimeOffset _now;
     private long _timestamp;
 
@@ -64,6 +65,49 @@ public sealed class ManualTimeProvider : TimeProvider
         }
     }
 
+    /// <summary>
+    /// Completes once a timer due exactly at <paramref name="dueAt"/> is pending, so a test can move the clock to an
+    /// occurrence only after the code under test is waiting for it. Fails after <paramref name="timeout"/> (real time),
+    /// naming the timers that are pending instead.
+    /// </summary>
+    public async Task WaitForTimerAsync(DateTimeOffset dueAt, TimeSpan timeout)
+    {
+        TaskCompletionSource scheduled;
+        lock (_gate)
+        {
+            if (_timers.Any(t => t.DueAt == dueAt))
+            {
+                return;
+            }
+            scheduled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((dueAt, scheduled));
+        }
+        try
+        {
+            await scheduled.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            string pending;
+            lock (_gate)
+            {
+                _waiters.Remove((dueAt, scheduled));
+                pending = _timers.Count == 0 ? "none" : string.Join(", ", _timers.Select(t => t.DueAt.ToString("O")));
+            }
+            throw new TimeoutException($"No timer due at {dueAt:O} was scheduled within {timeout}; now {GetUtcNow():O}, timers pending: {pending}.");
+        }
+    }
+
+    // Called under the lock whenever a timer is (re)scheduled.
+    private void OnScheduled(DateTimeOffset dueAt)
+    {
+        foreach (var waiter in _waiters.Where(w => w.DueAt == dueAt).ToList())
+        {
+            _waiters.Remove(waiter);
+            waiter.Scheduled.TrySetResult();
+        }
+    }
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new ManualTimer(this, callback, state);
@@ -89,6 +133,7 @@ public sealed class ManualTimeProvider : TimeProvider
                 }
                 DueAt = owner._now + dueTime;
                 owner._timers.Add(this);
+                owner.OnScheduled(DueAt);
                 return true;
             }
         }
@@ -101,6 +146,7 @@ public sealed class ManualTimeProvider : TimeProvider
             {
                 DueAt += _period;
                 owner._timers.Add(this);
+                owner.OnScheduled(DueAt);
             }
         }
 
