@@ -1,5 +1,6 @@
 using System.Reflection;
 using Blueshift.LocalFunctionsHost.Discovery;
+using Blueshift.LocalFunctionsHost.Durable;
 using Blueshift.LocalFunctionsHost.HttpTriggers;
 using Blueshift.LocalFunctionsHost.Keys;
 using Blueshift.LocalFunctionsHost.TimerTriggers;
@@ -13,6 +14,23 @@ namespace Blueshift.LocalFunctionsHost;
 /// </summary>
 public static class FunctionAppHost
 {
+    /// <summary>The functions <see cref="Build"/> would serve for <paramref name="functions"/>, or the start-up error it would throw.</summary>
+    public static IReadOnlyList<HostedFunction> Describe(Assembly functions)
+    {
+        ArgumentNullException.ThrowIfNull(functions);
+        return FunctionCatalog.Discover(functions).Functions.Select(f =>
+        {
+            var entryPoint = $"{f.Method.DeclaringType!.FullName}.{f.Method.Name}";
+            return f.Trigger switch
+            {
+                HttpFunctionTrigger http => new HostedFunction(f.Name, "httpTrigger", entryPoint, http.Route, http.Methods, http.AuthLevel.ToString()),
+                TimerFunctionTrigger timer => new HostedFunction(f.Name, "timerTrigger", entryPoint, Schedule: timer.Schedule),
+                OrchestrationFunctionTrigger => new HostedFunction(f.Name, "orchestrationTrigger", entryPoint),
+                _ => new HostedFunction(f.Name, "activityTrigger", entryPoint),
+            };
+        }).ToList();
+    }
+
     /// <summary>
     /// Builds a host for the functions of <paramref name="functions"/>. <paramref name="configureServices"/> registers what
     /// the function classes need (as <c>Program.cs</c> does for the Worker). Start-up errors (an unsupported trigger or
@@ -45,9 +63,15 @@ public static class FunctionAppHost
                 schedules, sp, options.TimeProvider, sp.GetRequiredService<ILogger<TimerFunctionScheduler>>()));
         }
 
+        if (DurableTaskHub.IsNeeded(catalog))
+        {
+            DurableTaskHub.Add(builder.Services, builder.Configuration, catalog, options.Durable);
+        }
+
         configureServices(builder.Services, builder.Configuration);
 
         var app = builder.Build();
+        DurableTaskHub.Attach(app.Services);
         app.MapHttpFunctions(catalog, keys);
         app.MapFallback((HttpContext context) => Results.Problem(
             statusCode: StatusCodes.Status404NotFound,

@@ -156,6 +156,30 @@ public sealed class HttpFunctionTests(HttpFunctionHostFixture host) : IClassFixt
     }
 }
 
+public sealed class FunctionKeySettingsTests
+{
+    [Theory]
+    [InlineData("function-key-from-settings", HttpStatusCode.OK)]
+    [InlineData("master-key-from-settings", HttpStatusCode.OK)]
+    [InlineData("another-key", HttpStatusCode.Unauthorized)]
+    public async Task Secret_KeysFromAppSettings_OpenTheFunctionAsKeysFromOptionsDo(string key, HttpStatusCode expected)
+    {
+        var port = FreePort.Next();
+        var options = new FunctionAppHostOptions { Urls = $"http://127.0.0.1:{port}" };
+        options.Functions.Add("Secret");
+        options.Settings["FunctionAppHost__MasterKey"] = "master-key-from-settings";
+        options.Settings["FunctionAppHost__FunctionKeys__0"] = "function-key-from-settings";
+        await using var app = FunctionAppHost.Build(typeof(SampleHttpFunctions).Assembly, (services, _) => services.AddSingleton(new Greeter("Hi")), options);
+        await app.StartAsync();
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        using var response = await client.GetAsync("/api/secret?code=" + key);
+        await app.StopAsync();
+
+        Assert.Equal(expected, response.StatusCode);
+    }
+}
+
 public sealed class FunctionDiscoveryTests
 {
     [Theory]
@@ -181,5 +205,20 @@ public sealed class FunctionDiscoveryTests
         Assert.Equal("echo/{name:alpha}", trigger.Route);
         Assert.Equal(["POST", "PUT"], trigger.Methods);
         Assert.DoesNotContain(catalog.Functions, f => f.Name == "Unbindable");
+    }
+
+    [Fact]
+    public void Describe_TestAssembly_ListsEachFunctionInFunctionsMetadataTerms()
+    {
+        var functions = FunctionAppHost.Describe(typeof(SampleHttpFunctions).Assembly).ToDictionary(f => f.Name);
+
+        Assert.Equal(["AdminThing", "Echo", "Fails", "Greet", "GreetAfterBake", "SampleTick", "Secret", "StartGreeting"], functions.Keys.Order());
+        var echo = functions["Echo"];
+        Assert.Equal(("httpTrigger", "echo/{name:alpha}", "Anonymous"), (echo.TriggerType, echo.Route, echo.AuthLevel));
+        Assert.Equal(typeof(SampleHttpFunctions).FullName + ".Echo", echo.EntryPoint);
+        Assert.Equal("Fails", functions["Fails"].Route);
+        Assert.Equal(("timerTrigger", "%Samples:TickSchedule%"), (functions["SampleTick"].TriggerType, functions["SampleTick"].Schedule));
+        Assert.Equal("orchestrationTrigger", functions["GreetAfterBake"].TriggerType);
+        Assert.Equal("activityTrigger", functions["Greet"].TriggerType);
     }
 }

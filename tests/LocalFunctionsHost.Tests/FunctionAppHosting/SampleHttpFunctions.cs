@@ -34,8 +34,8 @@ public sealed class SampleHttpFunctions(Greeter greeter)
     }
 
     [Function("Secret")]
-    public IResult Secret([HttpTrigger(AuthorizationLevel.Function, "get", Route = "secret")] HttpRequest request) =>
-        Results.Ok(new { secret = true });
+    public IResult Secret([HttpTrigger(AuthorizationLevel.Function, "get", Route = "secret")] HttpRequest request, FunctionContext context) =>
+        Results.Ok(new { secret = ReferenceEquals(context.GetHttpContext(), request.HttpContext) });
 
     [Function("AdminThing")]
     public static Task<IResult> AdminThing([HttpTrigger(AuthorizationLevel.Admin, "get", Route = "admin/things/{id:int}")] HttpRequest request, int id) =>

@@ -14,6 +14,9 @@ internal static class HttpFunctionEndpoints
 {
     public const string RoutePrefix = "api";
 
+    /// <summary>The FunctionContext.Items key under which the Worker's ASP.NET Core integration keeps the HttpContext.</summary>
+    public const string HttpContextItemKey = "HttpRequestContext";
+
     public static void MapHttpFunctions(this WebApplication app, FunctionCatalog catalog, FunctionKeys keys)
     {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HttpFunctionEndpoints).FullName!);
@@ -38,6 +41,8 @@ internal static class HttpFunctionEndpoints
         }
 
         var invocation = new InvocationContext(function, context.RequestServices, context.RequestAborted) { HttpContext = context };
+        // Where the Worker's ASP.NET Core integration keeps the request, so FunctionContext.GetHttpContext() finds it.
+        invocation.FunctionContext.Items[HttpContextItemKey] = context;
         object? result;
         try
         {
