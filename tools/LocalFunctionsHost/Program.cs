@@ -1,5 +1,5 @@
+using Blueshift.LocalFunctionsHost;
 using Blueshift.LocalFunctionsHost.Blueshift;
-using Blueshift.LocalFunctionsHost.Discovery;
 using Microsoft.Extensions.Options;
 
 LocalHostOptions options;
