@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Blueshift locally: Azurite (storage), the App Service emulator (ARM + a demo app with a staging slot under
-# steady synthetic load), then the published function app under the local Functions host on http://127.0.0.1:7071,
-# exactly as it would be deployed. Unless --no-demo is given it then drives Blueshift's main job through the HTTP API:
+# steady synthetic load), then Blueshift's functions under the local Functions host on http://127.0.0.1:7071 (the
+# isolated-worker [Function] classes in-process, function keys checked, timers on their schedules; in Azure the Functions
+# host runs the published package instead). Unless --no-demo is given it then drives Blueshift's main job through the HTTP API:
 # a healthy release that goes all the way, and a faulty one that is rolled back automatically.
 # Every run starts fresh: Azurite's data and the emulator's sites both begin empty (only the keys are kept).
 # Everything keeps running afterwards so the API can be tried; Ctrl+C stops everything, and so does any service
@@ -50,7 +51,6 @@ LOAD_RPS=40
 TICK_SCHEDULE="*/2 * * * * *"
 BAKE=75
 STATE="${BLUESHIFT_STATE_DIR:-.local}"
-FUNCTION_APP=artifacts/functionapp
 SETTINGS="$STATE/local.settings.json"
 mkdir -p "$STATE/logs"
 
@@ -144,12 +144,6 @@ start_emulator() {
   wait_for_port "$EMULATOR_PORT" "${pids[-1]}" "The App Service emulator" "$STATE/logs/emulator.log"
 }
 
-publish_function_app() {
-  say "Publishing the function app to $FUNCTION_APP"
-  dotnet publish src/Functions -c Release -r linux-x64 --self-contained -nologo -v quiet >"$STATE/logs/publish.log" 2>&1 {lock_fd}>&- \
-    || { tail -30 "$STATE/logs/publish.log" >&2; exit 1; }
-}
-
 # local.settings.json = the sample's Values and Host, plus the local run's settings (the emulator as Azure, short
 # bakes, a development identity that holds every role — local only, Blueshift refuses it on App Service) and
 # function keys generated once and kept in $STATE.
@@ -187,8 +181,8 @@ start_functions() {
   dotnet build tools/LocalFunctionsHost -c Release -nologo -v quiet >"$STATE/logs/localhost-build.log" 2>&1 {lock_fd}>&- \
     || { tail -30 "$STATE/logs/localhost-build.log" >&2; exit 1; }
   dotnet tools/LocalFunctionsHost/bin/Release/net10.0/Blueshift.LocalFunctionsHost.dll \
-    --script-root "$FUNCTION_APP" --settings "$SETTINGS" --port "$PORT" \
-    --schedule ReconcileTick="$TICK_SCHEDULE" >"$STATE/logs/functions.log" 2>&1 {lock_fd}>&- &
+    --settings "$SETTINGS" --port "$PORT" \
+    --setting Blueshift__Releases__TickSchedule="$TICK_SCHEDULE" >"$STATE/logs/functions.log" 2>&1 {lock_fd}>&- &
   track $! "The local Functions host" "$STATE/logs/functions.log"
   local pid=${pids[-1]}
   for _ in $(seq 1 1200); do
@@ -227,7 +221,7 @@ Blueshift is running.
   function key   $HOST_KEY   (x-functions-key header or ?code=; from $SETTINGS)
   caller         the development identity 'local-developer' (releaser, admin and every approver role; local only)
   App Service    emulator ARM $EMULATOR/, control API $EMULATOR/_emulator/ ($DEMO_APP: $EMULATOR/_emulator/sites)
-  function app   $FUNCTION_APP   (host.json, one folder per function, the handler)
+  function app   src/Functions   (the [Function] classes, served by tools/LocalFunctionsHost; dotnet publish src/Functions makes the package)
   settings       $SETTINGS   (app settings; Keys: master and host keys)
   traffic        $traffic
   storage        Azurite on 127.0.0.1:10000-10002, data in $STATE/azurite (wiped at each start; so is the emulator's state)
@@ -249,7 +243,6 @@ INFO
 install_tools
 start_azurite
 start_emulator
-publish_function_app
 write_local_settings
 start_functions
 if [ "$DEMO" = 1 ]; then start_demo; else print_info; fi

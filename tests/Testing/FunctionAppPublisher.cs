@@ -3,13 +3,13 @@ using System.Diagnostics;
 namespace Blueshift.Testing;
 
 /// <summary>
-/// Publishes the function app (<c>src/Functions</c>, linux-x64, self-contained) for tests that run it the way Azure
-/// does. Test projects run in parallel, and two publishes of one project write the same build outputs, so publishes
+/// Publishes the function app (<c>src/Functions</c>; linux-x64 and self-contained unless asked otherwise) for tests that
+/// check or run the deployable package. Test projects run in parallel, and two publishes of one project write the same build outputs, so publishes
 /// from one checkout take turns through a lock file.
 /// </summary>
 public static class FunctionAppPublisher
 {
-    public static async Task PublishAsync(string folder, IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task PublishAsync(string folder, IReadOnlyDictionary<string, string>? environment = null, bool selfContained = true)
     {
         using var turn = await TakeTurnAsync();
         var start = new ProcessStartInfo("dotnet")
@@ -19,7 +19,8 @@ public static class FunctionAppPublisher
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "publish", "src/Functions", "-c", "Release", "-r", "linux-x64", "--self-contained", "-o", folder, "-nologo" })
+        string[] runtime = selfContained ? ["-r", "linux-x64", "--self-contained"] : [];
+        foreach (var arg in (string[])["publish", "src/Functions", "-c", "Release", .. runtime, "-o", folder, "-nologo"])
         {
             start.ArgumentList.Add(arg);
         }

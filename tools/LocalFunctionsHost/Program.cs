@@ -1,5 +1,6 @@
 using Blueshift.LocalFunctionsHost;
-using Blueshift.LocalFunctionsHost.FunctionApp;
+using Blueshift.LocalFunctionsHost.Blueshift;
+using Microsoft.Extensions.Options;
 
 LocalHostOptions options;
 try
@@ -15,18 +16,11 @@ catch (ArgumentException ex)
 
 try
 {
-    await using var app = LocalFunctionsHostApp.Build(options);
-    // Resolved before running: RunAsync disposes the service provider when the host stops.
-    var handler = app.Services.GetRequiredService<HandlerProcess>();
+    await using var app = BlueshiftLocalHost.Build(options);
     await app.RunAsync();
-    if (handler.UnexpectedExit is { } exit)
-    {
-        Console.Error.WriteLine(exit);
-        return 1;
-    }
     return 0;
 }
-catch (FunctionAppException ex)
+catch (Exception ex) when (ex is FunctionAppHostException or OptionsValidationException)
 {
     Console.Error.WriteLine(ex.Message);
     return 1;

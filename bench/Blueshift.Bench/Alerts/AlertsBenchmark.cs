@@ -12,11 +12,15 @@ using Blueshift.Functions.Apps;
 using Blueshift.Functions.Audit;
 using Blueshift.Functions.Azure.AppService;
 using Blueshift.Functions.Azure.ResourceManager;
-using Blueshift.Functions.Hosting;
+using Blueshift.Functions;
 using Blueshift.Functions.Releases;
 using Blueshift.Functions.Security;
 using Blueshift.Testing;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Abstractions;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -379,17 +383,16 @@ internal static class AlertsBenchmark
             // The registry as the control plane wires it: alert routing reads a snapshot refreshed every AlertRoutingRefresh.
             builder.Services.AddSingleton<IManagedAppStore>(new CachedManagedAppStore(
                 new TableManagedAppStore(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("apps"))), time, new ApiOptions().AlertRoutingRefresh));
-            builder.Services.AddProblemDetails();
-            builder.Services.AddAuditTrail(builder.Configuration);
-            builder.Services.AddReleaseEngine(builder.Configuration);
+            builder.Services.AddBlueshiftFunctions(builder.Configuration);
             // Registered after the engine's own client, so this one (with the timing policy) is the one resolved.
             builder.Services.AddSingleton(new WebSitesClient(StaticTokenCredential.Development(), clientOptions));
             builder.Services.AddSingleton<ReleaseService>();
             builder.Services.Replace(ServiceDescriptor.Singleton<IReleaseService>(sp => new TimedReleaseService(sp.GetRequiredService<ReleaseService>(), engineTime)));
-            builder.Services.AddFunctionModule<ReleasesModule>();
-            builder.Services.AddAlerts(builder.Configuration);
             var app = builder.Build();
-            app.MapFunctions();
+            // The webhook through its [Function] entry point, on Kestrel, as the worker's ASP.NET Core integration serves it.
+            app.MapPost("/api/alerts", (HttpContext context) => ActivatorUtilities.CreateInstance<AlertFunctions>(context.RequestServices)
+                .AlertWebhook(context.Request)
+                .ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor())));
             await app.StartAsync();
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = new Uri(address) };
@@ -403,7 +406,8 @@ internal static class AlertsBenchmark
             return await _client.SendAsync(request);
         }
 
-        public async Task TickAsync() => await _app.Services.GetRequiredService<ReconcileTick>().RunAsync(default);
+        public async Task TickAsync() =>
+            await ActivatorUtilities.CreateInstance<ReleaseFunctions>(_app.Services).ReconcileTick(new Microsoft.Azure.Functions.Worker.TimerInfo(), default);
 
         public async ValueTask DisposeAsync()
         {

@@ -13,9 +13,9 @@ public sealed class AlertWebhookOptions
     public string[] FunctionKeys { get; set; } = [];
 
     /// <summary>
-    /// When the Functions host started the handler (<c>FUNCTIONS_CUSTOMHANDLER_PORT</c> set, the handler listening on
-    /// loopback only), the host has already checked the key against the function's <c>authLevel: function</c>, so a presented
-    /// key is enough. A handler run directly never has this: then only <see cref="FunctionKeys"/> let a call in.
+    /// When the Functions host started the worker (<c>Functions:Worker:HostEndpoint</c> set; the local host sets it too), the
+    /// host has already checked the key against the function's <c>authLevel: function</c>, so a presented key is enough.
+    /// An app run any other way (tests) never has this: then only <see cref="FunctionKeys"/> let a call in.
     /// </summary>
     public bool TrustFunctionsHostKeyCheck { get; set; } = true;
 

@@ -12,8 +12,6 @@ public sealed class AlertsModule : IFunctionModule
 {
     public static readonly HttpFunction Webhook = new("AlertWebhook", "alerts", ["POST"], AuthLevel.Function);
 
-    public IEnumerable<FunctionDefinition> Functions => [Webhook];
-
     public void Map(IEndpointRouteBuilder endpoints) =>
         endpoints.MapHttpFunction(Webhook, (HttpContext context, AlertWebhook webhook) => webhook.HandleAsync(context))
             .WithTags("Alerts")

@@ -19,7 +19,7 @@ public static class AlertsServiceCollectionExtensions
             .Bind(configuration.GetSection(AlertWebhookOptions.SectionName))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<AlertWebhookOptions>, OptionsValidator>();
-        var startedByFunctionsHost = !string.IsNullOrEmpty(configuration[CustomHandlerHosting.PortVariable]);
+        var startedByFunctionsHost = !string.IsNullOrEmpty(configuration[FunctionHostingServices.HostEndpointKey]);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new AlertWebhookAuthentication(
             sp.GetRequiredService<IOptions<AlertWebhookOptions>>().Value, startedByFunctionsHost, sp.GetService<Security.EntraTokenValidator>()));

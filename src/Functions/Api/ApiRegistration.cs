@@ -43,8 +43,8 @@ public static class ApiRegistration
         services.TryAddSingleton<CallerResolver>();
         services.AddOpenApi(OpenApiModule.DocumentName, openApi =>
         {
-            // The host's invocation endpoints (POST /{FunctionName}) are not part of the API callers use.
-            openApi.ShouldInclude = description => description.RelativePath?.StartsWith(FunctionCatalog.RoutePrefix + "/", StringComparison.Ordinal) == true;
+            // Only the functions' endpoints (under the route prefix) are the API callers use.
+            openApi.ShouldInclude = description => description.RelativePath?.StartsWith(FunctionEndpoints.RoutePrefix + "/", StringComparison.Ordinal) == true;
             openApi.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info.Title = "Blueshift";

@@ -9,12 +9,10 @@ public sealed class OpenApiModule : IFunctionModule
 
     public static readonly HttpFunction Document = new("OpenApiDocument", $"openapi/{DocumentName}.json", ["GET"], AuthLevel.Anonymous);
 
-    public IEnumerable<FunctionDefinition> Functions => [Document];
-
     // The route names the document, so MapOpenApi's handler would bind 'documentName' from the query instead and answer any
     // other name with a plain-text 404; this path serves the one document, so the parameter is refused as a problem.
     public void Map(IEndpointRouteBuilder endpoints) =>
-        endpoints.MapOpenApi(FunctionCatalog.PathOf(Document))
+        endpoints.MapOpenApi(FunctionEndpoints.PathOf(Document))
             .WithName(Document.Name)
             .WithMetadata(Document)
             .AddEndpointFilter(async (context, next) => context.HttpContext.Request.Query.ContainsKey("documentName")

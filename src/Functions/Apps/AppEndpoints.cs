@@ -14,8 +14,6 @@ public static class AppEndpoints
     public static readonly HttpFunction Get = new("GetApp", "apps/{name}", ["GET"], AuthLevel.Function);
     public static readonly HttpFunction List = new("ListApps", "apps", ["GET"], AuthLevel.Function);
 
-    public static IEnumerable<FunctionDefinition> Functions => [Put, Get, List];
-
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHttpFunction(Put, PutAsync)

@@ -4,7 +4,5 @@ namespace Blueshift.Functions.Audit;
 
 public sealed class AuditApiModule : IFunctionModule
 {
-    public IEnumerable<FunctionDefinition> Functions => AuditEndpoints.Functions;
-
     public void Map(IEndpointRouteBuilder endpoints) => AuditEndpoints.Map(endpoints);
 }

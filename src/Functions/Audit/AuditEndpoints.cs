@@ -18,8 +18,6 @@ public static partial class AuditEndpoints
 
     public static readonly HttpFunction Query = new("QueryAudit", "audit", ["GET"], AuthLevel.Function);
 
-    public static IEnumerable<FunctionDefinition> Functions => [Query];
-
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHttpFunction(Query, QueryAsync)

@@ -5,44 +5,27 @@ using Blueshift.Functions.Hosting;
 namespace Blueshift.Functions.Diagnostics;
 
 /// <summary>
-/// Functions that let an operator (or the local host's tests) watch the trigger plumbing work end to end:
-/// a timer and a queue function that record their invocations, an echo endpoint, and a view of the record.
-/// Only registered when <c>Blueshift__Diagnostics__Enabled</c> is true, both when the package's function.json
-/// files are generated and when the handler runs; off by default.
+/// Endpoints that let an operator (or the local host's tests) watch the trigger plumbing work end to end: an echo endpoint
+/// and a view of the diagnostic timer's invocations (<see cref="DiagnosticsFunctions"/>). They are always declared (the
+/// package's functions.metadata cannot depend on a setting) but answer 404 unless <c>Blueshift__Diagnostics__Enabled</c>
+/// is true; off by default.
 /// </summary>
 public sealed class DiagnosticsModule : IFunctionModule
 {
-    public const string QueueName = "blueshift-diagnostics";
+    public const string TimerName = "DiagnosticsTimer";
 
-    /// <summary>A queue message with exactly this text fails every time, to exercise retries and the poison queue.</summary>
-    public const string FailingMessage = "fail";
+    /// <summary>Hourly: often enough to see it fire in a local run, rarely enough to cost nothing in Azure.</summary>
+    public const string TimerSchedule = "0 0 * * * *";
 
-    public static readonly TimerFunction Timer = new("DiagnosticsTimer", "0 0 * * * *");
-    public static readonly QueueFunction Queue = new("DiagnosticsQueue", QueueName);
     public static readonly HttpFunction Invocations = new("DiagnosticsInvocations", "diagnostics/invocations", ["GET"], AuthLevel.Admin);
     public static readonly HttpFunction Echo = new("DiagnosticsEcho", "diagnostics/echo/{id}", ["GET", "POST", "PUT"], AuthLevel.Function);
 
-    public IEnumerable<FunctionDefinition> Functions => [Timer, Queue, Invocations, Echo];
-
     public void Map(IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapTimerFunction(Timer.Name, (timer, services, _) =>
-        {
-            services.GetRequiredService<InvocationRecorder>().Record(new RecordedInvocation(
-                Timer.Name, services.GetRequiredService<TimeProvider>().GetUtcNow(), timer.IsPastDue, timer.ScheduleStatus, null, null));
-            return Task.CompletedTask;
-        });
-        endpoints.MapQueueFunction(Queue.Name, (message, metadata, services, _) =>
-        {
-            services.GetRequiredService<InvocationRecorder>().Record(new RecordedInvocation(
-                Queue.Name, services.GetRequiredService<TimeProvider>().GetUtcNow(), null, null, message, metadata.DequeueCount));
-            return message == FailingMessage
-                ? throw new InvalidOperationException($"Diagnostic message '{FailingMessage}' fails on purpose (dequeue count {metadata.DequeueCount}).")
-                : Task.CompletedTask;
-        });
         endpoints.MapHttpFunction(Invocations, (InvocationRecorder recorder) => TypedResults.Ok(recorder.Snapshot()))
+            .AddEndpointFilter(OnlyWhenEnabledAsync)
             .WithTags("Diagnostics")
-            .WithSummary("Lists this instance's recent diagnostic timer and queue invocations, oldest first")
+            .WithSummary("Lists this instance's recent diagnostic timer invocations, oldest first")
             .WithDescription("Admin level: the Functions host accepts only the master key.");
         endpoints.MapHttpFunction(Echo, async (string id, HttpRequest request) =>
         {
@@ -58,10 +41,19 @@ public sealed class DiagnosticsModule : IFunctionModule
                     .ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
                 body));
         })
+            .AddEndpointFilter(OnlyWhenEnabledAsync)
             .WithTags("Diagnostics")
             .WithSummary("Echoes the request: id, method, path, query, content type, X-Echo-* headers and the body as text")
             .DescribesBody<string>(required: false, contentType: "*/*");
     }
+
+    private static async ValueTask<object?> OnlyWhenEnabledAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        context.HttpContext.RequestServices.GetRequiredService<InvocationRecorder>().Enabled
+            ? await next(context)
+            : Results.Problem(
+                statusCode: StatusCodes.Status404NotFound,
+                title: "Diagnostics are off",
+                detail: $"Set {AppSettings.DiagnosticsEnabled} to true to use the diagnostic functions.");
 }
 
 /// <summary>What the echo function saw of a request.</summary>
@@ -74,22 +66,22 @@ public sealed record EchoAnswer(
     Dictionary<string, string> Headers,
     string Body);
 
-public sealed record RecordedInvocation(
-    string Function,
-    DateTimeOffset At,
-    bool? IsPastDue,
-    TimerScheduleStatus? ScheduleStatus,
-    string? Message,
-    long? DequeueCount);
+public sealed record RecordedInvocation(string Function, DateTimeOffset At, bool IsPastDue, DateTimeOffset? ScheduledNext);
 
-/// <summary>The most recent diagnostic invocations of this handler process, newest last.</summary>
-public sealed class InvocationRecorder
+/// <summary>The most recent diagnostic invocations of this worker process, newest last; records only when diagnostics are on.</summary>
+public sealed class InvocationRecorder(bool enabled)
 {
+    public bool Enabled => enabled;
+
     private const int Capacity = 200;
     private readonly ConcurrentQueue<RecordedInvocation> _invocations = new();
 
     public void Record(RecordedInvocation invocation)
     {
+        if (!enabled)
+        {
+            return;
+        }
         _invocations.Enqueue(invocation);
         while (_invocations.Count > Capacity && _invocations.TryDequeue(out _))
         {
@@ -101,13 +93,10 @@ public sealed class InvocationRecorder
 
 public static class DiagnosticsServices
 {
-    public static IServiceCollection AddDiagnosticsWhenEnabled(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddDiagnostics(this IServiceCollection services, IConfiguration configuration)
     {
-        if (configuration.GetValue<bool>(AppSettings.ConfigurationKey(AppSettings.DiagnosticsEnabled)))
-        {
-            services.AddSingleton<InvocationRecorder>();
-            services.AddFunctionModule<DiagnosticsModule>();
-        }
+        services.AddSingleton(new InvocationRecorder(configuration.GetValue<bool>(AppSettings.ConfigurationKey(AppSettings.DiagnosticsEnabled))));
+        services.AddFunctionModule<DiagnosticsModule>();
         return services;
     }
 }

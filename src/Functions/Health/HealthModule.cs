@@ -17,8 +17,6 @@ public sealed class HealthModule : IFunctionModule
     private static readonly string Version =
         typeof(HealthModule).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
-    public IEnumerable<FunctionDefinition> Functions => [Health, Live, Ready];
-
     public void Map(IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHttpFunction(Live, () => Report([]))

@@ -9,13 +9,16 @@ public static class AppSettings
     /// <summary>The Functions host's storage connection; Blueshift keeps its state in the same account's tables.</summary>
     public const string AzureWebJobsStorage = "AzureWebJobsStorage";
 
-    /// <summary>Always <c>custom</c>: the host runs Blueshift as a custom handler.</summary>
+    /// <summary>Always <c>dotnet-isolated</c>: the host runs Blueshift on the .NET isolated worker.</summary>
     public const string FunctionsWorkerRuntime = "FUNCTIONS_WORKER_RUNTIME";
 
     /// <summary>How long the readiness check waits for the Table service (a <see cref="TimeSpan"/>).</summary>
     public const string HealthStorageTimeout = "Blueshift__Health__StorageTimeout";
 
-    /// <summary>Adds the diagnostic functions (echo, invocation recorder); off unless a test or an operator turns it on.</summary>
+    /// <summary>The reconcile tick's NCRONTAB schedule (6 fields); required, as the timer trigger reads it (<c>%Blueshift:Releases:TickSchedule%</c>).</summary>
+    public const string ReleasesTickSchedule = "Blueshift__Releases__TickSchedule";
+
+    /// <summary>Turns the diagnostic functions (echo, invocation record) on; off unless a test or an operator turns it on.</summary>
     public const string DiagnosticsEnabled = "Blueshift__Diagnostics__Enabled";
 
     /// <summary>Accept plain-http package and notification URIs to loopback hosts (local runs against emulators).</summary>
@@ -38,7 +41,7 @@ public static class AppSettings
 
     public static IReadOnlyList<string> All { get; } =
     [
-        AzureWebJobsStorage, FunctionsWorkerRuntime, HealthStorageTimeout, DiagnosticsEnabled,
+        AzureWebJobsStorage, FunctionsWorkerRuntime, ReleasesTickSchedule, HealthStorageTimeout, DiagnosticsEnabled,
         ApiAllowLoopbackHttp, SecurityAppServiceAuthentication, SecurityFunctionKeyCallerId,
         AzureResourceManagerEndpoint, AzureCredential, ReleasesSlotScheme,
     ];

@@ -1,27 +1,18 @@
-using Microsoft.AspNetCore.Routing;
-
 namespace Blueshift.Functions.Hosting;
 
 /// <summary>Who may call an HTTP function through the Functions host (enforced by the host with function, host and master keys).</summary>
 public enum AuthLevel { Anonymous, Function, Admin }
 
-/// <summary>One function of the app: the single source of truth for the generated <c>function.json</c> and the mapped endpoints.</summary>
-public abstract record FunctionDefinition(string Name);
+/// <summary>
+/// An HTTP function's endpoint: its name, its route relative to the route prefix "api" (e.g. <c>releases/{id}</c>), methods and
+/// auth level. The <c>[Function]</c> method of the same name declares the same trigger; <see cref="FunctionEndpointTable"/>
+/// checks at start-up that the two agree.
+/// </summary>
+public sealed record HttpFunction(string Name, string Route, string[] Methods, AuthLevel AuthLevel);
 
-/// <summary>An HTTP-triggered function. <paramref name="Route"/> is relative to the route prefix "api", e.g. <c>releases/{id}</c>.</summary>
-public sealed record HttpFunction(string Name, string Route, string[] Methods, AuthLevel AuthLevel) : FunctionDefinition(Name);
-
-/// <summary>A timer-triggered function. <paramref name="Schedule"/> is a 6-field NCRONTAB expression or an app-setting expression <c>%Name%</c>.</summary>
-public sealed record TimerFunction(string Name, string Schedule, bool RunOnStartup = false) : FunctionDefinition(Name);
-
-/// <summary>A queue-triggered function on the storage account named by the <paramref name="Connection"/> app setting.</summary>
-public sealed record QueueFunction(string Name, string QueueName, string Connection = "AzureWebJobsStorage") : FunctionDefinition(Name);
-
-/// <summary>A capability's functions: what it declares in the catalog and the endpoints that serve them.</summary>
+/// <summary>A capability's HTTP endpoints (minimal-API handlers, filters and OpenAPI metadata), run by its <c>[Function]</c> methods.</summary>
 public interface IFunctionModule
 {
-    IEnumerable<FunctionDefinition> Functions { get; }
-
-    /// <summary>Maps the module's HTTP endpoints and its timer/queue invocation handlers.</summary>
+    /// <summary>Maps the module's endpoints with <see cref="FunctionEndpoints.MapHttpFunction"/>.</summary>
     void Map(IEndpointRouteBuilder endpoints);
 }

@@ -27,8 +27,6 @@ public static partial class ReleaseEndpoints
     public static readonly HttpFunction Promote = new("PromoteRelease", "releases/{id}/promote", ["POST"], AuthLevel.Function);
     public static readonly HttpFunction Rollback = new("RollBackRelease", "releases/{id}/rollback", ["POST"], AuthLevel.Function);
 
-    public static IEnumerable<FunctionDefinition> Functions => [Start, List, Get, Approve, Abort, Promote, Rollback];
-
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHttpFunction(Start, StartAsync)

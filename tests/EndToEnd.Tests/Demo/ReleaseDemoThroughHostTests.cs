@@ -1,21 +1,18 @@
 using System.Text.Json.Nodes;
 using Blueshift.AppServiceEmulator;
-using Blueshift.LocalFunctionsHost;
+using Blueshift.LocalFunctionsHost.Blueshift;
 using Blueshift.ReleaseDemo;
 using Blueshift.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace Blueshift.EndToEnd.Tests.Demo;
 
 /// <summary>
-/// run.sh's demo as a test: the function app published as for deployment, under the local Functions host, against
+/// run.sh's demo as a test: Blueshift's functions under the local Functions host (FunctionAppHost, keys checked), against
 /// Azurite and the App Service emulator, driven only through the HTTP API with a function key. It runs on the real
-/// clock (the handler is its own process), so bakes are just over the metrics' one-minute grain and the test takes minutes.
+/// clock, so bakes are just over the metrics' one-minute grain and the test takes minutes.
 /// </summary>
 public sealed class ReleaseDemoThroughHostTests : IAsyncLifetime
 {
@@ -25,21 +22,21 @@ public sealed class ReleaseDemoThroughHostTests : IAsyncLifetime
     private const string App = "demo-app";
 
     private readonly AzuriteFixture _azurite = new();
-    private readonly string _folder = RepositoryPaths.InRepository("artifacts", "e2e-functionapp");
     private AppServiceEmulatorServer? _emulator;
     private WebApplication? _host;
     private Uri _api = null!;
 
     public async Task InitializeAsync()
     {
-        await Task.WhenAll(PublishAsync(), _azurite.InitializeAsync());
+        await _azurite.InitializeAsync();
         _emulator = await AppServiceEmulatorServer.StartAsync(new EmulatorOptions { SimulateLatency = false });
         await _emulator.CreateSiteAsync(Subscription, ResourceGroup, App, ["staging"], AppBehaviour.Initial);
 
         var values = new JsonObject
         {
             ["AzureWebJobsStorage"] = _azurite.ConnectionString,
-            ["FUNCTIONS_WORKER_RUNTIME"] = "custom",
+            ["FUNCTIONS_WORKER_RUNTIME"] = "dotnet-isolated",
+            ["Blueshift__Releases__TickSchedule"] = "*/2 * * * * *",
             ["Blueshift__Api__AllowLoopbackHttp"] = "true",
             ["Blueshift__Api__AppsTable"] = AzuriteFixture.UniqueName("apps"),
             ["Blueshift__Audit__TableName"] = AzuriteFixture.UniqueName("audit"),
@@ -63,11 +60,10 @@ public sealed class ReleaseDemoThroughHostTests : IAsyncLifetime
         var settingsPath = Path.Combine(Directory.CreateTempSubdirectory("blueshift-demo-").FullName, "local.settings.json");
         await File.WriteAllTextAsync(settingsPath, settings.ToJsonString());
 
-        _host = LocalFunctionsHostApp.Build(
-            new LocalHostOptions(_folder, settingsPath, 0, new Dictionary<string, string> { ["ReconcileTick"] = "*/2 * * * * *" }),
-            logging => logging.ClearProviders());
+        var port = FreePort.Next();
+        _host = BlueshiftLocalHost.Build(new LocalHostOptions(settingsPath, port, new Dictionary<string, string>()), logging => logging.ClearProviders());
         await _host.StartAsync();
-        _api = new Uri(_host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        _api = new Uri($"http://127.0.0.1:{port}");
     }
 
     public async Task DisposeAsync()
@@ -116,6 +112,4 @@ public sealed class ReleaseDemoThroughHostTests : IAsyncLifetime
         using var response = await client.GetAsync(production.DirectEndpoint);
         Assert.Equal("2.0.0", response.Headers.GetValues("x-app-version").Single());
     }
-
-    private Task PublishAsync() => FunctionAppPublisher.PublishAsync(_folder);
 }

@@ -5,24 +5,18 @@ using Blueshift.Functions.Alerts;
 using Blueshift.Functions.Apps;
 using Blueshift.Functions.Audit;
 using Blueshift.Functions.Azure.ResourceManager;
-using Blueshift.Functions.Hosting;
 using Blueshift.Functions.Releases;
 using Blueshift.Functions.Security;
 using Blueshift.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace Blueshift.Functions.Tests.Alerts;
 
 /// <summary>
-/// Blueshift's alert webhook, release engine, app registry and audit trail in one real Kestrel app on loopback, against
-/// Azurite and the App Service emulator, on a manual clock. Two hosts built on the same tables act as two instances.
+/// Blueshift's functions (alert webhook, release engine, app registry, audit trail) in process through their [Function]
+/// entry points, against Azurite and the App Service emulator, on a manual clock. Two hosts built on the same tables act as
+/// two instances.
 /// </summary>
 internal sealed class AlertWebhookHost : IAsyncDisposable
 {
@@ -32,9 +26,9 @@ internal sealed class AlertWebhookHost : IAsyncDisposable
 
     private static readonly Caller Releaser = new("release-bot", "Release bot", new HashSet<string>([Roles.Releaser]));
 
-    private readonly WebApplication _app;
+    private readonly FunctionsTestHost _app;
 
-    private AlertWebhookHost(WebApplication app, HttpClient client, Tables tables)
+    private AlertWebhookHost(FunctionsTestHost app, HttpClient client, Tables tables)
     {
         _app = app;
         Client = client;
@@ -65,41 +59,32 @@ internal sealed class AlertWebhookHost : IAsyncDisposable
         IDictionary<string, string?>? settings = null)
     {
         tables ??= Tables.Unique();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var all = new Dictionary<string, string?>
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             [$"{AuditOptions.SectionName}:TableName"] = tables.Audit,
             [$"{AlertWebhookOptions.SectionName}:TableName"] = tables.Alerts,
             [$"{AlertWebhookOptions.SectionName}:FunctionKeys:0"] = FunctionKey,
             [$"{ReleaseEngineOptions.SectionName}:TableName"] = tables.Releases,
+            ["Blueshift:Api:AppsTable"] = tables.Apps,
             ["Blueshift:Azure:ResourceManagerEndpoint"] = emulator.ArmEndpoint.ToString(),
             ["Blueshift:Azure:Credential"] = "Development",
             [$"{ReleaseEngineOptions.SectionName}:SlotScheme"] = "http",
             [$"{ReleaseEngineOptions.SectionName}:WarmUp"] = "00:00:00",
-        });
-        if (settings is not null)
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
-            builder.Configuration.AddInMemoryCollection(settings);
+            all[key] = value;
         }
-        builder.Services.AddSingleton(time);
-        builder.Services.AddSingleton<TokenCredential>(StaticTokenCredential.Development());
-        builder.Services.AddSingleton<IManagedAppStore>(new TableManagedAppStore(new TableClient(azurite.ConnectionString, tables.Apps)));
-        builder.Services.AddProblemDetails();
-        builder.Services.AddAuditTrail(builder.Configuration);
-        builder.Services.AddReleaseEngine(builder.Configuration);
-        builder.Services.AddFunctionModule<ReleasesModule>();
-        builder.Services.AddAlerts(builder.Configuration);
-
-        var app = builder.Build();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
-        app.MapFunctions();
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new AlertWebhookHost(app, new HttpClient { BaseAddress = new Uri(address) }, tables);
+        var host = Api.ApiHost.Functions(all, services =>
+        {
+            services.AddSingleton(time);
+            services.AddSingleton<TokenCredential>(StaticTokenCredential.Development());
+            // The registry without the routing snapshot's refresh delay, so a test's registration is seen at once.
+            services.AddSingleton<IManagedAppStore>(new TableManagedAppStore(new TableClient(azurite.ConnectionString, tables.Apps)));
+        });
+        await Task.CompletedTask;
+        return new AlertWebhookHost(host, host.CreateClient(), tables);
     }
 
     /// <summary>Creates an emulated site with a staging slot and registers it as a managed app.</summary>
@@ -134,8 +119,8 @@ internal sealed class AlertWebhookHost : IAsyncDisposable
         throw new TimeoutException($"Release {id} did not reach the first traffic step.");
     }
 
-    /// <summary>Runs the reconcile tick, as its timer would.</summary>
-    public async Task TickAsync() => await _app.Services.GetRequiredService<ReconcileTick>().RunAsync(default);
+    /// <summary>Runs the reconcile tick through its timer function.</summary>
+    public Task TickAsync() => _app.RunTimerAsync(nameof(ReleaseFunctions.ReconcileTick));
 
     public Task<HttpResponseMessage> PostAlertAsync(string body, string? key = FunctionKey) =>
         PostAlertAsync(System.Text.Encoding.UTF8.GetBytes(body), key);
@@ -156,7 +141,6 @@ internal sealed class AlertWebhookHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await _app.StopAsync();
         await _app.DisposeAsync();
     }
 }

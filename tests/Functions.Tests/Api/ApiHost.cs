@@ -2,31 +2,38 @@ using System.Net.Http.Headers;
 using System.Text;
 using Blueshift.Functions.Tests.Security;
 using Blueshift.Testing;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Blueshift.Functions.Tests.Api;
 
 /// <summary>
-/// The real handler (Program) in process, on Azurite, with App Service Authentication declared on so tests act as people
-/// through the principal header, the way Easy Auth presents them. Every host gets its own tables.
+/// Blueshift's functions in process, called through their [Function] entry points, on Azurite, with App Service
+/// Authentication declared on so tests act as people through the principal header, the way Easy Auth presents them.
+/// Every host gets its own tables.
 /// </summary>
 internal static class ApiHost
 {
-    public static WebApplicationFactory<Program> Create(AzuriteFixture azurite, IDictionary<string, string?>? settings = null) =>
-        new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+    public static FunctionsTestHost Create(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureTestServices = null)
+    {
+        var all = new Dictionary<string, string?>
         {
-            builder.UseSetting("AzureWebJobsStorage", azurite.ConnectionString);
-            builder.UseSetting("Blueshift:Api:AppsTable", AzuriteFixture.UniqueName("apps"));
-            builder.UseSetting("Blueshift:Audit:TableName", AzuriteFixture.UniqueName("audit"));
-            builder.UseSetting("Blueshift:Security:AppServiceAuthentication", "true");
-            foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-            {
-                builder.UseSetting(key, value);
-            }
-        });
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["Blueshift:Api:AppsTable"] = AzuriteFixture.UniqueName("apps"),
+            ["Blueshift:Audit:TableName"] = AzuriteFixture.UniqueName("audit"),
+            ["Blueshift:Security:AppServiceAuthentication"] = "true",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+        return Functions(all, configureTestServices);
+    }
 
-    public static HttpClient As(this WebApplicationFactory<Program> app, string userId, params string[] roles)
+    /// <summary>The app with exactly these settings.</summary>
+    public static FunctionsTestHost Functions(IDictionary<string, string?> settings, Action<IServiceCollection>? configureTestServices = null) =>
+        FunctionsTestHost.Start(typeof(Program).Assembly, (services, configuration) => services.AddBlueshiftFunctions(configuration), settings, configureTestServices);
+
+    public static HttpClient As(this FunctionsTestHost app, string userId, params string[] roles)
     {
         var client = app.CreateClient();
         client.DefaultRequestHeaders.Add("X-MS-CLIENT-PRINCIPAL", ClientPrincipalTests.Header(userId, userId, roles));

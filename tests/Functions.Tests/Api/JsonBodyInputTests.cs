@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Blueshift.Functions.Security;
 using Blueshift.Testing;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Xunit;
 
 namespace Blueshift.Functions.Tests.Api;
@@ -18,7 +17,7 @@ public sealed class JsonBodyInputTests(AzuriteFixture azurite) : IClassFixture<A
     private const string Site = "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-shop/providers/Microsoft.Web/sites/shop-web";
 
     // A registered app with one release waiting for its approvals, so the command endpoints reach their bodies.
-    private async Task<(WebApplicationFactory<Program> App, HttpClient Admin, string ReleaseId)> HostWithReleaseAsync()
+    private async Task<(FunctionsTestHost App, HttpClient Admin, string ReleaseId)> HostWithReleaseAsync()
     {
         var app = ApiHost.Create(azurite, new Dictionary<string, string?>
         {

@@ -6,7 +6,6 @@ using Blueshift.Functions.Hosting;
 using Blueshift.Functions.Security;
 using Blueshift.Testing;
 using Microsoft.AspNetCore.Http.Metadata;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
@@ -19,22 +18,22 @@ public sealed class OpenApiDocumentTests(AzuriteFixture azurite) : IClassFixture
     private const string Site = "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-shop/providers/Microsoft.Web/sites/shop-web";
 
     [Fact]
-    public async Task GetOpenApi_Anonymous_ListsEveryCatalogHttpFunction()
+    public async Task GetOpenApi_Anonymous_ListsEveryHttpFunction()
     {
         using var app = ApiHost.Create(azurite);
-        var catalog = app.Services.GetRequiredService<FunctionCatalog>();
+        var table = app.Services.GetRequiredService<FunctionEndpointTable>();
 
         using var response = await app.CreateClient().GetAsync("/api/openapi/v1.json");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var paths = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["paths"]!.AsObject();
         // The document does not describe itself.
-        var functions = catalog.Functions.OfType<HttpFunction>().Where(f => f != OpenApiModule.Document).ToList();
+        var functions = table.Functions.Where(f => f != OpenApiModule.Document).ToList();
         Assert.Contains(functions, f => f.Name == "StartRelease");
         Assert.All(functions, function =>
         {
-            var path = paths[FunctionCatalog.PathOf(function)];
-            Assert.True(path is not null, $"{function.Name}: {FunctionCatalog.PathOf(function)} is missing from the OpenAPI document.");
+            var path = paths[FunctionEndpoints.PathOf(function)];
+            Assert.True(path is not null, $"{function.Name}: {FunctionEndpoints.PathOf(function)} is missing from the OpenAPI document.");
             Assert.All(function.Methods, method => Assert.True(path![method.ToLowerInvariant()] is not null, $"{function.Name}: {method} is missing."));
         });
         Assert.DoesNotContain(paths, p => !p.Key.StartsWith("/api/", StringComparison.Ordinal));
@@ -227,7 +226,7 @@ public sealed class OpenApiDocumentTests(AzuriteFixture azurite) : IClassFixture
         }
     }
 
-    private WebApplicationFactory<Program> Create() => ApiHost.Create(azurite, new Dictionary<string, string?>
+    private FunctionsTestHost Create() => ApiHost.Create(azurite, new Dictionary<string, string?>
     {
         ["Blueshift:Diagnostics:Enabled"] = "true",
         [$"{AlertWebhookOptions.SectionName}:FunctionKeys:0"] = AlertKey,
@@ -238,7 +237,7 @@ public sealed class OpenApiDocumentTests(AzuriteFixture azurite) : IClassFixture
     });
 
     /// <summary>Every mapped method of an HTTP function under /api, except the OpenAPI document, which does not describe itself.</summary>
-    private static List<(RouteEndpoint Endpoint, HttpFunction Function, string Path, string Method)> ApiEndpoints(WebApplicationFactory<Program> app) =>
+    private static List<(RouteEndpoint Endpoint, HttpFunction Function, string Path, string Method)> ApiEndpoints(FunctionsTestHost app) =>
         app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.Metadata.GetMetadata<HttpFunction>() is { } f && f != OpenApiModule.Document)
             .SelectMany(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods.Select(m =>

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Blueshift.Functions.Security;
 using Blueshift.Testing;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Xunit;
 
 namespace Blueshift.Functions.Tests.Api;
@@ -10,7 +9,7 @@ namespace Blueshift.Functions.Tests.Api;
 /// <summary>The query strings of the API's reads: every valid one is answered, every invalid one with a 400 that says why.</summary>
 public sealed class QueryStringTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
-    private WebApplicationFactory<Program> Host() => ApiHost.Create(azurite, new Dictionary<string, string?>
+    private FunctionsTestHost Host() => ApiHost.Create(azurite, new Dictionary<string, string?>
     {
         ["Blueshift:Releases:TableName"] = AzuriteFixture.UniqueName("releases"),
         ["Blueshift:Azure:ResourceManagerEndpoint"] = $"http://127.0.0.1:{FreePort.Next()}",

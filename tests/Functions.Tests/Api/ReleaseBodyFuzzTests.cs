@@ -5,7 +5,6 @@ using Blueshift.Functions.Security;
 using Blueshift.Testing;
 using FsCheck;
 using FsCheck.Fluent;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Xunit;
 
 namespace Blueshift.Functions.Tests.Api;

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Blueshift.Functions.Security;
 using Blueshift.Testing;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Xunit;
 
 namespace Blueshift.Functions.Tests.Api;
@@ -21,7 +20,7 @@ public sealed class ReleasesApiTests(AzuriteFixture azurite) : IClassFixture<Azu
           "releaseType": "Major", "changeClass": "Normal", "changeReference": "CHG-1042", "bakeTime": "PT15M", "reason": "Spring release" }
         """;
 
-    private async Task<WebApplicationFactory<Program>> HostWithAppAsync()
+    private async Task<FunctionsTestHost> HostWithAppAsync()
     {
         var app = ApiHost.Create(azurite, new Dictionary<string, string?>
         {

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Blueshift.Testing;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Xunit;
 
 namespace Blueshift.Functions.Tests.Health;
@@ -91,9 +89,11 @@ public sealed class HealthEndpointTests(AzuriteFixture azurite) : IClassFixture<
     [Fact]
     public async Task GetReady_IdentityBasedStorageOverHttp_Returns503SayingHttpsIsNeeded()
     {
-        using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b
-            .UseSetting("AzureWebJobsStorage", "")
-            .UseSetting("AzureWebJobsStorage:tableServiceUri", azurite.TableEndpoint.ToString()));
+        using var app = Api.ApiHost.Functions(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = "",
+            ["AzureWebJobsStorage:tableServiceUri"] = azurite.TableEndpoint.ToString(),
+        });
 
         using var response = await app.CreateClient().GetAsync("/api/health/ready");
 
@@ -101,6 +101,6 @@ public sealed class HealthEndpointTests(AzuriteFixture azurite) : IClassFixture<
         Assert.Contains("AzureWebJobsStorage__tableServiceUri must use https", await response.Content.ReadAsStringAsync());
     }
 
-    private static WebApplicationFactory<Program> Handler(string connectionString) =>
-        new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseSetting("AzureWebJobsStorage", connectionString));
+    private static FunctionsTestHost Handler(string connectionString) =>
+        Api.ApiHost.Functions(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = connectionString });
 }

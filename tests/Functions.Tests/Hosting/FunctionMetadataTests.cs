@@ -1,122 +1,111 @@
 using System.Text.Json.Nodes;
-using Blueshift.Functions.Diagnostics;
-using Blueshift.Functions.Health;
-using Blueshift.Functions.Hosting;
 using Blueshift.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
 namespace Blueshift.Functions.Tests.Hosting;
 
-public sealed class FunctionMetadataTests
+/// <summary>The app published once, as <c>dotnet publish src/Functions</c> makes the deployable package.</summary>
+public sealed class PublishedPackage : IAsyncLifetime
 {
-    private static readonly FunctionCatalog Catalog = new([new HealthModule(), new DiagnosticsModule(), new TestFunctionModule()]);
+    public string Folder { get; } = Directory.CreateTempSubdirectory("blueshift-package-").FullName;
 
-    // Loaded on first use, not when the class is initialised: the theories' data must not depend on the file, so a
-    // missing schema fails each case instead of collapsing the theories into fewer cases at discovery.
-    private static readonly Lazy<JsonSchema> FunctionJsonSchema = new(() => JsonSchema.Load(RepositoryPaths.InReference("schemas", "function.json")));
+    public JsonArray Functions { get; private set; } = [];
 
-    public static TheoryData<string> FunctionNames => new(Catalog.Functions.Select(f => f.Name));
-
-    [Theory]
-    [MemberData(nameof(FunctionNames))]
-    public void ToFunctionJson_EachCatalogEntry_ValidatesAgainstSchema(string name)
+    public async Task InitializeAsync()
     {
-        var json = FunctionMetadata.ToFunctionJson(Catalog.Find(name)!);
-
-        Assert.Empty(FunctionJsonSchema.Value.Validate(json));
+        await FunctionAppPublisher.PublishAsync(Folder, selfContained: false);
+        Functions = JsonNode.Parse(File.ReadAllText(Path.Combine(Folder, "functions.metadata")))!.AsArray();
     }
 
-    [Theory]
-    [MemberData(nameof(FunctionNames))]
-    public void ToFunctionJson_EachCatalogEntry_DeclaresItsTrigger(string name)
+    public Task DisposeAsync()
     {
-        var function = Catalog.Find(name)!;
+        Directory.Delete(Folder, recursive: true);
+        return Task.CompletedTask;
+    }
 
-        var bindings = FunctionMetadata.ToFunctionJson(function)["bindings"]!.AsArray().Select(b => b!.AsObject()).ToArray();
+    public JsonObject Trigger(string function) =>
+        Functions.Single(f => (string?)f!["name"] == function)!["bindings"]!.AsArray()
+            .Single(b => ((string?)b!["type"])!.EndsWith("Trigger", StringComparison.Ordinal))!.AsObject();
+}
 
-        var trigger = bindings[0];
-        Assert.Equal("in", (string?)trigger["direction"]);
-        switch (function)
-        {
-            case HttpFunction http:
-                Assert.Equal("httpTrigger", (string?)trigger["type"]);
-                Assert.Equal(http.Route, (string?)trigger["route"]);
-                Assert.Equal(http.AuthLevel.ToString().ToLowerInvariant(), (string?)trigger["authLevel"]);
-                Assert.Equal(http.Methods.Select(m => m.ToLowerInvariant()), trigger["methods"]!.AsArray().Select(m => (string?)m));
-                // Forwarded HTTP requests need exactly an HTTP trigger and an HTTP output (enableForwardingHttpRequest).
-                Assert.Equal(2, bindings.Length);
-                Assert.Equal("http", (string?)bindings[1]["type"]);
-                Assert.Equal("out", (string?)bindings[1]["direction"]);
-                break;
-            case TimerFunction timer:
-                Assert.Equal("timerTrigger", (string?)trigger["type"]);
-                Assert.Equal(timer.Schedule, (string?)trigger["schedule"]);
-                Assert.Equal(timer.RunOnStartup, (bool?)trigger["runOnStartup"]);
-                Assert.Equal("timer", (string?)trigger["name"]);
-                break;
-            case QueueFunction queue:
-                Assert.Equal("queueTrigger", (string?)trigger["type"]);
-                Assert.Equal(queue.QueueName, (string?)trigger["queueName"]);
-                Assert.Equal(queue.Connection, (string?)trigger["connection"]);
-                Assert.Equal("message", (string?)trigger["name"]);
-                break;
-            default:
-                Assert.Fail($"Unexpected function type {function.GetType().Name}");
-                break;
-        }
+public sealed class FunctionMetadataTests(PublishedPackage package) : IClassFixture<PublishedPackage>
+{
+    /// <summary>Every function of the app: name, trigger, route, methods, auth level, schedule. Changing one is an API change.</summary>
+    public static TheoryData<string, string, string?, string?, string?, string?> Expected => new()
+    {
+        { "StartRelease", "httpTrigger", "releases", "post", "Function", null },
+        { "ListReleases", "httpTrigger", "releases", "get", "Function", null },
+        { "GetRelease", "httpTrigger", "releases/{id}", "get", "Function", null },
+        { "ApproveRelease", "httpTrigger", "releases/{id}/approvals", "post", "Function", null },
+        { "AbortRelease", "httpTrigger", "releases/{id}/abort", "post", "Function", null },
+        { "PromoteRelease", "httpTrigger", "releases/{id}/promote", "post", "Function", null },
+        { "RollBackRelease", "httpTrigger", "releases/{id}/rollback", "post", "Function", null },
+        { "PutApp", "httpTrigger", "apps/{name}", "put", "Function", null },
+        { "GetApp", "httpTrigger", "apps/{name}", "get", "Function", null },
+        { "ListApps", "httpTrigger", "apps", "get", "Function", null },
+        { "QueryAudit", "httpTrigger", "audit", "get", "Function", null },
+        { "AlertWebhook", "httpTrigger", "alerts", "post", "Function", null },
+        { "Health", "httpTrigger", "health", "get", "Anonymous", null },
+        { "HealthLive", "httpTrigger", "health/live", "get", "Anonymous", null },
+        { "HealthReady", "httpTrigger", "health/ready", "get", "Anonymous", null },
+        { "OpenApiDocument", "httpTrigger", "openapi/v1.json", "get", "Anonymous", null },
+        { "DiagnosticsInvocations", "httpTrigger", "diagnostics/invocations", "get", "Admin", null },
+        { "DiagnosticsEcho", "httpTrigger", "diagnostics/echo/{id}", "get,post,put", "Function", null },
+        { "ReconcileTick", "timerTrigger", null, null, null, "%Blueshift:Releases:TickSchedule%" },
+        { "DiagnosticsTimer", "timerTrigger", null, null, null, "0 0 * * * *" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Expected))]
+    public void Metadata_EachFunction_DeclaresItsTrigger(string name, string type, string? route, string? methods, string? authLevel, string? schedule)
+    {
+        var trigger = package.Trigger(name);
+
+        Assert.Equal(type, (string?)trigger["type"]);
+        Assert.Equal("In", (string?)trigger["direction"], ignoreCase: true);
+        Assert.Equal(route, (string?)trigger["route"]);
+        Assert.Equal(methods, trigger["methods"] is JsonArray m ? string.Join(",", m.Select(x => ((string?)x)!.ToLowerInvariant()).Order()) : null);
+        Assert.Equal(authLevel, (string?)trigger["authLevel"]);
+        Assert.Equal(schedule, (string?)trigger["schedule"]);
     }
 
     [Fact]
-    public void Write_CatalogToFolder_OneFunctionJsonPerFunctionAndStaleFoldersRemoved()
+    public void Metadata_DeclaresExactlyTheExpectedFunctions()
     {
-        var folder = Directory.CreateTempSubdirectory("blueshift-metadata-").FullName;
-        try
-        {
-            Directory.CreateDirectory(Path.Combine(folder, "Retired"));
-            File.WriteAllText(Path.Combine(folder, "Retired", "function.json"), "{}");
-            Directory.CreateDirectory(Path.Combine(folder, "runtimes"));
+        var expected = Expected.Select(row => (string)row[0]).Order();
 
-            FunctionMetadata.Write(Catalog, folder, NullLogger.Instance);
-
-            foreach (var function in Catalog.Functions)
-            {
-                var written = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, function.Name, "function.json")));
-                Assert.True(JsonNode.DeepEquals(FunctionMetadata.ToFunctionJson(function), written), function.Name);
-            }
-            Assert.False(Directory.Exists(Path.Combine(folder, "Retired")));
-            Assert.True(Directory.Exists(Path.Combine(folder, "runtimes")));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        Assert.Equal(expected, package.Functions.Select(f => (string)f!["name"]!).Order());
     }
 
     [Fact]
-    public void HostJson_ValidatesAgainstVersion2SchemaAndConfiguresTheCustomHandler()
+    public void Package_HasWhatTheFunctionsHostLoads()
+    {
+        foreach (var file in new[] { "functions.metadata", "worker.config.json", "extensions.json", "host.json", "Blueshift.Functions.dll" })
+        {
+            Assert.True(File.Exists(Path.Combine(package.Folder, file)), $"{file} is missing from the package.");
+        }
+        Assert.True(Directory.Exists(Path.Combine(package.Folder, ".azurefunctions")), ".azurefunctions/ is missing from the package.");
+        var worker = JsonNode.Parse(File.ReadAllText(Path.Combine(package.Folder, "worker.config.json")))!;
+        Assert.Equal("Blueshift.Functions.dll", (string?)worker["description"]!["defaultWorkerPath"]);
+        // The host's own HTTP and timer triggers need no extension; the SDK lists the extensions the functions' bindings use
+        // (the Durable extension, once orchestrations are declared) and its metadata loader.
+        var extensions = JsonNode.Parse(File.ReadAllText(Path.Combine(package.Folder, "extensions.json")))!["extensions"]!.AsArray();
+        Assert.Contains(extensions, e => ((string?)e!["typeName"])!.Contains("FunctionMetadataLoader", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void HostJson_IsolatedWorkerWithTheDurableExtension()
     {
         var hostJson = JsonNode.Parse(File.ReadAllText(RepositoryPaths.InRepository("host.json")))!;
         var schema = JsonSchema.Load(RepositoryPaths.InReference("schemas", "host.json"), "#/definitions/version-2");
 
         Assert.Empty(schema.Validate(hostJson));
         Assert.Equal("2.0", (string?)hostJson["version"]);
-        Assert.Equal("Blueshift.Functions", (string?)hostJson["customHandler"]!["description"]!["defaultExecutablePath"]);
-        Assert.True((bool?)hostJson["customHandler"]!["enableForwardingHttpRequest"]);
-        Assert.Equal(FunctionCatalog.RoutePrefix, (string?)hostJson["extensions"]!["http"]!["routePrefix"]);
-        Assert.Equal("Microsoft.Azure.Functions.ExtensionBundle", (string?)hostJson["extensionBundle"]!["id"]);
-        Assert.Equal("[4.*, 5.0.0)", (string?)hostJson["extensionBundle"]!["version"]);
-    }
-
-    [Fact]
-    public void Validate_ReferenceFunctionJsonAndABrokenOne_AcceptsTheFirstRejectsTheSecond()
-    {
-        // Guards the validator itself: the documented sample passes, a wrong authLevel does not.
-        var sample = JsonNode.Parse(File.ReadAllText(RepositoryPaths.InReference("custom-handler", "function-json-hello-http.json")))!;
-        var broken = sample.DeepClone();
-        broken["bindings"]![0]!["authLevel"] = "everyone";
-
-        Assert.Empty(FunctionJsonSchema.Value.Validate(sample));
-        Assert.NotEmpty(FunctionJsonSchema.Value.Validate(broken));
+        // The isolated worker brings its extensions in the package (extensions.json); a bundle or a custom handler would conflict.
+        Assert.Null(hostJson["customHandler"]);
+        Assert.Null(hostJson["extensionBundle"]);
+        Assert.Equal(Functions.Hosting.FunctionEndpoints.RoutePrefix, (string?)hostJson["extensions"]!["http"]!["routePrefix"]);
+        Assert.Equal("Blueshift", (string?)hostJson["extensions"]!["durableTask"]!["hubName"]);
+        Assert.True(JsonNode.DeepEquals(hostJson, JsonNode.Parse(File.ReadAllText(Path.Combine(package.Folder, "host.json")))), "The package's host.json differs from the repository's.");
     }
 }

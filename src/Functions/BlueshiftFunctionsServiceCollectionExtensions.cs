@@ -1,0 +1,30 @@
+using Blueshift.Functions.Alerts;
+using Blueshift.Functions.Api;
+using Blueshift.Functions.Audit;
+using Blueshift.Functions.Diagnostics;
+using Blueshift.Functions.Health;
+using Blueshift.Functions.Hosting;
+using Blueshift.Functions.Releases;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Blueshift.Functions;
+
+public static class BlueshiftFunctionsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Everything Blueshift's function classes need, besides what the Functions worker (or a host standing in for it)
+    /// provides: each capability's services and endpoints, and the table that lets each HTTP function run its endpoint.
+    /// </summary>
+    public static IServiceCollection AddBlueshiftFunctions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHealth();
+        services.AddDiagnostics(configuration);
+        services.AddAuditTrail(configuration);
+        services.AddBlueshiftApi(configuration);
+        services.AddReleaseEngine(configuration);
+        services.AddAlerts(configuration);
+        services.AddFunctionEndpointTable();
+        return services;
+    }
+}

@@ -1,0 +1,145 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Blueshift.LocalFunctionsHost.Blueshift;
+using Blueshift.LocalFunctionsHost.Discovery;
+using Blueshift.Testing;
+using Xunit;
+
+namespace Blueshift.LocalFunctionsHost.Tests.Blueshift;
+
+/// <summary>Blueshift's own functions under the local host, as run.sh starts them, on Azurite.</summary>
+public sealed class BlueshiftLocalHostTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+{
+    private const string HostKey = "host-key-for-blueshift-local-host-tests";
+
+    [Fact]
+    public async Task HealthLive_Anonymous_Returns200()
+    {
+        await using var host = await StartAsync();
+
+        using var response = await host.Client.GetAsync("/api/health/live");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ListApps_NoKey_Returns401ProblemFromTheHost()
+    {
+        await using var host = await StartAsync();
+
+        using var response = await host.Client.GetAsync("/api/apps");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task ListApps_HostKey_ReachesBlueshiftAsTheFunctionKeyCaller()
+    {
+        await using var host = await StartAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/apps");
+        request.Headers.Add("x-functions-key", HostKey);
+
+        using var response = await host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.IsType<JsonArray>(JsonNode.Parse(await response.Content.ReadAsStringAsync()));
+    }
+
+    [Fact]
+    public async Task OpenApi_ThroughTheHost_ServesTheDocumentOfEveryFunction()
+    {
+        await using var host = await StartAsync();
+
+        var document = JsonNode.Parse(await host.Client.GetStringAsync("/api/openapi/v1.json"))!;
+
+        Assert.NotNull(document["paths"]!["/api/releases/{id}/rollback"]!["post"]);
+    }
+
+    [Fact]
+    public void Build_NoTickSchedule_FailsNamingTheReconcileTick()
+    {
+        var settings = Settings(withTickSchedule: false);
+
+        var ex = Assert.ThrowsAny<Exception>(() => BlueshiftLocalHost.Build(new LocalHostOptions(settings, 0, new Dictionary<string, string>())));
+
+        Assert.Contains("ReconcileTick", ex.Message);
+    }
+
+    [Fact]
+    public void Parse_SettingsPortAndSettings_ReadsEach()
+    {
+        var options = LocalHostOptions.Parse(["--settings", "local.settings.json", "--port", "0", "--setting", "A__B=*/2 * * * * *", "--setting", "C=x=y"]);
+
+        Assert.Equal("local.settings.json", options.SettingsPath);
+        Assert.Equal(0, options.Port);
+        Assert.Equal("*/2 * * * * *", options.Settings["A__B"]);
+        Assert.Equal("x=y", options.Settings["C"]);
+    }
+
+    [Theory]
+    [InlineData("--port", "http")]
+    [InlineData("--setting", "=x")]
+    [InlineData("--script-root", "x")]
+    public void Parse_BadArgument_ThrowsArgumentException(string name, string value) =>
+        Assert.Throws<ArgumentException>(() => LocalHostOptions.Parse([name, value]));
+
+    [Fact]
+    public void LoadSettings_PerFunctionKeys_RefusedNamingThem()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("blueshift-settings-").FullName, "local.settings.json");
+        File.WriteAllText(path, """{"Values":{},"Keys":{"Functions":{"GetApp":{"default":"k"}}}}""");
+
+        var ex = Assert.Throws<FunctionAppHostException>(() => LocalSettingsFile.Load(path));
+
+        Assert.Contains("GetApp", ex.Message);
+    }
+
+    private async Task<RunningHost> StartAsync()
+    {
+        var port = FreePort.Next();
+        var app = BlueshiftLocalHost.Build(new LocalHostOptions(Settings(withTickSchedule: true), port, new Dictionary<string, string>()));
+        await app.StartAsync();
+        return new RunningHost(app, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
+    }
+
+    private string Settings(bool withTickSchedule)
+    {
+        var values = new JsonObject
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["FUNCTIONS_WORKER_RUNTIME"] = "dotnet-isolated",
+            ["Blueshift__Api__AppsTable"] = AzuriteFixture.UniqueName("apps"),
+            ["Blueshift__Audit__TableName"] = AzuriteFixture.UniqueName("audit"),
+            ["Blueshift__Releases__TableName"] = AzuriteFixture.UniqueName("rel"),
+            ["Blueshift__Azure__ResourceManagerEndpoint"] = $"http://127.0.0.1:{FreePort.Next()}/",
+            ["Blueshift__Azure__Credential"] = "Development",
+            ["Blueshift__Security__FunctionKeyCallerRoles__0"] = "Blueshift.Releaser",
+        };
+        if (withTickSchedule)
+        {
+            values["Blueshift__Releases__TickSchedule"] = "0 0 * * * *";
+        }
+        var settings = new JsonObject
+        {
+            ["IsEncrypted"] = false,
+            ["Values"] = values,
+            ["Keys"] = new JsonObject { ["Master"] = "master-key-for-blueshift-local-host-tests", ["Host"] = new JsonObject { ["default"] = HostKey } },
+        };
+        var path = Path.Combine(Directory.CreateTempSubdirectory("blueshift-settings-").FullName, "local.settings.json");
+        File.WriteAllText(path, settings.ToJsonString());
+        return path;
+    }
+
+    private sealed class RunningHost(Microsoft.AspNetCore.Builder.WebApplication app, HttpClient client) : IAsyncDisposable
+    {
+        public HttpClient Client => client;
+
+        public async ValueTask DisposeAsync()
+        {
+            client.Dispose();
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+}

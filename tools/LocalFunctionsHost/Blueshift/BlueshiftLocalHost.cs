@@ -1,0 +1,38 @@
+using Blueshift.Functions;
+using Blueshift.Functions.Hosting;
+
+namespace Blueshift.LocalFunctionsHost.Blueshift;
+
+/// <summary>
+/// Blueshift's function app under <see cref="FunctionAppHost"/>: the same <c>[Function]</c> classes the published package
+/// declares, with the services <c>Program.cs</c> registers for the Worker. In Azure the Functions host runs the package.
+/// </summary>
+public static class BlueshiftLocalHost
+{
+    public static WebApplication Build(LocalHostOptions options, Action<ILoggingBuilder>? configureLogging = null)
+    {
+        var file = options.SettingsPath is { } path ? LocalSettingsFile.Load(path) : null;
+        var port = options.Port ?? file?.LocalHttpPort ?? 7071;
+        var hostOptions = new FunctionAppHostOptions
+        {
+            Urls = $"http://127.0.0.1:{port}",
+            MasterKey = file?.MasterKey,
+            ConfigureLogging = configureLogging,
+        };
+        foreach (var key in file?.HostKeys ?? [])
+        {
+            hostOptions.FunctionKeys.Add(key);
+        }
+        foreach (var (name, value) in file?.Values ?? new Dictionary<string, string>())
+        {
+            hostOptions.Settings[name] = value;
+        }
+        foreach (var (name, value) in options.Settings)
+        {
+            hostOptions.Settings[name] = value;
+        }
+        // Like the Functions host, this host checks function keys before a function runs, and says so to the app.
+        hostOptions.Settings[FunctionHostingServices.HostEndpointKey] = hostOptions.Urls;
+        return FunctionAppHost.Build(typeof(Functions.Program).Assembly, (services, configuration) => services.AddBlueshiftFunctions(configuration), hostOptions);
+    }
+}
