@@ -266,8 +266,11 @@ public sealed class TableAuditTrailTests(AzuriteFixture azurite) : IClassFixture
 
         // The first record's two rows (under its time and its app, in its month's partition) leave at once, together, and
         // are held on their way; the records of nine other apps queue behind them, in the same partition, and leave together.
+        // The other nine start only once the first is held, so they cannot join its transaction however the threads run.
         gate.Arm();
-        var writes = Enumerable.Range(0, 10).Select(i => trail.RecordAsync(Record(Monday.AddSeconds(i), $"app-{i}", "release.started"), default)).ToList();
+        var writes = new List<Task> { trail.RecordAsync(Record(Monday, "app-0", "release.started"), default) };
+        await gate.Held.WaitAsync(TimeSpan.FromSeconds(30));
+        writes.AddRange(Enumerable.Range(1, 9).Select(i => trail.RecordAsync(Record(Monday.AddSeconds(i), $"app-{i}", "release.started"), default)));
         gate.Release();
         await Task.WhenAll(writes);
 
@@ -284,7 +287,11 @@ public sealed class TableAuditTrailTests(AzuriteFixture azurite) : IClassFixture
     private sealed class HoldRequestsWhenArmed(int held) : HttpPipelinePolicy
     {
         private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _requests = -1;
+
+        /// <summary>Completes when the first request is held.</summary>
+        public Task Held => _held.Task;
 
         public int RequestsSinceArmed => Volatile.Read(ref _requests);
 
@@ -296,6 +303,7 @@ public sealed class TableAuditTrailTests(AzuriteFixture azurite) : IClassFixture
         {
             if (Volatile.Read(ref _requests) >= 0 && Interlocked.Increment(ref _requests) <= held)
             {
+                _held.TrySetResult();
                 await _released.Task;
             }
             await ProcessNextAsync(message, pipeline);
