@@ -5,6 +5,7 @@ using Blueshift.Functions.Diagnostics;
 using Blueshift.Functions.Health;
 using Blueshift.Functions.Hosting;
 using Blueshift.Functions.Releases;
+using Blueshift.Functions.Releases.Orchestration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Blueshift.Functions;
@@ -23,6 +24,7 @@ public static class BlueshiftFunctionsServiceCollectionExtensions
         services.AddAuditTrail(configuration);
         services.AddBlueshiftApi(configuration);
         services.AddReleaseEngine(configuration);
+        services.AddReleaseOrchestrationOptions(configuration);
         services.AddAlerts(configuration);
         services.AddFunctionEndpointTable();
         return services;

@@ -56,7 +56,9 @@ public static class ReleaseEngineServiceCollectionExtensions
         });
         services.AddSingleton<IMetricsProvider>(sp => sp.GetRequiredService<ReleaseEngineOptions>().MetricsProvider switch
         {
-            ReleaseEngineOptions.AzureMonitorProvider => new AzureMonitorMetricsProvider(sp.GetRequiredService<MetricsClient>()),
+            // At the grain the release orchestrations analyse with (Azure's minute unless set shorter for tests or a demo).
+            ReleaseEngineOptions.AzureMonitorProvider => new AzureMonitorMetricsProvider(
+                sp.GetRequiredService<MetricsClient>(), sp.GetRequiredService<IOptions<Orchestration.ReleaseOrchestrationOptions>>().Value.MetricGrain),
             var unknown => throw new InvalidOperationException($"Unknown metrics provider '{unknown}'."),
         });
         services.AddSingleton<ReleaseEngine>();

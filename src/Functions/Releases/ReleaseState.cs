@@ -142,7 +142,7 @@ internal sealed record RollbackProgress(
     bool Notified = false);
 
 /// <summary>The policies of one release, resolved once at start from the defaults, the app's overrides and the request.</summary>
-internal sealed record ReleasePolicy(
+public sealed record ReleasePolicy(
     IReadOnlyList<int> TrafficSteps,
     TimeSpan BakeTime,
     CanaryPolicy Canary,

@@ -53,6 +53,24 @@ public sealed class FunctionMetadataTests(PublishedPackage package) : IClassFixt
         { "DiagnosticsEcho", "httpTrigger", "diagnostics/echo/{id}", "get,post,put", "Function", null },
         { "ReconcileTick", "timerTrigger", null, null, null, "%Blueshift:Releases:TickSchedule%" },
         { "DiagnosticsTimer", "timerTrigger", null, null, null, "0 0 * * * *" },
+        { "RunRelease", "orchestrationTrigger", null, null, null, null },
+        { "RunRollback", "orchestrationTrigger", null, null, null, null },
+        { "DescribeSlots", "activityTrigger", null, null, null, null },
+        { "StartDeploy", "activityTrigger", null, null, null, null },
+        { "PollOperation", "activityTrigger", null, null, null, null },
+        { "StampMarker", "activityTrigger", null, null, null, null },
+        { "RouteTraffic", "activityTrigger", null, null, null, null },
+        { "ClearRouting", "activityTrigger", null, null, null, null },
+        { "ProductionHolds", "activityTrigger", null, null, null, null },
+        { "RequestSwap", "activityTrigger", null, null, null, null },
+        { "MeasureWindow", "activityTrigger", null, null, null, null },
+        { "MeasureCanary", "activityTrigger", null, null, null, null },
+        { "ProbeHealth", "activityTrigger", null, null, null, null },
+        { "RunSmokeTests", "activityTrigger", null, null, null, null },
+        { "Notify", "activityTrigger", null, null, null, null },
+        { "RecordAudit", "activityTrigger", null, null, null, null },
+        { "EvaluateApprovals", "activityTrigger", null, null, null, null },
+        { "EvaluateWindow", "activityTrigger", null, null, null, null },
     };
 
     [Theory]
@@ -88,9 +106,10 @@ public sealed class FunctionMetadataTests(PublishedPackage package) : IClassFixt
         var worker = JsonNode.Parse(File.ReadAllText(Path.Combine(package.Folder, "worker.config.json")))!;
         Assert.Equal("Blueshift.Functions.dll", (string?)worker["description"]!["defaultWorkerPath"]);
         // The host's own HTTP and timer triggers need no extension; the SDK lists the extensions the functions' bindings use
-        // (the Durable extension, once orchestrations are declared) and its metadata loader.
+        // (the Durable extension, for the orchestrations and activities) and its metadata loader.
         var extensions = JsonNode.Parse(File.ReadAllText(Path.Combine(package.Folder, "extensions.json")))!["extensions"]!.AsArray();
         Assert.Contains(extensions, e => ((string?)e!["typeName"])!.Contains("FunctionMetadataLoader", StringComparison.Ordinal));
+        Assert.Contains(extensions, e => ((string?)e!["typeName"])!.Contains("DurableTask", StringComparison.Ordinal));
     }
 
     [Fact]

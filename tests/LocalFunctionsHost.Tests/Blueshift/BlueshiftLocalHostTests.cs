@@ -67,6 +67,18 @@ public sealed class BlueshiftLocalHostTests(AzuriteFixture azurite) : IClassFixt
     }
 
     [Fact]
+    public void Build_NoStorageConnection_FailsNamingTheOrchestrationsThatNeedIt()
+    {
+        var settings = Settings(withTickSchedule: true, withStorage: false);
+
+        var ex = Assert.Throws<FunctionAppHostException>(() => BlueshiftLocalHost.Build(new LocalHostOptions(settings, 0, new Dictionary<string, string>())));
+
+        Assert.Contains("AzureWebJobsStorage", ex.Message);
+        Assert.Contains("RunRelease", ex.Message);
+        Assert.Contains("RunRollback", ex.Message);
+    }
+
+    [Fact]
     public void Parse_SettingsPortAndSettings_ReadsEach()
     {
         var options = LocalHostOptions.Parse(["--settings", "local.settings.json", "--port", "0", "--setting", "A__B=*/2 * * * * *", "--setting", "C=x=y"]);
@@ -103,7 +115,7 @@ public sealed class BlueshiftLocalHostTests(AzuriteFixture azurite) : IClassFixt
         return new RunningHost(app, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
     }
 
-    private string Settings(bool withTickSchedule)
+    private string Settings(bool withTickSchedule, bool withStorage = true)
     {
         var values = new JsonObject
         {
@@ -116,6 +128,10 @@ public sealed class BlueshiftLocalHostTests(AzuriteFixture azurite) : IClassFixt
             ["Blueshift__Azure__Credential"] = "Development",
             ["Blueshift__Security__FunctionKeyCallerRoles__0"] = "Blueshift.Releaser",
         };
+        if (!withStorage)
+        {
+            values.Remove("AzureWebJobsStorage");
+        }
         if (withTickSchedule)
         {
             values["Blueshift__Releases__TickSchedule"] = "0 0 * * * *";

@@ -15,7 +15,7 @@ namespace Blueshift.Functions.Releases.Orchestration;
 /// <param name="ChangeClass">Standard, Normal or Emergency.</param>
 /// <param name="Target">The app as registered when the release started.</param>
 /// <param name="Policy">The release's policies, resolved once from the defaults, the app's overrides and the request.</param>
-internal sealed record ReleaseInput(
+public sealed record ReleaseInput(
     string ReleaseId,
     string Version,
     Uri Package,
@@ -33,7 +33,7 @@ internal sealed record ReleaseInput(
 /// <param name="RetryInterval">First wait before an activity that failed transiently (ARM 429/5xx, network) is tried again; it doubles.</param>
 /// <param name="MaxRetryInterval">The longest wait between two tries of an activity.</param>
 /// <param name="MaxActivityAttempts">How many times such an activity is tried before the release rolls back.</param>
-internal sealed record ReleaseRunSettings(
+public sealed record ReleaseRunSettings(
     TimeSpan PollInterval,
     TimeSpan SwapSettleTime,
     int MaxSwapAttempts,
@@ -62,21 +62,21 @@ internal static class ReleaseEvents
 }
 
 /// <summary>Who raised an event and why; recorded in the audit trail and the notification.</summary>
-internal sealed record ReleaseCommand(string Actor, string Reason);
+public sealed record ReleaseCommand(string Actor, string Reason);
 
 /// <summary>An approval as the API accepted it (the caller holds <paramref name="Role"/>); the gate decides whether it counts.</summary>
-internal sealed record ApprovalCommand(string Approver, string Role, string? Comment);
+public sealed record ApprovalCommand(string Approver, string Role, string? Comment);
 
 /// <summary>What <c>SetCustomStatus</c> publishes: where the release is, for the API and the Durable tools.</summary>
 /// <param name="Swap">The swap into production as recorded before each request (null until the release swaps).</param>
-internal sealed record ReleaseProgress(ReleasePhase Phase, int? Step, int TrafficPercent, string? StatusReason, SwapProgress? Swap = null);
+public sealed record ReleaseProgress(ReleasePhase Phase, int? Step, int TrafficPercent, string? StatusReason, SwapProgress? Swap = null);
 
 /// <summary>One analysis as the orchestration judged it (the audit trail keeps every measured value too).</summary>
-internal sealed record AnalysisSummary(string Kind, int? Step, int TrafficPercent, VerdictOutcome Outcome, string Summary);
+public sealed record AnalysisSummary(string Kind, int? Step, int TrafficPercent, VerdictOutcome Outcome, string Summary);
 
 /// <summary>How a release ended.</summary>
 /// <param name="ForwardSwaps">How many swaps into production this release requested (exactly one when it swapped).</param>
-internal sealed record ReleaseOutcome(
+public sealed record ReleaseOutcome(
     ReleasePhase Phase,
     string StatusReason,
     int MaxTrafficPercent,
@@ -91,7 +91,7 @@ internal sealed record ReleaseOutcome(
 /// </param>
 /// <param name="ReachedSwapping">The release got as far as the swap: production may hold it, whatever was recorded.</param>
 /// <param name="Timeout">How long the rollback may take before it stops and asks for a person.</param>
-internal sealed record RollbackInput(
+public sealed record RollbackInput(
     string ReleaseId,
     string Version,
     string? PreviousVersion,
@@ -113,44 +113,44 @@ internal sealed record RollbackInput(
 }
 
 /// <summary>How the rollback ended: the release's terminal phase and what production looked like afterwards.</summary>
-internal sealed record RollbackOutcome(ReleasePhase Phase, string StatusReason, string Verification);
+public sealed record RollbackOutcome(ReleasePhase Phase, string StatusReason, string Verification);
 
 /// <summary>Where a swap ended: whether production is where it should be, the progress as recorded, and why not.</summary>
 /// <param name="Requested">How many swap operations this drive started.</param>
-internal sealed record SwapOutcome(bool Done, SwapProgress Progress, int Requested, string Detail);
+public sealed record SwapOutcome(bool Done, SwapProgress Progress, int Requested, string Detail);
 
 // Activity inputs and outputs: small records, serialized into the orchestration's history.
 
 /// <summary>Production's marker and both slots' host names, read before anything changes.</summary>
-internal sealed record SlotsSnapshot(string? ProductionReleaseId, string? ProductionVersion, string ProductionHost, string StagingHost);
+public sealed record SlotsSnapshot(string? ProductionReleaseId, string? ProductionVersion, string ProductionHost, string StagingHost);
 
-internal sealed record DeployRequest(ManagedApp App, Uri Package);
+public sealed record DeployRequest(ManagedApp App, Uri Package);
 
-internal sealed record OperationRequest(ManagedApp App, string OperationUrl);
+public sealed record OperationRequest(ManagedApp App, string OperationUrl);
 
-internal sealed record StampRequest(ManagedApp App, string ReleaseId, string Version);
+public sealed record StampRequest(ManagedApp App, string ReleaseId, string Version);
 
-internal sealed record RouteRequest(ManagedApp App, string StagingHost, int Percent);
+public sealed record RouteRequest(ManagedApp App, string StagingHost, int Percent);
 
 /// <param name="Direction">Forward puts the release into production; back takes it out again.</param>
-internal sealed record SwapRequest(ManagedApp App, string ReleaseId, SwapDirection Direction);
+public sealed record SwapRequest(ManagedApp App, string ReleaseId, SwapDirection Direction);
 
 /// <summary>The swap activity's answer: production already was where the swap should put it, or the operation it started.</summary>
-internal sealed record SwapStarted(bool AlreadyDone, SlotOperation? Operation);
+public sealed record SwapStarted(bool AlreadyDone, SlotOperation? Operation);
 
-internal sealed record WindowRequest(ManagedApp App, string? Slot, DateTimeOffset From, DateTimeOffset To);
+public sealed record WindowRequest(ManagedApp App, string? Slot, DateTimeOffset From, DateTimeOffset To);
 
-internal sealed record CanaryWindows(MetricWindow Baseline, MetricWindow Canary);
+public sealed record CanaryWindows(MetricWindow Baseline, MetricWindow Canary);
 
-internal sealed record ProbeRequest(string Host, string Path);
+public sealed record ProbeRequest(string Host, string Path);
 
-internal sealed record SmokeTestRequest(string Host, IReadOnlyList<SmokeTest> Tests);
+public sealed record SmokeTestRequest(string Host, IReadOnlyList<SmokeTest> Tests);
 
-internal sealed record NotifyRequest(string ReleaseId, NotificationTarget Target, ReleaseNotification Notification);
+public sealed record NotifyRequest(string ReleaseId, NotificationTarget Target, ReleaseNotification Notification);
 
-internal sealed record ApprovalQuery(string ReleaseType, string ChangeClass, string RequestedBy, IReadOnlyList<Domain.ChangeControl.Approval> Approvals);
+public sealed record ApprovalQuery(string ReleaseType, string ChangeClass, string RequestedBy, IReadOnlyList<Domain.ChangeControl.Approval> Approvals);
 
 /// <param name="At">The orchestration's time: the window is judged for it, not for when the activity happens to run.</param>
-internal sealed record WindowQuery(string ReleaseType, string ChangeClass, DateTimeOffset At);
+public sealed record WindowQuery(string ReleaseType, string ChangeClass, DateTimeOffset At);
 
-internal sealed record AuditBatch(IReadOnlyList<AuditRecord> Records);
+public sealed record AuditBatch(IReadOnlyList<AuditRecord> Records);

@@ -62,6 +62,12 @@ public sealed class ReleaseOrchestrationOptions
     /// <summary>Added to a bake's or watch's own length (with its extensions) before the watchdog stops it.</summary>
     public TimeSpan Slack { get; set; } = PhaseTimeouts.Default.Slack;
 
+    /// <summary>
+    /// The time grain of the metrics an analysis reads: Azure Monitor's one minute. Tests and a short local demo set it to
+    /// seconds against the App Service emulator, so that a bake of seconds has whole grains to judge.
+    /// </summary>
+    public TimeSpan MetricGrain { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The environment named in notifications.</summary>
     public string Environment { get; set; } = "Production";
 
@@ -109,6 +115,10 @@ internal sealed class ReleaseOrchestrationOptionsValidator : IValidateOptions<Re
         Positive(nameof(options.OperationTimeout), options.OperationTimeout);
         Positive(nameof(options.VerificationTimeout), options.VerificationTimeout);
         Positive(nameof(options.Slack), options.Slack);
+        if (options.MetricGrain < TimeSpan.FromSeconds(1) || options.MetricGrain > TimeSpan.FromMinutes(1) || TimeSpan.FromMinutes(1).Ticks % options.MetricGrain.Ticks != 0)
+        {
+            failures.Add($"{ReleaseOrchestrationOptions.SectionName}:MetricGrain ({options.MetricGrain:c}) must divide one minute, from one second up to Azure Monitor's one minute.");
+        }
         AtLeastOne(nameof(options.MaxSwapAttempts), options.MaxSwapAttempts);
         AtLeastOne(nameof(options.MaxDeployAttempts), options.MaxDeployAttempts);
         AtLeastOne(nameof(options.MaxActivityAttempts), options.MaxActivityAttempts);

@@ -8,58 +8,44 @@ using Microsoft.DurableTask;
 namespace Blueshift.Functions.Releases.Orchestration;
 
 /// <summary>
-/// Registers the release orchestrations and their activities with a Durable Task worker. Activities are created per
-/// call from the worker's services, so they take the ports by constructor like any other service. Until the app runs
-/// on the isolated worker (whose <c>[Function]</c> attributes will name them), this list is the catalog.
+/// Registers the release orchestrations and their activities with a plain Durable Task worker (the orchestration tests'
+/// <c>DurableTaskTestHost</c>), through the same <see cref="ReleaseOrchestrationFunctions"/> the app declares as
+/// Functions, so tests run what the Functions host runs. Each activity call gets the wrappers from the worker's services.
 /// </summary>
 internal static class ReleaseOrchestrationTasks
 {
     public static DurableTaskRegistry AddReleaseOrchestrations(this DurableTaskRegistry registry)
     {
-        registry.AddOrchestratorFunc<ReleaseInput, ReleaseOutcome>(nameof(ReleaseOrchestrator.RunRelease), ReleaseOrchestrator.RunRelease);
-        registry.AddOrchestratorFunc<RollbackInput, RollbackOutcome>(nameof(RollbackOrchestrator.RunRollback), RollbackOrchestrator.RunRollback);
+        registry.AddOrchestratorFunc<ReleaseInput, ReleaseOutcome>(ReleaseOrchestrationFunctions.ReleaseOrchestration, ReleaseOrchestrator.RunRelease);
+        registry.AddOrchestratorFunc<RollbackInput, RollbackOutcome>(ReleaseOrchestrationFunctions.RollbackOrchestration, RollbackOrchestrator.RunRollback);
 
-        Activity<SlotActivities, ManagedApp, SlotsSnapshot>(registry, ReleaseActivityNames.DescribeSlots, (a, i, c) => a.DescribeSlotsAsync(i, c));
-        Activity<SlotActivities, DeployRequest, SlotOperation>(registry, ReleaseActivityNames.StartDeploy, (a, i, c) => a.StartDeployAsync(i, c));
-        Activity<SlotActivities, OperationRequest, SlotOperation>(registry, ReleaseActivityNames.PollOperation, (a, i, c) => a.PollOperationAsync(i, c));
-        Activity<SlotActivities, StampRequest, bool>(registry, ReleaseActivityNames.StampMarker, (a, i, c) => a.StampMarkerAsync(i, c));
-        Activity<SlotActivities, RouteRequest, int>(registry, ReleaseActivityNames.RouteTraffic, (a, i, c) => a.RouteTrafficAsync(i, c));
-        Activity<SlotActivities, ManagedApp, int>(registry, ReleaseActivityNames.ClearRouting, (a, i, c) => a.ClearRoutingAsync(i, c));
-        Activity<SlotActivities, SwapRequest, bool>(registry, ReleaseActivityNames.ProductionHolds, (a, i, c) => a.ProductionHoldsAsync(i, c));
-        Activity<SlotActivities, SwapRequest, SwapStarted>(registry, ReleaseActivityNames.RequestSwap, (a, i, c) => a.RequestSwapAsync(i, c));
-        Activity<MetricsActivities, WindowRequest, MetricWindow>(registry, ReleaseActivityNames.MeasureWindow, (a, i, c) => a.MeasureWindowAsync(i, c));
-        Activity<MetricsActivities, WindowRequest, CanaryWindows>(registry, ReleaseActivityNames.MeasureCanary, (a, i, c) => a.MeasureCanaryAsync(i, c));
-        Activity<ProbeActivities, ProbeRequest, HealthProbe>(registry, ReleaseActivityNames.ProbeHealth, (a, i, c) => a.ProbeHealthAsync(i, c));
-        Activity<ProbeActivities, SmokeTestRequest, AnalysisVerdict>(registry, ReleaseActivityNames.RunSmokeTests, (a, i, c) => a.RunSmokeTestsAsync(i, c));
-        Activity<NotificationActivities, NotifyRequest, string>(registry, ReleaseActivityNames.Notify, (a, i, c) => a.NotifyAsync(i, c));
-        Activity<AuditActivities, AuditBatch, int>(registry, ReleaseActivityNames.RecordAudit, (a, i, c) => a.RecordAsync(i, c));
-        Activity<ChangeControlActivities, ApprovalQuery, ApprovalGateResult>(registry, ReleaseActivityNames.EvaluateApprovals, (a, i, c) => a.EvaluateApprovalsAsync(i, c));
-        Activity<ChangeControlActivities, WindowQuery, WindowDecision>(registry, ReleaseActivityNames.EvaluateWindow, (a, i, c) => a.EvaluateWindowAsync(i, c));
+        Activity<ManagedApp, SlotsSnapshot>(registry, ReleaseActivityNames.DescribeSlots, (f, i, c) => f.DescribeSlots(i, c));
+        Activity<DeployRequest, SlotOperation>(registry, ReleaseActivityNames.StartDeploy, (f, i, c) => f.StartDeploy(i, c));
+        Activity<OperationRequest, SlotOperation>(registry, ReleaseActivityNames.PollOperation, (f, i, c) => f.PollOperation(i, c));
+        Activity<StampRequest, bool>(registry, ReleaseActivityNames.StampMarker, (f, i, c) => f.StampMarker(i, c));
+        Activity<RouteRequest, int>(registry, ReleaseActivityNames.RouteTraffic, (f, i, c) => f.RouteTraffic(i, c));
+        Activity<ManagedApp, int>(registry, ReleaseActivityNames.ClearRouting, (f, i, c) => f.ClearRouting(i, c));
+        Activity<SwapRequest, bool>(registry, ReleaseActivityNames.ProductionHolds, (f, i, c) => f.ProductionHolds(i, c));
+        Activity<SwapRequest, SwapStarted>(registry, ReleaseActivityNames.RequestSwap, (f, i, c) => f.RequestSwap(i, c));
+        Activity<WindowRequest, MetricWindow>(registry, ReleaseActivityNames.MeasureWindow, (f, i, c) => f.MeasureWindow(i, c));
+        Activity<WindowRequest, CanaryWindows>(registry, ReleaseActivityNames.MeasureCanary, (f, i, c) => f.MeasureCanary(i, c));
+        Activity<ProbeRequest, HealthProbe>(registry, ReleaseActivityNames.ProbeHealth, (f, i, c) => f.ProbeHealth(i, c));
+        Activity<SmokeTestRequest, AnalysisVerdict>(registry, ReleaseActivityNames.RunSmokeTests, (f, i, c) => f.RunSmokeTests(i, c));
+        Activity<NotifyRequest, string>(registry, ReleaseActivityNames.Notify, (f, i, c) => f.Notify(i, c));
+        Activity<AuditBatch, int>(registry, ReleaseActivityNames.RecordAudit, (f, i, c) => f.RecordAudit(i, c));
+        Activity<ApprovalQuery, ApprovalGateResult>(registry, ReleaseActivityNames.EvaluateApprovals, (f, i, c) => f.EvaluateApprovals(i, c));
+        Activity<WindowQuery, WindowDecision>(registry, ReleaseActivityNames.EvaluateWindow, (f, i, c) => f.EvaluateWindow(i, c));
         return registry;
     }
 
-    private static void Activity<TActivities, TInput, TOutput>(
-        DurableTaskRegistry registry, string name, Func<TActivities, TInput, CancellationToken, Task<TOutput>> run)
-        where TActivities : class =>
-        registry.AddActivity(name, services => new ServiceActivity<TActivities, TInput, TOutput>(services, run));
+    private static void Activity<TInput, TOutput>(
+        DurableTaskRegistry registry, string name, Func<ReleaseOrchestrationFunctions, TInput, CancellationToken, Task<TOutput>> run) =>
+        registry.AddActivity(name, services => new FunctionActivity<TInput, TOutput>(new ReleaseOrchestrationFunctions(services), run));
 
-    /// <summary>An activity whose class is built from the worker's services for each call.</summary>
-    private sealed class ServiceActivity<TActivities, TInput, TOutput>(
-        IServiceProvider services, Func<TActivities, TInput, CancellationToken, Task<TOutput>> run) : TaskActivity<TInput, TOutput>
-        where TActivities : class
+    // The Durable Task SDK gives activities no cancellation; a host that stops abandons the work item, which runs again.
+    private sealed class FunctionActivity<TInput, TOutput>(
+        ReleaseOrchestrationFunctions functions, Func<ReleaseOrchestrationFunctions, TInput, CancellationToken, Task<TOutput>> run) : TaskActivity<TInput, TOutput>
     {
-        // The Durable Task SDK gives activities no cancellation; a host that stops abandons the work item, which runs again.
-        // A transient fault is named as such, so that the retry policy tries it again and nothing else.
-        public override async Task<TOutput> RunAsync(TaskActivityContext context, TInput input)
-        {
-            try
-            {
-                return await run(ActivatorUtilities.GetServiceOrCreateInstance<TActivities>(services), input, CancellationToken.None);
-            }
-            catch (Exception ex) when (ex is not TransientActivityException && TransientActivityException.IsTransient(ex))
-            {
-                throw new TransientActivityException($"{context.Name} failed transiently ({TransientActivityException.Describe(ex)}).", ex);
-            }
-        }
+        public override Task<TOutput> RunAsync(TaskActivityContext context, TInput input) => run(functions, input, CancellationToken.None);
     }
 }

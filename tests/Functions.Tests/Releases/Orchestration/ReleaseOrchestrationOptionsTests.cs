@@ -16,6 +16,7 @@ public sealed class ReleaseOrchestrationOptionsTests
         var options = Resolve([]);
 
         Assert.Equal(TimeSpan.FromMinutes(10), options.PostSwapWatch);
+        Assert.Equal(TimeSpan.FromMinutes(1), options.MetricGrain);
         Assert.Equal(PhaseTimeouts.Default, options.ToTimeouts());
         var settings = options.ToRunSettings();
         Assert.Equal((TimeSpan.FromMinutes(2), 3, 4), (settings.SwapSettleTime, settings.MaxSwapAttempts, settings.MaxActivityAttempts));
@@ -30,7 +31,10 @@ public sealed class ReleaseOrchestrationOptionsTests
             ["Blueshift:Releases:Orchestration:SwapSettleTime"] = "00:00:30",
             ["Blueshift:Releases:Orchestration:OperationTimeout"] = "00:10:00",
             ["Blueshift:Releases:Orchestration:RetryInterval"] = "00:00:01",
+            ["Blueshift:Releases:Orchestration:MetricGrain"] = "00:00:01",
         });
+
+        Assert.Equal(TimeSpan.FromSeconds(1), options.MetricGrain);
 
         Assert.Equal(TimeSpan.FromSeconds(5), options.BakeTime);
         Assert.Equal(TimeSpan.FromSeconds(30), options.ToRunSettings().SwapSettleTime);
@@ -43,7 +47,10 @@ public sealed class ReleaseOrchestrationOptionsTests
     [InlineData("SwapSettleTime", "-00:00:01")]
     [InlineData("OperationTimeout", "00:00:00")]
     [InlineData("MaxSwapAttempts", "0")]
-    public void ValidateOnStart_NonPositiveSetting_FailsNamingIt(string setting, string value)
+    [InlineData("MetricGrain", "00:00:00.500")]
+    [InlineData("MetricGrain", "00:00:07")]
+    [InlineData("MetricGrain", "00:05:00")]
+    public void ValidateOnStart_UnusableSetting_FailsNamingIt(string setting, string value)
     {
         using var services = Services(new() { [$"Blueshift:Releases:Orchestration:{setting}"] = value });
 
