@@ -18,6 +18,12 @@ public static class AppSettings
     /// <summary>The reconcile tick's NCRONTAB schedule (6 fields); required, as the timer trigger reads it (<c>%Blueshift:Releases:TickSchedule%</c>).</summary>
     public const string ReleasesTickSchedule = "Blueshift__Releases__TickSchedule";
 
+    /// <summary>
+    /// The Durable task hub that holds the release orchestrations (host.json's <c>durableTask.hubName</c> is
+    /// <c>%Blueshift__TaskHub%</c>). Two apps on one storage account need different hubs.
+    /// </summary>
+    public const string TaskHub = "Blueshift__TaskHub";
+
     /// <summary>Turns the diagnostic functions (echo, invocation record) on; off unless a test or an operator turns it on.</summary>
     public const string DiagnosticsEnabled = "Blueshift__Diagnostics__Enabled";
 
@@ -41,7 +47,7 @@ public static class AppSettings
 
     public static IReadOnlyList<string> All { get; } =
     [
-        AzureWebJobsStorage, FunctionsWorkerRuntime, ReleasesTickSchedule, HealthStorageTimeout, DiagnosticsEnabled,
+        AzureWebJobsStorage, FunctionsWorkerRuntime, TaskHub, ReleasesTickSchedule, HealthStorageTimeout, DiagnosticsEnabled,
         ApiAllowLoopbackHttp, SecurityAppServiceAuthentication, SecurityFunctionKeyCallerId,
         AzureResourceManagerEndpoint, AzureCredential, ReleasesSlotScheme,
     ];

@@ -124,7 +124,8 @@ public sealed class FunctionMetadataTests(PublishedPackage package) : IClassFixt
         Assert.Null(hostJson["customHandler"]);
         Assert.Null(hostJson["extensionBundle"]);
         Assert.Equal(Functions.Hosting.FunctionEndpoints.RoutePrefix, (string?)hostJson["extensions"]!["http"]!["routePrefix"]);
-        Assert.Equal("Blueshift", (string?)hostJson["extensions"]!["durableTask"]!["hubName"]);
+        // The hub is an app setting, so the infrastructure (and local.settings.json) names it: see AppSettings.TaskHub.
+        Assert.Equal("%Blueshift__TaskHub%", (string?)hostJson["extensions"]!["durableTask"]!["hubName"]);
         Assert.True(JsonNode.DeepEquals(hostJson, JsonNode.Parse(File.ReadAllText(Path.Combine(package.Folder, "host.json")))), "The package's host.json differs from the repository's.");
     }
 }

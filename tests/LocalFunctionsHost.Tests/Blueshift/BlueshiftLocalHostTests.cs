@@ -79,6 +79,18 @@ public sealed class BlueshiftLocalHostTests(AzuriteFixture azurite) : IClassFixt
     }
 
     [Fact]
+    public void Build_TaskHubSetting_NamesTheDurableTaskHub()
+    {
+        var settings = Settings(withTickSchedule: true);
+
+        // The host checks the hub's name at start-up, so a name Azure Storage refuses shows the setting reached it.
+        var ex = Assert.Throws<FunctionAppHostException>(() => BlueshiftLocalHost.Build(new LocalHostOptions(settings, 0,
+            new Dictionary<string, string> { ["Blueshift__TaskHub"] = "1-bad" })));
+
+        Assert.Contains("TaskHubName '1-bad'", ex.Message);
+    }
+
+    [Fact]
     public void Parse_SettingsPortAndSettings_ReadsEach()
     {
         var options = LocalHostOptions.Parse(["--settings", "local.settings.json", "--port", "0", "--setting", "A__B=*/2 * * * * *", "--setting", "C=x=y"]);

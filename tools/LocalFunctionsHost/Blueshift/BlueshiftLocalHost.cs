@@ -31,6 +31,11 @@ public static class BlueshiftLocalHost
         {
             hostOptions.Settings[name] = value;
         }
+        // host.json names the task hub %Blueshift__TaskHub%, an app setting; the Functions host resolves it, and so does this one.
+        if (hostOptions.Settings.TryGetValue(AppSettings.TaskHub, out var hub) && !string.IsNullOrWhiteSpace(hub))
+        {
+            hostOptions.Durable.TaskHubName = hub;
+        }
         // Like the Functions host, this host checks function keys before a function runs, and says so to the app.
         hostOptions.Settings[FunctionHostingServices.HostEndpointKey] = hostOptions.Urls;
         return FunctionAppHost.Build(typeof(Functions.Program).Assembly, (services, configuration) => services.AddBlueshiftFunctions(configuration), hostOptions);
