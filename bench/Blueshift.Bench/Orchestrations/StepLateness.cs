@@ -10,8 +10,10 @@ namespace Blueshift.Bench.Orchestrations;
 /// (TimerFired, TaskCompleted), and the activities it schedules are TaskScheduled events. A step's activity is due when
 /// what woke its episode was due: a durable timer's FireAt (the end of a bake), or, when the step follows another
 /// activity directly, that activity's completion time. It started when the provider recorded it as scheduled. The
-/// lateness is the difference: timer delivery, control-queue polling, the episode's replay and the checkpoint together.
-/// The time the activity then waits in the work-item queue is reported separately.
+/// step then starts when its activity makes its call to Azure: the first ARM call of the step's kind to that app at or after
+/// the TaskScheduled time, from the emulator's call log (route: PATCH config/web; analysis: a metrics GET; swap: POST
+/// slotsswap). The lateness is the difference: timer delivery, control-queue polling, the episode's replay, the checkpoint,
+/// and the activity's wait in the work-item queue. The part up to TaskScheduled is reported on its own.
 /// </para>
 /// </summary>
 internal static class StepLateness
@@ -24,9 +26,19 @@ internal static class StepLateness
         ["RequestSwap"] = "swap",
     };
 
-    public sealed record Sample(string Step, double LatenessMs, double ActivityTurnaroundMs, bool AfterTimer);
+    public sealed record Sample(string Step, double LatenessMs, double ScheduledLatenessMs, double ActivityTurnaroundMs, bool AfterTimer);
 
-    public static async Task<List<Sample>> ReadAsync(TableClient history, string instanceId, CancellationToken cancellationToken)
+    /// <summary>The ARM call a step's activity makes first, by activity name.</summary>
+    public static bool IsStepCall(string activity, string method, string path) => activity switch
+    {
+        "RouteTraffic" => method == "PATCH" && path.EndsWith("/config/web", StringComparison.OrdinalIgnoreCase) && !path.Contains("/slots/", StringComparison.OrdinalIgnoreCase),
+        "MeasureCanary" => method == "GET" && path.EndsWith("/providers/Microsoft.Insights/metrics", StringComparison.OrdinalIgnoreCase),
+        "RequestSwap" => method == "POST" && path.EndsWith("/slotsswap", StringComparison.OrdinalIgnoreCase),
+        _ => false,
+    };
+
+    public static async Task<List<Sample>> ReadAsync(TableClient history, string instanceId,
+        IReadOnlyList<(DateTime At, string Method, string Path)> armCalls, CancellationToken cancellationToken)
     {
         var events = new List<TableEntity>();
         await foreach (var entity in history.QueryAsync<TableEntity>(e => e.PartitionKey == instanceId, cancellationToken: cancellationToken))
@@ -69,7 +81,10 @@ internal static class StepLateness
                     var turnaround = e.GetInt32("EventId") is { } id && completions.TryGetValue(id, out var completed)
                         ? (completed - scheduled).TotalMilliseconds
                         : double.NaN;
-                    samples.Add(new Sample(step, Math.Max(0, (scheduled - due.Value).TotalMilliseconds), turnaround, timerDue is not null));
+                    // Durable timers may fire a little early (Azurite keeps message visibility to the second): not counted as negative.
+                    var call = armCalls.FirstOrDefault(c => c.At >= scheduled && IsStepCall(name, c.Method, c.Path));
+                    var lateness = call.Path is null ? double.NaN : Math.Max(0, (call.At - due.Value).TotalMilliseconds);
+                    samples.Add(new Sample(step, lateness, Math.Max(0, (scheduled - due.Value).TotalMilliseconds), turnaround, timerDue is not null));
                     break;
             }
         }

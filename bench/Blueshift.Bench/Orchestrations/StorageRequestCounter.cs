@@ -126,7 +126,20 @@ internal sealed class StorageRequestCounter : IAsyncDisposable
     }
 
     /// <summary>What a request does, told from its method and path the way the storage REST APIs name them.</summary>
-    private static string Operation(string kind, string method, string path, IQueryCollection query)
+    private static string Operation(string kind, string method, string path, IQueryCollection query) =>
+        kind == "queue" ? $"{QueueOperation(method, path, query)} ({QueueRole(path)})" : OtherOperation(kind, method, path, query);
+
+    // The task hub's queues by role: its control queues (one per partition) and its one work-item queue.
+    private static string QueueRole(string path)
+    {
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var queue = segments.Length > 1 ? segments[1] : "";
+        return queue.Contains("-control-", StringComparison.Ordinal) ? "control" : queue.EndsWith("-workitems", StringComparison.Ordinal) ? "work items" : "other";
+    }
+
+    private static string QueueOperation(string method, string path, IQueryCollection query) => OtherOperation("queue", method, path, query);
+
+    private static string OtherOperation(string kind, string method, string path, IQueryCollection query)
     {
         switch (kind)
         {
