@@ -25,6 +25,7 @@ internal sealed class StorageRequestCounter : IAsyncDisposable
     private readonly HttpClient _client;
     private readonly Dictionary<int, (string Kind, int Target)> _routes;
     private readonly ConcurrentDictionary<(string Kind, string Operation), long> _counts = new();
+    private long _failures;
 
     private StorageRequestCounter(WebApplication app, HttpClient client, Dictionary<int, (string, int)> routes, int blob, int queue, int table)
     {
@@ -35,6 +36,9 @@ internal sealed class StorageRequestCounter : IAsyncDisposable
         QueuePort = queue;
         TablePort = table;
     }
+
+    /// <summary>Requests that could not be forwarded to Azurite (the caller got a 502).</summary>
+    public long Failures => Interlocked.Read(ref _failures);
 
     public int BlobPort { get; }
     public int QueuePort { get; }
@@ -110,7 +114,18 @@ internal sealed class StorageRequestCounter : IAsyncDisposable
             }
         }
 
-        using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
+        }
+        catch (HttpRequestException)
+        {
+            Interlocked.Increment(ref _failures);
+            context.Response.StatusCode = StatusCodes.Status502BadGateway;
+            return;
+        }
+        using var _ = response;
         context.Response.StatusCode = (int)response.StatusCode;
         foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
         {
