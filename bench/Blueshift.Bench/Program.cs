@@ -1,4 +1,5 @@
 using Blueshift.Bench.Alerts;
+using Blueshift.Bench.Crash;
 using Blueshift.Bench.Releases;
 
 // Each benchmark is a subcommand in its own folder that parses its own options:
@@ -6,6 +7,7 @@ using Blueshift.Bench.Releases;
 var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["alerts"] = AlertsBenchmark.RunAsync,
+    ["crash"] = CrashBenchmark.RunAsync,
     ["releases"] = ReleaseBenchmark.RunAsync,
 };
 
