@@ -200,12 +200,22 @@ public sealed class CrashHarness : IAsyncDisposable
             }
         }
         await stop.CancelAsync();
-        await traffic;
+        try
+        {
+            // A request in flight is not waited for without bound.
+            await traffic.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (TimeoutException)
+        {
+            _log("traffic did not stop within 10 s; judging anyway");
+        }
+        _log($"{clock.Elapsed.TotalSeconds,6:F1} s: judging {_releases.Count} releases");
 
         var results = new List<CrashReleaseResult>();
         for (var i = 0; i < _releases.Count; i++)
         {
-            results.Add(await JudgeAsync(i, finished.GetValueOrDefault(i), started: i < _plan.Releases - pending.Count));
+            results.Add(await JudgeAsync(i, finished.GetValueOrDefault(i), started: i < _plan.Releases - pending.Count).WaitAsync(TimeSpan.FromMinutes(1)));
+            _log($"{clock.Elapsed.TotalSeconds,6:F1} s: judged {results[^1].ReleaseId}: {results[^1].Got}");
         }
         return new CrashReport(_plan, kills, _hostStarts, clock.Elapsed, results);
     }
