@@ -1,5 +1,6 @@
 using Blueshift.Bench.Alerts;
 using Blueshift.Bench.Orchestrations;
+using Blueshift.Bench.Crash;
 using Blueshift.Bench.Releases;
 
 // Each benchmark is a subcommand in its own folder that parses its own options:
@@ -8,6 +9,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
 {
     ["alerts"] = AlertsBenchmark.RunAsync,
     ["orchestrations"] = OrchestrationBenchmark.RunAsync,
+    ["crash"] = CrashBenchmark.RunAsync,
     ["releases"] = ReleaseBenchmark.RunAsync,
 };
 

@@ -14,6 +14,9 @@ namespace Blueshift.LocalFunctionsHost;
 /// </summary>
 public static class FunctionAppHost
 {
+    /// <summary>The settings section whose values (<c>TaskHubName</c>, <c>LeaseInterval</c>, ...) override <see cref="FunctionAppHostOptions.Durable"/>.</summary>
+    public const string DurableSettingsSection = "FunctionAppHost:Durable";
+
     /// <summary>The functions <see cref="Build"/> would serve for <paramref name="functions"/>, or the start-up error it would throw.</summary>
     public static IReadOnlyList<HostedFunction> Describe(Assembly functions)
     {
@@ -65,6 +68,8 @@ public static class FunctionAppHost
 
         if (DurableTaskHub.IsNeeded(catalog))
         {
+            // Settings FunctionAppHost:Durable:* (FunctionAppHost__Durable__LeaseInterval=00:00:03, ...) override the options.
+            builder.Configuration.GetSection(DurableSettingsSection).Bind(options.Durable);
             DurableTaskHub.Add(builder.Services, builder.Configuration, catalog, options.Durable);
         }
 
