@@ -73,9 +73,49 @@ internal class StopObservingOrchestrationService : DispatchProxy
         }
     }
 
+    private Task? _start;
+
+    // DTFx's Azure Storage provider throws NullReferenceException from StopAsync when it was never started (a host stopped
+    // before the worker connected, or while the start is still running); the sidecar calls it from a fire-and-forget
+    // callback, where that exception ends the process. So a stop waits for a start in progress, and is nothing without one.
+    private Task StopAfterStart(MethodInfo stopMethod, object?[]? args) =>
+        Volatile.Read(ref _start) is { } start ? StopAfter(start, stopMethod, args) : Task.CompletedTask;
+
+    private async Task StopAfter(Task start, MethodInfo stopMethod, object?[]? args)
+    {
+        try
+        {
+            await start;
+        }
+        catch (Exception) when (!start.IsCompletedSuccessfully)
+        {
+            return; // The start failed: there is nothing to stop.
+        }
+        await (Task)Call(stopMethod, args)!;
+    }
+
+    private object? Call(MethodInfo targetMethod, object?[]? args)
+    {
+        try
+        {
+            return targetMethod.Invoke(_inner, args);
+        }
+        catch (TargetInvocationException ex) when (ex.InnerException is not null)
+        {
+            ExceptionDispatchInfo.Throw(ex.InnerException);
+            throw;
+        }
+    }
+
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
         ArgumentNullException.ThrowIfNull(targetMethod);
+        if (targetMethod.Name == nameof(IOrchestrationService.StopAsync))
+        {
+            var stop = StopAfterStart(targetMethod, args);
+            _stopping.TrySetResult(stop);
+            return stop;
+        }
         if (targetMethod.Name == nameof(IOrchestrationService.CompleteTaskOrchestrationWorkItemAsync))
         {
             foreach (var arg in args ?? [])
@@ -83,16 +123,7 @@ internal class StopObservingOrchestrationService : DispatchProxy
                 PlainTags(arg);
             }
         }
-        object? result;
-        try
-        {
-            result = targetMethod.Invoke(_inner, args);
-        }
-        catch (TargetInvocationException ex) when (ex.InnerException is not null)
-        {
-            ExceptionDispatchInfo.Throw(ex.InnerException);
-            throw;
-        }
+        var result = Call(targetMethod, args);
         // The sidecar's fetch loops end only when a fetch throws on cancellation; DTFx's Azure Storage provider returns
         // null instead, which would spin the loop at shutdown. Turn "nothing, and cancelled" into the cancellation.
         if (result is Task<TaskOrchestrationWorkItem?> orchestration && Cancellation(args) is { CanBeCanceled: true } orchestrationToken)
@@ -103,13 +134,10 @@ internal class StopObservingOrchestrationService : DispatchProxy
         {
             return ThrowIfCancelledWithoutWork(activity, activityToken);
         }
-        if (targetMethod.Name == nameof(IOrchestrationService.StartAsync))
+        if (targetMethod.Name == nameof(IOrchestrationService.StartAsync) && result is Task start)
         {
+            Volatile.Write(ref _start, start);
             Started = true;
-        }
-        else if (targetMethod.Name == nameof(IOrchestrationService.StopAsync) && result is Task stop)
-        {
-            _stopping.TrySetResult(stop);
         }
         return result;
     }
