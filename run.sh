@@ -46,9 +46,8 @@ SUBSCRIPTION=00000000-0000-0000-0000-000000000000
 RESOURCE_GROUP=blueshift
 # The synthetic users the emulator keeps on the demo app's front door for as long as it runs (unless --no-load).
 LOAD_RPS=40
-# The demo's clock: a reconcile tick every 2 s instead of every 10 s, and bakes just over a minute — the shortest that
-# gives Azure Monitor's one-minute metric grain (which the emulator reproduces) a whole bucket to judge.
-TICK_SCHEDULE="*/2 * * * * *"
+# The demo's clock: bakes just over a minute — the shortest that gives Azure Monitor's one-minute metric grain (which the
+# emulator reproduces) a whole bucket to judge — and polls and probes every second.
 BAKE=75
 STATE="${BLUESHIFT_STATE_DIR:-.local}"
 SETTINGS="$STATE/local.settings.json"
@@ -156,11 +155,14 @@ write_local_settings() {
       Blueshift__Azure__ResourceManagerEndpoint: emulator + "/",
       Blueshift__Azure__Credential: "Development",
       Blueshift__Releases__SlotScheme: "http",
-      Blueshift__Releases__BakeTime: "00:01:15",
-      Blueshift__Releases__PostSwapWatch: "00:01:15",
-      Blueshift__Releases__WarmUp: "00:00:01",
-      Blueshift__Releases__PollInterval: "00:00:01",
-      Blueshift__Releases__BaselineWindow: "00:05:00",
+      // A demo started inside the seed's weekly freeze (Tuesday 17:00 to Thursday 22:00 UTC) would otherwise wait it out.
+      Blueshift__Releases__WeeklyCodeFreeze: "false",
+      Blueshift__Releases__Orchestration__BakeTime: "00:01:15",
+      Blueshift__Releases__Orchestration__PostSwapWatch: "00:01:15",
+      Blueshift__Releases__Orchestration__WarmUp: "00:00:01",
+      Blueshift__Releases__Orchestration__PollInterval: "00:00:01",
+      Blueshift__Releases__Orchestration__ProbeInterval: "00:00:01",
+      Blueshift__Releases__Orchestration__BaselineWindow: "00:05:00",
       Blueshift__Security__DevelopmentIdentity__UserId: "local-developer",
       Blueshift__Security__DevelopmentIdentity__DisplayName: "Local developer",
     });
@@ -181,8 +183,7 @@ start_functions() {
   dotnet build tools/LocalFunctionsHost -c Release -nologo -v quiet >"$STATE/logs/localhost-build.log" 2>&1 {lock_fd}>&- \
     || { tail -30 "$STATE/logs/localhost-build.log" >&2; exit 1; }
   dotnet tools/LocalFunctionsHost/bin/Release/net10.0/Blueshift.LocalFunctionsHost.dll \
-    --settings "$SETTINGS" --port "$PORT" \
-    --setting Blueshift__Releases__TickSchedule="$TICK_SCHEDULE" >"$STATE/logs/functions.log" 2>&1 {lock_fd}>&- &
+    --settings "$SETTINGS" --port "$PORT" >"$STATE/logs/functions.log" 2>&1 {lock_fd}>&- &
   track $! "The local Functions host" "$STATE/logs/functions.log"
   local pid=${pids[-1]}
   for _ in $(seq 1 1200); do

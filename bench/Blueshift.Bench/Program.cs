@@ -1,7 +1,6 @@
 using Blueshift.Bench.Alerts;
 using Blueshift.Bench.Orchestrations;
 using Blueshift.Bench.Crash;
-using Blueshift.Bench.Releases;
 
 // Each benchmark is a subcommand in its own folder that parses its own options:
 // dotnet run -c Release --project bench/Blueshift.Bench -- <name> [options]
@@ -10,7 +9,6 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["alerts"] = AlertsBenchmark.RunAsync,
     ["orchestrations"] = OrchestrationBenchmark.RunAsync,
     ["crash"] = CrashBenchmark.RunAsync,
-    ["releases"] = ReleaseBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

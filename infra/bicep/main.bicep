@@ -44,9 +44,6 @@ param keyVaultResourceGroup string = resourceGroup().name
 @maxLength(45)
 param taskHubName string = 'blueshift'
 
-@description('NCRONTAB (6 fields) of the release timer.')
-param releaseTickSchedule string = '*/10 * * * * *'
-
 @description('True when App Service Authentication is enabled on the app, so Blueshift may trust its principal header.')
 param appServiceAuthentication bool = false
 
@@ -203,10 +200,6 @@ var blueshiftSettings = [
   {
     name: 'Blueshift__TaskHub'
     value: taskHubName
-  }
-  {
-    name: 'Blueshift__Releases__TickSchedule'
-    value: releaseTickSchedule
   }
   {
     name: 'Blueshift__Azure__ResourceManagerEndpoint'

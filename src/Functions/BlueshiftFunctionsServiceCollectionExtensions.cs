@@ -23,7 +23,7 @@ public static class BlueshiftFunctionsServiceCollectionExtensions
         services.AddDiagnostics(configuration);
         services.AddAuditTrail(configuration);
         services.AddBlueshiftApi(configuration);
-        services.AddReleaseEngine(configuration);
+        services.AddReleases(configuration);
         services.AddReleaseOrchestrationOptions(configuration);
         services.AddAlerts(configuration);
         services.AddFunctionEndpointTable();

@@ -108,8 +108,6 @@ public sealed class MainTemplateTests(CompiledTemplate template) : IClassFixture
     [Fact]
     public void AppSettings_CarryWhatBlueshiftReadsInAzure()
     {
-        Assert.Equal("parameters('releaseTickSchedule')", template.Setting("Blueshift__Releases__TickSchedule").Value);
-        Assert.Equal("*/10 * * * * *", Parameter("releaseTickSchedule")["defaultValue"]!.GetValue<string>());
         Assert.Equal("parameters('taskHubName')", template.Setting("Blueshift__TaskHub").Value);
         Assert.Equal("'ManagedIdentity'", template.Setting("Blueshift__Azure__Credential").Value);
         Assert.Equal("reference('identity').clientId", template.Setting("Blueshift__Azure__ManagedIdentityClientId").Value);

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -16,7 +17,8 @@ namespace Blueshift.Testing;
 /// <summary>
 /// A function app in process for API tests: an ASP.NET Core TestServer that serves every HTTP <c>[Function]</c> of an
 /// assembly on <c>/api/{route}</c> by calling the function method itself (an instance from DI, the request passed in,
-/// its <c>IActionResult</c> or <c>IResult</c> executed), as the isolated worker's ASP.NET Core integration does. Keys are
+/// its <c>IActionResult</c> or <c>IResult</c> executed), as the isolated worker's ASP.NET Core integration does; a
+/// <c>[DurableClient]</c> parameter gets the <see cref="DurableTaskClient"/> the test registered, if any. Keys are
 /// the Functions host's business and are not checked here. Timers run on demand through <see cref="RunTimerAsync"/>.
 /// </summary>
 public sealed class FunctionsTestHost : IDisposable, IAsyncDisposable
@@ -32,7 +34,12 @@ public sealed class FunctionsTestHost : IDisposable, IAsyncDisposable
         _timers = timers;
     }
 
+    private readonly List<IAsyncDisposable> _owned = [];
+
     public IServiceProvider Services => _app.Services;
+
+    /// <summary>Disposes <paramref name="resource"/> after the app (e.g. a Durable host whose client the app uses).</summary>
+    public void Owns(IAsyncDisposable resource) => _owned.Add(resource);
 
     public TestServer Server => _app.GetTestServer();
 
@@ -118,6 +125,8 @@ public sealed class FunctionsTestHost : IDisposable, IAsyncDisposable
             var t when t == typeof(HttpRequest) => c => c.Request,
             var t when t == typeof(HttpContext) => c => c,
             var t when t == typeof(CancellationToken) => c => c.RequestAborted,
+            // [DurableClient]: the client a test registered (e.g. DurableTaskTestHost's), or none for tests that never reach it.
+            var t when t == typeof(DurableTaskClient) => c => c.RequestServices.GetService<DurableTaskClient>(),
             var t => throw new InvalidOperationException($"Function '{name}' ({method.DeclaringType!.Name}.{method.Name}): this test host cannot bind parameter '{p.Name}' of type {t.Name}."),
         }).ToArray();
         return context => binders.Select(b => b(context)).ToArray();
@@ -149,5 +158,9 @@ public sealed class FunctionsTestHost : IDisposable, IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        foreach (var resource in _owned)
+        {
+            await resource.DisposeAsync();
+        }
     }
 }

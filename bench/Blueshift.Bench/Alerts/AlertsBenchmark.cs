@@ -14,6 +14,7 @@ using Blueshift.Functions.Azure.AppService;
 using Blueshift.Functions.Azure.ResourceManager;
 using Blueshift.Functions;
 using Blueshift.Functions.Releases;
+using Blueshift.Functions.Releases.Orchestration;
 using Blueshift.Functions.Security;
 using Blueshift.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -24,6 +25,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -119,7 +121,7 @@ internal static class AlertsBenchmark
                     ? double.NaN
                     : Stopwatch.GetElapsedTime(started, armTime.RoutingResetSentAt).TotalMilliseconds - armTime.BeforeRoutingReset.TotalMilliseconds;
                 var text = await response.Content.ReadAsStringAsync();
-                if (response.StatusCode != HttpStatusCode.OK || !text.Contains("\"RolledBack\"", StringComparison.Ordinal) || RoutingWrites(emulator, app) != routingWrites + 1)
+                if (response.StatusCode != HttpStatusCode.OK || !text.Contains("\"RolledBack\"", StringComparison.Ordinal) || RoutingWrites(emulator, app) <= routingWrites)
                 {
                     throw new InvalidOperationException($"Alert on {app} (release {releaseId}) did not reset the routing rule within the request: {(int)response.StatusCode} {text}");
                 }
@@ -165,18 +167,19 @@ internal static class AlertsBenchmark
             var accepted = started as ReleaseCommandResult.Accepted ?? throw new InvalidOperationException($"Release of {app} refused: {started}");
             releases.Add((app, accepted.Release.Id));
         }
-        for (var tick = 0; tick < 100; tick++)
+        // The orchestrations run in real time; the emulator completes deployments when told to.
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
+        while (DateTime.UtcNow < deadline)
         {
             var views = await Task.WhenAll(releases.Select(r => host.Releases.GetAsync(r.Item2, default)));
             if (views.All(v => v is { Phase: "Shifting", TrafficPercent: > 0 }))
             {
                 return releases;
             }
-            time.Advance(TimeSpan.FromSeconds(10));
             emulator.AdvanceOperations();
-            await host.TickAsync();
+            await Task.Delay(100);
         }
-        throw new InvalidOperationException("Releases did not reach their first traffic step.");
+        throw new InvalidOperationException("Releases did not reach their first traffic step within 5 minutes.");
     }
 
     private static async Task MeasureStormAsync(BenchHost host, int alerts, int duplicates, int concurrency)
@@ -348,9 +351,11 @@ internal static class AlertsBenchmark
     {
         private readonly WebApplication _app;
         private readonly HttpClient _client;
+        private readonly DurableTaskTestHost _durable;
 
-        private BenchHost(WebApplication app, HttpClient client)
+        private BenchHost(WebApplication app, HttpClient client, DurableTaskTestHost durable)
         {
+            _durable = durable;
             _app = app;
             _client = client;
         }
@@ -370,11 +375,17 @@ internal static class AlertsBenchmark
                 [$"{AuditOptions.SectionName}:TableName"] = AzuriteFixture.UniqueName("audit"),
                 [$"{AlertWebhookOptions.SectionName}:TableName"] = AzuriteFixture.UniqueName("alerts"),
                 [$"{AlertWebhookOptions.SectionName}:FunctionKeys:0"] = Key,
-                [$"{ReleaseEngineOptions.SectionName}:TableName"] = AzuriteFixture.UniqueName("releases"),
+                [$"{ReleaseOptions.SectionName}:TableName"] = AzuriteFixture.UniqueName("releases"),
+                [$"{ReleaseOptions.SectionName}:WeeklyCodeFreeze"] = "false",
                 ["Blueshift:Azure:ResourceManagerEndpoint"] = emulator.ArmEndpoint.ToString(),
                 ["Blueshift:Azure:Credential"] = "Development",
-                [$"{ReleaseEngineOptions.SectionName}:SlotScheme"] = "http",
-                [$"{ReleaseEngineOptions.SectionName}:WarmUp"] = "00:00:00",
+                [$"{ReleaseOptions.SectionName}:SlotScheme"] = "http",
+                // Releases reach their first traffic step in moments, then bake far longer than the bench runs.
+                [$"{ReleaseOrchestrationOptions.SectionName}:WarmUp"] = "00:00:00.100",
+                [$"{ReleaseOrchestrationOptions.SectionName}:PollInterval"] = "00:00:00.200",
+                [$"{ReleaseOrchestrationOptions.SectionName}:ProbeInterval"] = "00:00:00.200",
+                [$"{ReleaseOrchestrationOptions.SectionName}:BakeTime"] = "01:00:00",
+                [$"{ReleaseOrchestrationOptions.SectionName}:BaselineWindow"] = "00:01:00",
             });
             builder.Services.AddSingleton(time);
             builder.Services.AddSingleton<TokenCredential>(StaticTokenCredential.Development());
@@ -384,6 +395,19 @@ internal static class AlertsBenchmark
             builder.Services.AddSingleton<IManagedAppStore>(new CachedManagedAppStore(
                 new TableManagedAppStore(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("apps"))), time, new ApiOptions().AlertRoutingRefresh));
             builder.Services.AddBlueshiftFunctions(builder.Configuration);
+            // The release orchestrations on the in-memory Durable host, with the same services; the webhook gets its client.
+            var configuration = builder.Configuration;
+            var durable = await DurableTaskTestHost.StartAsync(registry => registry.AddReleaseOrchestrations(), new DurableTaskTestHostOptions
+            {
+                ConfigureServices = services =>
+                {
+                    services.AddSingleton<IConfiguration>(configuration);
+                    services.AddSingleton(time);
+                    services.AddSingleton<TokenCredential>(StaticTokenCredential.Development());
+                    services.AddBlueshiftFunctions(configuration);
+                },
+            });
+            builder.Services.AddSingleton(durable.Client);
             // Registered after the engine's own client, so this one (with the timing policy) is the one resolved.
             builder.Services.AddSingleton(new WebSitesClient(StaticTokenCredential.Development(), clientOptions));
             builder.Services.AddSingleton<ReleaseService>();
@@ -391,12 +415,12 @@ internal static class AlertsBenchmark
             var app = builder.Build();
             // The webhook through its [Function] entry point, on Kestrel, as the worker's ASP.NET Core integration serves it.
             app.MapPost("/api/alerts", (HttpContext context) => ActivatorUtilities.CreateInstance<AlertFunctions>(context.RequestServices)
-                .AlertWebhook(context.Request)
+                .AlertWebhook(context.Request, durable.Client)
                 .ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor())));
             await app.StartAsync();
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = new Uri(address) };
-            return new BenchHost(app, client);
+            return new BenchHost(app, client, durable);
         }
 
         public async Task<HttpResponseMessage> PostAsync(string body)
@@ -406,14 +430,13 @@ internal static class AlertsBenchmark
             return await _client.SendAsync(request);
         }
 
-        public async Task TickAsync() =>
-            await ActivatorUtilities.CreateInstance<ReleaseFunctions>(_app.Services).ReconcileTick(new Microsoft.Azure.Functions.Worker.TimerInfo(), default);
 
         public async ValueTask DisposeAsync()
         {
             _client.Dispose();
             await _app.StopAsync();
             await _app.DisposeAsync();
+            await _durable.DisposeAsync();
         }
     }
 }

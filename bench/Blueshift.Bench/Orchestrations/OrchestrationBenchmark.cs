@@ -256,7 +256,7 @@ internal static class OrchestrationBenchmark
                  {
                      ["AzureWebJobsStorage"] = storage.ConnectionString,
                      ["FUNCTIONS_WORKER_RUNTIME"] = "dotnet-isolated",
-                     ["Blueshift__Releases__TickSchedule"] = "0 0 0 1 1 *",
+                     ["Blueshift__Releases__WeeklyCodeFreeze"] = "false",
                      ["Blueshift__Api__AppsTable"] = AzuriteFixture.UniqueName("apps"),
                      ["Blueshift__Audit__TableName"] = AzuriteFixture.UniqueName("audit"),
                      ["Blueshift__Releases__TableName"] = AzuriteFixture.UniqueName("rel"),

@@ -3,7 +3,7 @@ using Blueshift.Functions.Releases;
 namespace Blueshift.Functions.Analysis;
 
 /// <summary>Probes slots over HTTP(S) on their own host names: https in Azure, http against the App Service emulator.</summary>
-internal sealed class HttpSlotProbe(HttpClient httpClient, ReleaseEngineOptions options) : ISlotProbe
+internal sealed class HttpSlotProbe(HttpClient httpClient, ReleaseOptions options) : ISlotProbe
 {
     private const int MaxBodyChars = 4096;
 

@@ -15,9 +15,6 @@ public static class AppSettings
     /// <summary>How long the readiness check waits for the Table service (a <see cref="TimeSpan"/>).</summary>
     public const string HealthStorageTimeout = "Blueshift__Health__StorageTimeout";
 
-    /// <summary>The reconcile tick's NCRONTAB schedule (6 fields); required, as the timer trigger reads it (<c>%Blueshift:Releases:TickSchedule%</c>).</summary>
-    public const string ReleasesTickSchedule = "Blueshift__Releases__TickSchedule";
-
     /// <summary>
     /// The Durable task hub that holds the release orchestrations (host.json's <c>durableTask.hubName</c> is
     /// <c>%Blueshift__TaskHub%</c>). Two apps on one storage account need different hubs.
@@ -47,7 +44,7 @@ public static class AppSettings
 
     public static IReadOnlyList<string> All { get; } =
     [
-        AzureWebJobsStorage, FunctionsWorkerRuntime, TaskHub, ReleasesTickSchedule, HealthStorageTimeout, DiagnosticsEnabled,
+        AzureWebJobsStorage, FunctionsWorkerRuntime, TaskHub, HealthStorageTimeout, DiagnosticsEnabled,
         ApiAllowLoopbackHttp, SecurityAppServiceAuthentication, SecurityFunctionKeyCallerId,
         AzureResourceManagerEndpoint, AzureCredential, ReleasesSlotScheme,
     ];

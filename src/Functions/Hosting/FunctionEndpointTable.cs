@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 
 namespace Blueshift.Functions.Hosting;
 
@@ -93,6 +94,19 @@ public sealed class FunctionEndpointTable
     /// The result of the HTTP function <paramref name="function"/> (the calling method's name): running its endpoint on
     /// <paramref name="request"/>. A function method is named as its function, so it cannot run another's endpoint.
     /// </summary>
+    /// <summary>
+    /// <see cref="Run(HttpRequest, string)"/> for a function that was given a Durable client by its <c>[DurableClient]</c>
+    /// binding: the endpoint's services reach it through <see cref="DurableClientAccessor"/>.
+    /// </summary>
+    public IActionResult Run(HttpRequest request, DurableTaskClient? durableClient, [CallerMemberName] string function = "")
+    {
+        if (durableClient is not null)
+        {
+            request.HttpContext.Features.Set(new DurableClientFeature(durableClient));
+        }
+        return Run(request, function);
+    }
+
     public IActionResult Run(HttpRequest request, [CallerMemberName] string function = "") =>
         _entries.TryGetValue(function, out var entry)
             ? new EndpointResult(this, entry)

@@ -8,15 +8,17 @@ using Blueshift.Functions.Azure.ResourceManager;
 using Blueshift.Functions.Releases;
 using Blueshift.Functions.Security;
 using Blueshift.Testing;
+using Blueshift.Functions.Releases.Orchestration;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Blueshift.Functions.Tests.Alerts;
 
 /// <summary>
-/// Blueshift's functions (alert webhook, release engine, app registry, audit trail) in process through their [Function]
-/// entry points, against Azurite and the App Service emulator, on a manual clock. Two hosts built on the same tables act as
-/// two instances.
+/// Blueshift's functions (alert webhook, releases API, app registry, audit trail) in process through their [Function]
+/// entry points, against Azurite and the App Service emulator, on a manual clock; the release orchestrations run on the
+/// in-memory DurableTaskTestHost with the app's own services, in real time at durations of a fraction of a
+/// second. Two hosts built on the same tables act as two instances.
 /// </summary>
 internal sealed class AlertWebhookHost : IAsyncDisposable
 {
@@ -65,25 +67,33 @@ internal sealed class AlertWebhookHost : IAsyncDisposable
             [$"{AuditOptions.SectionName}:TableName"] = tables.Audit,
             [$"{AlertWebhookOptions.SectionName}:TableName"] = tables.Alerts,
             [$"{AlertWebhookOptions.SectionName}:FunctionKeys:0"] = FunctionKey,
-            [$"{ReleaseEngineOptions.SectionName}:TableName"] = tables.Releases,
+            [$"{ReleaseOptions.SectionName}:TableName"] = tables.Releases,
+            [$"{ReleaseOptions.SectionName}:WeeklyCodeFreeze"] = "false",
             ["Blueshift:Api:AppsTable"] = tables.Apps,
             ["Blueshift:Azure:ResourceManagerEndpoint"] = emulator.ArmEndpoint.ToString(),
             ["Blueshift:Azure:Credential"] = "Development",
-            [$"{ReleaseEngineOptions.SectionName}:SlotScheme"] = "http",
-            [$"{ReleaseEngineOptions.SectionName}:WarmUp"] = "00:00:00",
+            [$"{ReleaseOptions.SectionName}:SlotScheme"] = "http",
+            // A release reaches its first traffic step in moments and then bakes far longer than any test.
+            [$"{ReleaseOrchestrationOptions.SectionName}:WarmUp"] = "00:00:00.100",
+            [$"{ReleaseOrchestrationOptions.SectionName}:PollInterval"] = "00:00:00.200",
+            [$"{ReleaseOrchestrationOptions.SectionName}:ProbeInterval"] = "00:00:00.200",
+            [$"{ReleaseOrchestrationOptions.SectionName}:RetryInterval"] = "00:00:00.200",
+            [$"{ReleaseOrchestrationOptions.SectionName}:MaxRetryInterval"] = "00:00:01",
+            [$"{ReleaseOrchestrationOptions.SectionName}:BakeTime"] = "00:10:00",
+            [$"{ReleaseOrchestrationOptions.SectionName}:BaselineWindow"] = "00:01:00",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             all[key] = value;
         }
-        var host = Api.ApiHost.Functions(all, services =>
+        void TestServices(IServiceCollection services)
         {
             services.AddSingleton(time);
             services.AddSingleton<TokenCredential>(StaticTokenCredential.Development());
             // The registry without the routing snapshot's refresh delay, so a test's registration is seen at once.
             services.AddSingleton<IManagedAppStore>(new TableManagedAppStore(new TableClient(azurite.ConnectionString, tables.Apps)));
-        });
-        await Task.CompletedTask;
+        }
+        var host = Api.ApiHost.Functions(all, TestServices);
         return new AlertWebhookHost(host, host.CreateClient(), tables);
     }
 
@@ -98,29 +108,35 @@ internal sealed class AlertWebhookHost : IAsyncDisposable
 
     public static string SiteId(string name) => $"/subscriptions/{Subscription}/resourceGroups/{ResourceGroup}/providers/Microsoft.Web/sites/{name}";
 
-    /// <summary>Starts a Patch/Standard release (no approval, any time) and ticks the engine until it shifts traffic to the staging slot.</summary>
+    /// <summary>Starts a Patch/Standard release (no approval, any time) and waits, completing the emulator's operations, until it shifts traffic to the staging slot.</summary>
     public async Task<ReleaseView> StartReleaseTakingTrafficAsync(AppServiceEmulatorServer emulator, ManualTimeProvider time, string app)
     {
         var package = emulator.PutPackage($"{app}-v2-{Guid.NewGuid():N}", SamplePackage.Create("v2"));
         var started = await Releases.StartAsync(new ReleaseRequest(app, "v2", package, "Patch", "Standard"), Releaser, null, default);
         var id = Assert.IsType<ReleaseCommandResult.Accepted>(started).Release.Id;
-        for (var i = 0; i < 100; i++)
+        var view = await WaitForAsync(id, v => v is { Phase: "Shifting", TrafficPercent: > 0 } || v.Status != "Active", emulator);
+        Assert.True(view is { Phase: "Shifting", TrafficPercent: > 0 }, $"Release {id} ended {view.Status}/{view.Phase} before its first traffic step: {view.StatusReason}");
+        return view;
+    }
+
+    /// <summary>Reads the release until it satisfies <paramref name="done"/>, for at most a minute (its orchestration runs in real time).</summary>
+    public async Task<ReleaseView> WaitForAsync(string id, Func<ReleaseView, bool> done, AppServiceEmulatorServer? emulator = null)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        ReleaseView? view = null;
+        while (DateTime.UtcNow < deadline)
         {
-            var view = (await Releases.GetAsync(id, default))!;
-            if (view is { Phase: "Shifting", TrafficPercent: > 0 })
+            view = (await Releases.GetAsync(id, default))!;
+            if (done(view))
             {
                 return view;
             }
-            Assert.Equal("Active", view.Status);
-            time.Advance(TimeSpan.FromSeconds(10));
-            emulator.AdvanceOperations();
-            await TickAsync();
+            // Deployments and swaps complete when the emulator is told to; the orchestration polls them meanwhile.
+            emulator?.AdvanceOperations();
+            await Task.Delay(50);
         }
-        throw new TimeoutException($"Release {id} did not reach the first traffic step.");
+        throw new TimeoutException($"Release {id} is still {view?.Status}/{view?.Phase} after a minute.");
     }
-
-    /// <summary>Runs the reconcile tick through its timer function.</summary>
-    public Task TickAsync() => _app.RunTimerAsync(nameof(ReleaseFunctions.ReconcileTick));
 
     public Task<HttpResponseMessage> PostAlertAsync(string body, string? key = FunctionKey) =>
         PostAlertAsync(System.Text.Encoding.UTF8.GetBytes(body), key);

@@ -2,6 +2,9 @@ using System.Net.Http.Headers;
 using System.Text;
 using Blueshift.Functions.Tests.Security;
 using Blueshift.Testing;
+using Blueshift.Functions.Releases.Orchestration;
+using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Blueshift.Functions.Tests.Api;
@@ -29,9 +32,28 @@ internal static class ApiHost
         return Functions(all, configureTestServices);
     }
 
-    /// <summary>The app with exactly these settings.</summary>
-    public static FunctionsTestHost Functions(IDictionary<string, string?> settings, Action<IServiceCollection>? configureTestServices = null) =>
-        FunctionsTestHost.Start(typeof(Program).Assembly, (services, configuration) => services.AddBlueshiftFunctions(configuration), settings, configureTestServices);
+    /// <summary>
+    /// The app with exactly these settings. Its release orchestrations run on an in-memory <see cref="DurableTaskTestHost"/>
+    /// whose activities get the app's services (built the same way, with the same test services), and its HTTP functions get
+    /// that host's client for their <c>[DurableClient]</c>; the app's services own the Durable host and stop it with the app.
+    /// </summary>
+    public static FunctionsTestHost Functions(IDictionary<string, string?> settings, Action<IServiceCollection>? configureTestServices = null)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var durable = DurableTestHosts.StartAsync(registry => registry.AddReleaseOrchestrations(), services =>
+        {
+            services.AddSingleton<IConfiguration>(configuration);
+            services.AddBlueshiftFunctions(configuration);
+            configureTestServices?.Invoke(services);
+        }).GetAwaiter().GetResult();
+        var app = FunctionsTestHost.Start(typeof(Program).Assembly, (services, configuration) => services.AddBlueshiftFunctions(configuration), settings, services =>
+        {
+            configureTestServices?.Invoke(services);
+            services.AddSingleton(durable.Client);
+        });
+        app.Owns(durable);
+        return app;
+    }
 
     public static HttpClient As(this FunctionsTestHost app, string userId, params string[] roles)
     {

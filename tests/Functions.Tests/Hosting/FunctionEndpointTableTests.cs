@@ -47,14 +47,6 @@ public sealed class FunctionEndpointTableTests(AzuriteFixture azurite) : IClassF
     }
 
     [Fact]
-    public async Task ReconcileTick_RunThroughItsTimerFunction_Completes()
-    {
-        using var host = Host();
-
-        await host.RunTimerAsync(nameof(ReleaseFunctions.ReconcileTick));
-    }
-
-    [Fact]
     public async Task DiagnosticsEcho_DiagnosticsOff_Returns404Problem()
     {
         using var host = Host();

@@ -51,7 +51,6 @@ public sealed class FunctionMetadataTests(PublishedPackage package) : IClassFixt
         { "OpenApiDocument", "httpTrigger", "openapi/v1.json", "get", "Anonymous", null },
         { "DiagnosticsInvocations", "httpTrigger", "diagnostics/invocations", "get", "Admin", null },
         { "DiagnosticsEcho", "httpTrigger", "diagnostics/echo/{id}", "get,post,put", "Function", null },
-        { "ReconcileTick", "timerTrigger", null, null, null, "%Blueshift:Releases:TickSchedule%" },
         { "DiagnosticsTimer", "timerTrigger", null, null, null, "0 0 * * * *" },
         { "RunRelease", "orchestrationTrigger", null, null, null, null },
         { "RunRollback", "orchestrationTrigger", null, null, null, null },
@@ -71,6 +70,8 @@ public sealed class FunctionMetadataTests(PublishedPackage package) : IClassFixt
         { "RecordAudit", "activityTrigger", null, null, null, null },
         { "EvaluateApprovals", "activityTrigger", null, null, null, null },
         { "EvaluateWindow", "activityTrigger", null, null, null, null },
+        { "FinishRelease", "activityTrigger", null, null, null, null },
+        { "ReclaimApp", "activityTrigger", null, null, null, null },
     };
 
     [Theory]
@@ -85,6 +86,22 @@ public sealed class FunctionMetadataTests(PublishedPackage package) : IClassFixt
         Assert.Equal(methods, trigger["methods"] is JsonArray m ? string.Join(",", m.Select(x => ((string?)x)!.ToLowerInvariant()).Order()) : null);
         Assert.Equal(authLevel, (string?)trigger["authLevel"]);
         Assert.Equal(schedule, (string?)trigger["schedule"]);
+    }
+
+    [Theory]
+    [InlineData("StartRelease")]
+    [InlineData("GetRelease")]
+    [InlineData("ApproveRelease")]
+    [InlineData("AbortRelease")]
+    [InlineData("PromoteRelease")]
+    [InlineData("RollBackRelease")]
+    [InlineData("ListReleases")]
+    [InlineData("AlertWebhook")]
+    public void Metadata_FunctionsThatSignalReleases_BindADurableClient(string name)
+    {
+        var function = package.Functions.Single(f => (string?)f!["name"] == name)!;
+
+        Assert.Contains(function["bindings"]!.AsArray(), b => (string?)b!["type"] == "durableClient" && ((string?)b["direction"])!.Equals("In", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]

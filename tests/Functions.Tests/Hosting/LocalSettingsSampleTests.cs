@@ -18,7 +18,7 @@ public sealed class LocalSettingsSampleTests
         Assert.Empty(schema.Validate(Sample));
         Assert.False((bool?)Sample["IsEncrypted"]);
         Assert.Equal("dotnet-isolated", (string?)Sample["Values"]!["FUNCTIONS_WORKER_RUNTIME"]);
-        Assert.Equal("*/10 * * * * *", (string?)Sample["Values"]!["Blueshift__Releases__TickSchedule"]);
+        Assert.Equal("Blueshift", (string?)Sample["Values"]!["Blueshift__TaskHub"]);
         Assert.Equal("UseDevelopmentStorage=true", (string?)Sample["Values"]!["AzureWebJobsStorage"]);
     }
 

@@ -57,19 +57,22 @@ public sealed class BlueshiftLocalHostTests(AzuriteFixture azurite) : IClassFixt
     }
 
     [Fact]
-    public void Build_NoTickSchedule_FailsNamingTheReconcileTick()
+    public async Task Start_UnusableOrchestrationSetting_FailsNamingIt()
     {
-        var settings = Settings(withTickSchedule: false);
+        var settings = Settings();
 
-        var ex = Assert.ThrowsAny<Exception>(() => BlueshiftLocalHost.Build(new LocalHostOptions(settings, 0, new Dictionary<string, string>())));
+        // Validated when the host starts, before any release could run with it.
+        await using var app = BlueshiftLocalHost.Build(new LocalHostOptions(settings, 0,
+            new Dictionary<string, string> { ["Blueshift__Releases__Orchestration__MetricGrain"] = "00:00:07" }));
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync());
 
-        Assert.Contains("ReconcileTick", ex.Message);
+        Assert.Contains("MetricGrain", ex.Message);
     }
 
     [Fact]
     public void Build_NoStorageConnection_FailsNamingTheOrchestrationsThatNeedIt()
     {
-        var settings = Settings(withTickSchedule: true, withStorage: false);
+        var settings = Settings(withStorage: false);
 
         var ex = Assert.Throws<FunctionAppHostException>(() => BlueshiftLocalHost.Build(new LocalHostOptions(settings, 0, new Dictionary<string, string>())));
 
@@ -81,7 +84,7 @@ public sealed class BlueshiftLocalHostTests(AzuriteFixture azurite) : IClassFixt
     [Fact]
     public void Build_TaskHubSetting_NamesTheDurableTaskHub()
     {
-        var settings = Settings(withTickSchedule: true);
+        var settings = Settings();
 
         // The host checks the hub's name at start-up, so a name Azure Storage refuses shows the setting reached it.
         var ex = Assert.Throws<FunctionAppHostException>(() => BlueshiftLocalHost.Build(new LocalHostOptions(settings, 0,
@@ -122,12 +125,12 @@ public sealed class BlueshiftLocalHostTests(AzuriteFixture azurite) : IClassFixt
     private async Task<RunningHost> StartAsync()
     {
         var port = FreePort.Next();
-        var app = BlueshiftLocalHost.Build(new LocalHostOptions(Settings(withTickSchedule: true), port, new Dictionary<string, string>()));
+        var app = BlueshiftLocalHost.Build(new LocalHostOptions(Settings(), port, new Dictionary<string, string>()));
         await app.StartAsync();
         return new RunningHost(app, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
     }
 
-    private string Settings(bool withTickSchedule, bool withStorage = true)
+    private string Settings(bool withStorage = true)
     {
         var values = new JsonObject
         {
@@ -143,10 +146,6 @@ public sealed class BlueshiftLocalHostTests(AzuriteFixture azurite) : IClassFixt
         if (!withStorage)
         {
             values.Remove("AzureWebJobsStorage");
-        }
-        if (withTickSchedule)
-        {
-            values["Blueshift__Releases__TickSchedule"] = "0 0 * * * *";
         }
         var settings = new JsonObject
         {

@@ -22,4 +22,6 @@ internal static class ReleaseActivityNames
     public const string RecordAudit = "RecordAudit";
     public const string EvaluateApprovals = "EvaluateApprovals";
     public const string EvaluateWindow = "EvaluateWindow";
+    public const string FinishRelease = "FinishRelease";
+    public const string ReclaimApp = "ReclaimApp";
 }

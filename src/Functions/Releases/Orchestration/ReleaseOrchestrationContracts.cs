@@ -15,6 +15,11 @@ namespace Blueshift.Functions.Releases.Orchestration;
 /// <param name="ChangeClass">Standard, Normal or Emergency.</param>
 /// <param name="Target">The app as registered when the release started.</param>
 /// <param name="Policy">The release's policies, resolved once from the defaults, the app's overrides and the request.</param>
+/// <param name="Request">What the caller said about the release, shown by the API (absent in releases started by other means).</param>
+/// <param name="RollbackWindow">
+/// How long after success the release can still be swapped back (zero: never). The orchestration waits it out, listening
+/// for a rollback, after it has let go of the app.
+/// </param>
 public sealed record ReleaseInput(
     string ReleaseId,
     string Version,
@@ -25,7 +30,12 @@ public sealed record ReleaseInput(
     string RequestedBy,
     ManagedApp Target,
     ReleasePolicy Policy,
-    ReleaseRunSettings Settings);
+    ReleaseRunSettings Settings,
+    ReleaseRequestInfo? Request = null,
+    TimeSpan RollbackWindow = default);
+
+/// <summary>The request as the API accepted it: who asked (by name), when, why, and the change it belongs to.</summary>
+public sealed record ReleaseRequestInfo(string RequestedByName, DateTimeOffset RequestedAt, string? ChangeReference, string? Reason);
 
 /// <summary>The settings a release runs with (from <see cref="ReleaseOrchestrationOptions"/>), fixed in its input when it starts.</summary>
 /// <param name="PollInterval">How often a running ARM operation is polled and a swap's marker read again.</param>
@@ -67,9 +77,37 @@ public sealed record ReleaseCommand(string Actor, string Reason);
 /// <summary>An approval as the API accepted it (the caller holds <paramref name="Role"/>); the gate decides whether it counts.</summary>
 public sealed record ApprovalCommand(string Approver, string Role, string? Comment);
 
-/// <summary>What <c>SetCustomStatus</c> publishes: where the release is, for the API and the Durable tools.</summary>
+/// <summary>
+/// What <c>SetCustomStatus</c> publishes: where the release is, for the API and the Durable tools. Bounded (see
+/// <see cref="ReleaseProgressLimits"/>) so it stays far below what the task hub stores for a status; the audit trail keeps
+/// every record.
+/// </summary>
 /// <param name="Swap">The swap into production as recorded before each request (null until the release swaps).</param>
-public sealed record ReleaseProgress(ReleasePhase Phase, int? Step, int TrafficPercent, string? StatusReason, SwapProgress? Swap = null);
+/// <param name="RollbackWindowEndsAt">While a release that succeeded can still be swapped back: until when.</param>
+public sealed record ReleaseProgress(
+    ReleasePhase Phase,
+    int? Step,
+    int TrafficPercent,
+    string? StatusReason,
+    SwapProgress? Swap = null,
+    DateTimeOffset? PhaseEnteredAt = null,
+    IReadOnlyList<ApprovalView>? Approvals = null,
+    IReadOnlyList<AnalysisView>? Analyses = null,
+    IReadOnlyList<TimelineEvent>? Timeline = null,
+    DateTimeOffset? RollbackWindowEndsAt = null);
+
+internal static class ReleaseProgressLimits
+{
+    /// <summary>The first event and the latest ones are kept.</summary>
+    public const int TimelineEvents = 40;
+
+    public const int Analyses = 16;
+
+    public const int Approvals = 16;
+
+    /// <summary>Characters of one message or summary.</summary>
+    public const int Text = 600;
+}
 
 /// <summary>One analysis as the orchestration judged it (the audit trail keeps every measured value too).</summary>
 public sealed record AnalysisSummary(string Kind, int? Step, int TrafficPercent, VerdictOutcome Outcome, string Summary);
@@ -154,3 +192,9 @@ public sealed record ApprovalQuery(string ReleaseType, string ChangeClass, strin
 public sealed record WindowQuery(string ReleaseType, string ChangeClass, DateTimeOffset At);
 
 public sealed record AuditBatch(IReadOnlyList<AuditRecord> Records);
+
+/// <summary>A release has ended (or ended again after a swap-back): its index entry takes the status, and it lets go of the app.</summary>
+public sealed record ReleaseFinish(string App, string ReleaseId, ReleaseStatus Status);
+
+/// <summary>A release that succeeded asks for its app back to be swapped back.</summary>
+public sealed record ReleaseReclaim(string App, string ReleaseId, DateTimeOffset At);

@@ -93,6 +93,14 @@ public sealed class ReleaseOrchestrationFunctions(IServiceProvider services)
     public Task<WindowDecision> EvaluateWindow([ActivityTrigger] WindowQuery query, CancellationToken cancellationToken) =>
         Run<ChangeControlActivities, WindowDecision>(ReleaseActivityNames.EvaluateWindow, a => a.EvaluateWindowAsync(query, cancellationToken));
 
+    [Function(ReleaseActivityNames.FinishRelease)]
+    public Task<bool> FinishRelease([ActivityTrigger] ReleaseFinish finish, CancellationToken cancellationToken) =>
+        Run<RegistryActivities, bool>(ReleaseActivityNames.FinishRelease, a => a.FinishAsync(finish, cancellationToken));
+
+    [Function(ReleaseActivityNames.ReclaimApp)]
+    public Task<bool> ReclaimApp([ActivityTrigger] ReleaseReclaim reclaim, CancellationToken cancellationToken) =>
+        Run<RegistryActivities, bool>(ReleaseActivityNames.ReclaimApp, a => a.ReclaimAsync(reclaim, cancellationToken));
+
     private static T Input<T>(TaskOrchestrationContext context) where T : class =>
         context.GetInput<T>() ?? throw new InvalidOperationException($"Orchestration {context.Name} ({context.InstanceId}) was started without its {typeof(T).Name}.");
 

@@ -35,6 +35,8 @@ internal static class ReleaseOrchestrationTasks
         Activity<AuditBatch, int>(registry, ReleaseActivityNames.RecordAudit, (f, i, c) => f.RecordAudit(i, c));
         Activity<ApprovalQuery, ApprovalGateResult>(registry, ReleaseActivityNames.EvaluateApprovals, (f, i, c) => f.EvaluateApprovals(i, c));
         Activity<WindowQuery, WindowDecision>(registry, ReleaseActivityNames.EvaluateWindow, (f, i, c) => f.EvaluateWindow(i, c));
+        Activity<ReleaseFinish, bool>(registry, ReleaseActivityNames.FinishRelease, (f, i, c) => f.FinishRelease(i, c));
+        Activity<ReleaseReclaim, bool>(registry, ReleaseActivityNames.ReclaimApp, (f, i, c) => f.ReclaimApp(i, c));
         return registry;
     }
 

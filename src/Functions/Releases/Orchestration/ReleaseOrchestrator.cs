@@ -32,7 +32,7 @@ internal static class ReleaseOrchestrator
             await release.SwapAsync();
             await release.ClearRouteAsync();
             await release.WatchAsync();
-            return await release.SucceedAsync();
+            return await release.HoldRollbackWindowAsync(await release.SucceedAsync());
         }
         catch (RollbackRequired stop)
         {

@@ -28,6 +28,11 @@ internal sealed class ReleaseRun
     // anew for every bake could leave a promote raised in between to a cancelled waiter, and lose it.
     private Task<ReleaseCommand>? _promote;
     private readonly List<AnalysisSummary> _analyses = [];
+    // What the API shows, published with the status (bounded: ReleaseProgressLimits).
+    private readonly List<ApprovalView> _approvalViews = [];
+    private readonly List<AnalysisView> _analysisViews = [];
+    private readonly List<TimelineEvent> _timeline = [];
+    private DateTime? _rollbackWindowEndsAt;
 
     private ReleasePhase _phase = ReleasePhase.AwaitingApproval;
     private DateTime _phaseEnteredAt;
@@ -48,6 +53,10 @@ internal sealed class ReleaseRun
         _logger = context.CreateReplaySafeLogger(typeof(ReleaseOrchestrator));
         _retries = OrchestrationSteps.Retries(input.Settings);
         _phaseEnteredAt = context.CurrentUtcDateTime;
+        var requested = input.Request is { } request
+            ? $"Release of {input.Version} requested by {request.RequestedByName} ({input.ReleaseType}, {input.ChangeClass} change)."
+            : $"Release of {input.Version} started ({input.ReleaseType}, {input.ChangeClass} change).";
+        AddEvent(requested);
         // Listened to from the start to the end: an abort or rollback raised at any moment ends the next wait.
         _stop = FirstStopAsync(
             context.WaitForExternalEvent<ReleaseCommand>(ReleaseEvents.Abort, _listening.Token),
@@ -100,6 +109,12 @@ internal sealed class ReleaseRun
             }
             var command = await approval;
             approvals.Add(new Approval(command.Approver, command.Role, OrchestrationSteps.At(Now), command.Comment));
+            if (_approvalViews.Count < ReleaseProgressLimits.Approvals)
+            {
+                _approvalViews.Add(new ApprovalView(command.Approver, command.Role, OrchestrationSteps.At(Now), Clip(command.Comment)));
+            }
+            AddEvent($"Approved by {command.Approver} as {command.Role}.");
+            Publish();
             await AuditAsync("release.approved", command.Comment ?? $"Approved as {command.Role}.",
                 new Dictionary<string, string> { ["role"] = command.Role }, command.Approver);
         }
@@ -249,6 +264,7 @@ internal sealed class ReleaseRun
         await CallAsync<int>(ReleaseActivityNames.RouteTraffic, new RouteRequest(_input.Target, StagingHost, percent));
         _trafficPercent = percent;
         _maxTrafficPercent = Math.Max(_maxTrafficPercent, percent);
+        AddEvent($"{percent} % of production traffic routed to {_input.Version}.");
         Publish();
         await AuditAsync("release.traffic-shifted", $"{percent} % of production traffic routed to {_input.Version}.", new Dictionary<string, string>
         {
@@ -387,8 +403,65 @@ internal sealed class ReleaseRun
     {
         _statusReason = $"{_input.Version} is in production and passed the post-swap watch.";
         await MoveToAsync(ReleasePhase.Succeeded, _statusReason);
+        await BestEffortAsync(FinishAsync());
         return Outcome();
     }
+
+    /// <summary>
+    /// After success the app is free for its next release, yet this one can still be swapped back for
+    /// <see cref="ReleaseInput.RollbackWindow"/> while it is the app's latest: a rollback raised in that time takes the app
+    /// again and rolls back as from any phase. The window ends early for nothing but a rollback.
+    /// </summary>
+    public async Task<ReleaseOutcome> HoldRollbackWindowAsync(ReleaseOutcome succeeded)
+    {
+        if (_input.RollbackWindow <= TimeSpan.Zero)
+        {
+            return succeeded;
+        }
+        _rollbackWindowEndsAt = Now + _input.RollbackWindow;
+        Publish();
+        using var losers = new CancellationTokenSource();
+        var expiry = _context.CreateTimer(_rollbackWindowEndsAt.Value, losers.Token);
+        var winner = await Task.WhenAny(expiry, _stop);
+        losers.Cancel();
+        _rollbackWindowEndsAt = null;
+        if (winner == expiry)
+        {
+            Publish();
+            return succeeded;
+        }
+        var (cause, command) = await _stop;
+        if (cause != RollbackCause.Requested)
+        {
+            // An abort of a release that has already ended stops nothing.
+            Publish();
+            return succeeded;
+        }
+        bool reclaimed;
+        try
+        {
+            reclaimed = await CallAsync<bool>(ReleaseActivityNames.ReclaimApp, new ReleaseReclaim(_input.Target.Name, _input.ReleaseId, OrchestrationSteps.At(Now)));
+        }
+        catch (RollbackRequired failed)
+        {
+            reclaimed = false;
+            Log.BookkeepingFailed(_logger, _input.ReleaseId, failed.Message);
+        }
+        if (!reclaimed)
+        {
+            AddEvent($"Rollback requested by {command.Actor} refused: another release of {_input.Target.Name} has started since, or holds it.");
+            Publish();
+            await BestEffortAsync(AuditAsync("release.rollback-refused", command.Reason,
+                new Dictionary<string, string> { ["requestedBy"] = command.Actor }, command.Actor));
+            return succeeded;
+        }
+        throw new RollbackRequired(RollbackCause.Requested, command.Actor, command.Reason,
+            new Dictionary<string, string> { ["succeededAt"] = OrchestrationSteps.At(_phaseEnteredAt).ToString("O") });
+    }
+
+    /// <summary>The release's index entry takes its final status, and the app is free for its next release.</summary>
+    private Task FinishAsync() =>
+        CallAsync<bool>(ReleaseActivityNames.FinishRelease, new ReleaseFinish(_input.Target.Name, _input.ReleaseId, ReleasePhases.StatusOf(_phase)));
 
     /// <summary>
     /// Hands over to the rollback sub-orchestration and ends in the phase it returns. The rollback is best effort: should it
@@ -432,6 +505,7 @@ internal sealed class ReleaseRun
             ReleasePhase.Failed => $"Failed: {rolledBack.StatusReason}",
             _ => $"Rolled back; production runs {previous}.",
         } + $" Production after the rollback: {rolledBack.Verification}.", stop.Actor));
+        await BestEffortAsync(FinishAsync());
         return Outcome();
     }
 
@@ -588,6 +662,7 @@ internal sealed class ReleaseRun
         {
             _statusReason = message;
         }
+        AddEvent(message);
         Publish();
         Log.PhaseChanged(_logger, _input.ReleaseId, _input.Target.Name, from, to, message);
         var all = new Dictionary<string, string>(details ?? new Dictionary<string, string>())
@@ -612,6 +687,13 @@ internal sealed class ReleaseRun
     private async Task RecordAnalysisAsync(string kind, AnalysisVerdict verdict)
     {
         _analyses.Add(new AnalysisSummary(kind, _phase == ReleasePhase.Shifting ? _step : null, _trafficPercent, verdict.Outcome, verdict.Summary));
+        _analysisViews.Add(new AnalysisView(kind, _phase == ReleasePhase.Shifting ? _step : null, _trafficPercent, OrchestrationSteps.At(Now), verdict.Outcome.ToString(),
+            Clip(verdict.Summary)!, [.. verdict.Checks.Select(c => new CheckView(c.Metric, c.Measured, c.Baseline, c.Threshold, c.Outcome.ToString(), Clip(c.Reason)!))]));
+        if (_analysisViews.Count > ReleaseProgressLimits.Analyses)
+        {
+            _analysisViews.RemoveAt(0);
+        }
+        Publish();
         var details = new Dictionary<string, string>
         {
             ["kind"] = kind,
@@ -632,7 +714,22 @@ internal sealed class ReleaseRun
         CallAsync<int>(ReleaseActivityNames.RecordAudit, new AuditBatch(
             [new AuditRecord(OrchestrationSteps.At(Now), actor, action, _input.Target.Name, _input.ReleaseId, reason, _input.ReleaseId, details)]));
 
-    private void Publish() => _context.SetCustomStatus(new ReleaseProgress(_phase, _step, _trafficPercent, _statusReason, _swap));
+    private void Publish() => _context.SetCustomStatus(new ReleaseProgress(
+        _phase, _step, _trafficPercent, _statusReason, _swap, OrchestrationSteps.At(_phaseEnteredAt),
+        [.. _approvalViews], [.. _analysisViews], [.. _timeline], _rollbackWindowEndsAt is { } ends ? OrchestrationSteps.At(ends) : null));
+
+    private void AddEvent(string message)
+    {
+        _timeline.Add(new TimelineEvent(OrchestrationSteps.At(Now), _phase.ToString(), Clip(message)!, _trafficPercent));
+        if (_timeline.Count > ReleaseProgressLimits.TimelineEvents)
+        {
+            // Keep the start of the story and the most recent events; the audit trail keeps everything.
+            _timeline.RemoveAt(1);
+        }
+    }
+
+    private static string? Clip(string? text) =>
+        text is { Length: > ReleaseProgressLimits.Text } ? text[..(ReleaseProgressLimits.Text - 1)] + "…" : text;
 
     private ReleaseOutcome Outcome() => new(_phase, _statusReason ?? "", _maxTrafficPercent, _forwardSwaps, [.. _analyses]);
 

@@ -101,13 +101,13 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
         var gates = new ReleaseGatePolicies(ApprovalPolicy.Default, DeploymentWindowPolicy.Default with { RecurringFreezes = [], Freezes = freezes ?? [] });
         var world = new OrchestrationWorld(emulator, site, audit, webhook,
             new ManagedApp(App, site.ResourceId, "staging", "/health", Notifications: [new NotificationTarget("webhook", webhook.Endpoint)]));
-        world.Host = await DurableTaskTestHost.StartAsync(
+        world.Host = await DurableTestHosts.StartAsync(
             registry =>
             {
                 registry.AddReleaseOrchestrations();
                 register?.Invoke(registry);
             },
-            new DurableTaskTestHostOptions { ConfigureServices = services => world.AddPorts(services.AddSingleton(gates)) });
+            services => world.AddPorts(services.AddSingleton(gates)));
         return world;
     }
 
@@ -258,7 +258,7 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
     {
         services.AddSingleton<IAppServiceSlots>(new ArmAppServiceSlots(Arm));
         services.AddSingleton<IMetricsProvider>(new AzureMonitorMetricsProvider(Metrics, Grain));
-        services.AddSingleton<ISlotProbe>(new HttpSlotProbe(new HttpClient(), new ReleaseEngineOptions { SlotScheme = "http", ProbeTimeout = TimeSpan.FromSeconds(5) }));
+        services.AddSingleton<ISlotProbe>(new HttpSlotProbe(new HttpClient(), new ReleaseOptions { SlotScheme = "http", ProbeTimeout = TimeSpan.FromSeconds(5) }));
         services.AddSingleton(Audit);
         services.AddSingleton<INotifier>(new WebhookNotifier(new HttpClient()));
     }

@@ -6,34 +6,34 @@ using Xunit;
 
 namespace Blueshift.Functions.Tests.Releases;
 
-public sealed class ReleaseEngineOptionsTests
+public sealed class ReleaseOptionsTests
 {
-    private static ReleaseEngineOptions Resolve(Dictionary<string, string?> settings)
+    private static ReleaseOptions Resolve(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
-        services.AddReleaseEngine(configuration);
+        services.AddReleases(configuration);
         using var provider = services.BuildServiceProvider();
-        return provider.GetRequiredService<IOptions<ReleaseEngineOptions>>().Value;
+        return provider.GetRequiredService<IOptions<ReleaseOptions>>().Value;
     }
 
     [Fact]
-    public void AddReleaseEngine_Defaults_AreValid()
+    public void AddReleases_Defaults_AreValid()
     {
         var options = Resolve([]);
 
         Assert.Equal([10, 25, 50, 100], options.EffectiveTrafficSteps);
-        Assert.Equal(ReleaseEngineOptions.AppServiceProvider, options.SlotsProvider);
+        Assert.Equal(ReleaseOptions.AppServiceProvider, options.SlotsProvider);
         Assert.Empty(options.Validate());
     }
 
     [Theory]
     [InlineData("Blueshift:Releases:MetricsProvider", "Prometheus", "MetricsProvider 'Prometheus' is unknown")]
     [InlineData("Blueshift:Releases:SlotsProvider", "Istio", "SlotsProvider 'Istio' is unknown")]
-    [InlineData("Blueshift:Releases:MaxConcurrency", "0", "MaxConcurrency must be between 1 and 256")]
-    [InlineData("Blueshift:Releases:TickSchedule", "*/10 * * * *", "TickSchedule must be a 6-field NCRONTAB")]
+    [InlineData("Blueshift:Releases:RollbackWindowAfterSuccess", "-00:01:00", "RollbackWindowAfterSuccess must not be negative")]
+    [InlineData("Blueshift:Releases:SlotScheme", "ftp", "SlotScheme must be 'https' or 'http'")]
     [InlineData("Blueshift:Releases:TrafficSteps:0", "50", null)]
-    public void AddReleaseEngine_MisconfiguredSetting_FailsAtStartUpSayingWhat(string key, string value, string? expected)
+    public void AddReleases_MisconfiguredSetting_FailsAtStartUpSayingWhat(string key, string value, string? expected)
     {
         var settings = new Dictionary<string, string?> { [key] = value };
         if (expected is null)
