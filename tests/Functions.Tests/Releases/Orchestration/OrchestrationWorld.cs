@@ -57,6 +57,9 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
 
     public IAuditTrail Audit { get; }
 
+    /// <summary>The app locks and release index the orchestrations finish and reclaim in.</summary>
+    public ReleaseRegistry Registry { get; private set; } = null!;
+
     /// <summary>The app's notification target: rollback notifications arrive here.</summary>
     public WebhookReceiver Webhook { get; }
 
@@ -101,6 +104,7 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
         var gates = new ReleaseGatePolicies(ApprovalPolicy.Default, DeploymentWindowPolicy.Default with { RecurringFreezes = [], Freezes = freezes ?? [] });
         var world = new OrchestrationWorld(emulator, site, audit, webhook,
             new ManagedApp(App, site.ResourceId, "staging", "/health", Notifications: [new NotificationTarget("webhook", webhook.Endpoint)]));
+        world.Registry = new ReleaseRegistry(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("orcreg")));
         world.Host = await DurableTestHosts.StartAsync(
             registry =>
             {
@@ -145,7 +149,8 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
 
     /// <summary>A release of a package that behaves as given, hosted by the emulator.</summary>
     public ReleaseInput Release(
-        string releaseId, AppBehaviour behaviour, ReleasePolicy? policy = null, string changeClass = "Standard", string strategy = ReleaseStrategies.Canary) => new(
+        string releaseId, AppBehaviour behaviour, ReleasePolicy? policy = null, string changeClass = "Standard", string strategy = ReleaseStrategies.Canary,
+        TimeSpan rollbackWindow = default) => new(
         releaseId,
         behaviour.Version,
         Emulator.PutPackage($"{App}-{behaviour.Version}-{releaseId}.zip", SamplePackage.Create(behaviour)),
@@ -155,7 +160,8 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
         Requester,
         Target,
         policy ?? Policy(),
-        Settings);
+        Settings,
+        RollbackWindow: rollbackWindow);
 
     public async Task<(OrchestrationMetadata Instance, ReleaseOutcome Outcome)> RunAsync(ReleaseInput input, TimeSpan? within = null)
     {
@@ -260,6 +266,7 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
         services.AddSingleton<IMetricsProvider>(new AzureMonitorMetricsProvider(Metrics, Grain));
         services.AddSingleton<ISlotProbe>(new HttpSlotProbe(new HttpClient(), new ReleaseOptions { SlotScheme = "http", ProbeTimeout = TimeSpan.FromSeconds(5) }));
         services.AddSingleton(Audit);
+        services.AddSingleton(Registry);
         services.AddSingleton<INotifier>(new WebhookNotifier(new HttpClient()));
     }
 

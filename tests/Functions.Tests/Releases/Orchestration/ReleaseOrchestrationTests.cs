@@ -46,6 +46,52 @@ public sealed class ReleaseOrchestrationTests(AzuriteFixture azurite) : IClassFi
     }
 
     [Fact]
+    public async Task RunRelease_Succeeded_FreesTheAppAtOnceThenSwapsBackOnARollbackInsideItsWindow()
+    {
+        _world.StartUsers();
+        await _world.Registry.IndexAsync(OrchestrationWorld.App, "rel-window", ReleaseStatus.Active, DateTimeOffset.UtcNow, default);
+        Assert.Null(await _world.Registry.TryLockAsync(OrchestrationWorld.App, "rel-window", DateTimeOffset.UtcNow, default));
+        var id = await _world.StartAsync(_world.Release("rel-window", new AppBehaviour("2.4.0"), rollbackWindow: TimeSpan.FromMinutes(5)));
+
+        var succeeded = await _world.WaitForProgressAsync(id, p => p is { Phase: ReleasePhase.Succeeded, RollbackWindowEndsAt: not null }, TimeSpan.FromSeconds(60));
+        // Succeeded: the app is free for its next release and the index says so, while the orchestration waits out the window.
+        Assert.Null(await _world.Registry.GetLockAsync(OrchestrationWorld.App, default));
+        Assert.Equal(["rel-window"], await _world.Registry.ListIdsAsync(OrchestrationWorld.App, "Succeeded", 10, default));
+        Assert.True(succeeded.RollbackWindowEndsAt > DateTimeOffset.UtcNow);
+        Assert.Equal("2.4.0", _world.Site.Production.Behaviour.Version);
+
+        await _world.Client.RaiseEventAsync(id, ReleaseEvents.Rollback, new ReleaseCommand("alert:HighErrorRate", "Azure Monitor alert fired after the release."));
+        var (_, outcome) = await _world.CompletionAsync(id);
+
+        Assert.True(outcome.Phase == ReleasePhase.RolledBack, Story(outcome));
+        Assert.Equal(2, _world.Emulator.SwapLog.Snapshot().Count);
+        Assert.Equal("1.0.0", _world.Site.Production.Behaviour.Version);
+        Assert.Null(await _world.Registry.GetLockAsync(OrchestrationWorld.App, default));
+        Assert.Equal(["rel-window"], await _world.Registry.ListIdsAsync(OrchestrationWorld.App, "RolledBack", 10, default));
+    }
+
+    [Fact]
+    public async Task RunRelease_RollbackInsideTheWindowAfterANewerReleaseStarted_RefusedAndNothingSwapsBack()
+    {
+        _world.StartUsers();
+        await _world.Registry.IndexAsync(OrchestrationWorld.App, "rel-older", ReleaseStatus.Active, DateTimeOffset.UtcNow, default);
+        var id = await _world.StartAsync(_world.Release("rel-older", new AppBehaviour("2.5.0"), rollbackWindow: TimeSpan.FromMinutes(5)));
+        await _world.WaitForProgressAsync(id, p => p is { Phase: ReleasePhase.Succeeded, RollbackWindowEndsAt: not null }, TimeSpan.FromSeconds(60));
+        // A newer release of the app has started since (and holds it).
+        await _world.Registry.IndexAsync(OrchestrationWorld.App, "rel-newer", ReleaseStatus.Active, DateTimeOffset.UtcNow.AddSeconds(1), default);
+        Assert.Null(await _world.Registry.TryLockAsync(OrchestrationWorld.App, "rel-newer", DateTimeOffset.UtcNow, default));
+
+        await _world.Client.RaiseEventAsync(id, ReleaseEvents.Rollback, new ReleaseCommand("ops", "Roll the older one back."));
+        var (_, outcome) = await _world.CompletionAsync(id);
+
+        Assert.True(outcome.Phase == ReleasePhase.Succeeded, Story(outcome));
+        Assert.Single(_world.Emulator.SwapLog.Snapshot());
+        Assert.Equal("2.5.0", _world.Site.Production.Behaviour.Version);
+        Assert.Equal("rel-newer", (await _world.Registry.GetLockAsync(OrchestrationWorld.App, default))!.Value.ReleaseId);
+        await _world.WaitForAuditAsync("rel-older", r => r.Action == "release.rollback-refused");
+    }
+
+    [Fact]
     public async Task RunRelease_VersionFailingTwentyPercent_RolledBackInFirstStepWithoutSwap()
     {
         _world.StartUsers();
