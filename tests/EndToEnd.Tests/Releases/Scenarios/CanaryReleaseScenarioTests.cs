@@ -19,9 +19,13 @@ public sealed class CanaryReleaseScenarioTests(AzuriteFixture azurite) : IClassF
         // When a healthy 2.0.0 is released
         var started = await world.StartReleaseAsync(world.ReleaseBody("2.0.0"));
         Assert.Equal(("Active", ReleaseWorld.PipelineId), (started.Status, started.RequestedBy));
-        var done = await world.WaitUntilEndedAsync(started.Id);
+        var routedAway = new List<double>();
+        var done = await world.WaitUntilEndedAsync(started.Id, async _ => routedAway.Add(await world.RoutedAwayPercentAsync(world.Site)));
 
-        // Then it succeeds: each step passed its analysis in order (a bake that saw too little traffic may be extended
+        // Then the routing rule, as an operator reading it over ARM saw it, went through the steps in order and back to 0
+        Assert.Equal([0, 50, 100, 0], Collapsed(routedAway));
+
+        // And it succeeds: each step passed its analysis in order (a bake that saw too little traffic may be extended
         // first, never silently passed), and the post-swap watch passed
         ReleaseWorld.AssertEnded(done, "Succeeded");
         var canary = done.Analyses.Where(a => a.Kind == "canary").ToList();
@@ -129,4 +133,15 @@ public sealed class CanaryReleaseScenarioTests(AzuriteFixture azurite) : IClassF
         Assert.Single(world.Swaps(world.Site));
         Assert.Equal(["2.0.0"], (await world.ProductionServesAsync(world.Site)).Keys);
     }
+
+    /// <summary>The values in the order seen, each run of equal values once.</summary>
+    private static List<double> Collapsed(IEnumerable<double> values) =>
+        values.Aggregate(new List<double>(), (seen, value) =>
+        {
+            if (seen.Count == 0 || seen[^1] != value)
+            {
+                seen.Add(value);
+            }
+            return seen;
+        });
 }
