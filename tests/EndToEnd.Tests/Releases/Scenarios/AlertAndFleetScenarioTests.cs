@@ -39,6 +39,39 @@ public sealed class AlertAndFleetScenarioTests(AzuriteFixture azurite) : IClassF
             "the alert's rollback in the audit trail");
     }
 
+    [Fact(Skip = "Engine defect (ReleaseEngine, due index): the rollback is recorded (alert answered RolledBack, phase RollingBack) but then " +
+        "stalls until the step's bake would have ended, with 50 % of production traffic still on the new version. The alert's command moves " +
+        "the due entry to now before its early route reset (here seconds of ARM retries) and its save; a tick meanwhile reads the release " +
+        "still Shifting, decides to wait for the bake, and moves the entry (the version it listed, the command's) to the bake's end; the " +
+        "command's own later, conditional move is then refused as someone else's. Expected to pass once releases are orchestrations.")]
+    public async Task AlertWebhook_ArmRefusesTheImmediateRouteReset_TheRollbackIsTakenAndResetsTheRouteItself()
+    {
+        // ARM's retries of a refused routing write take seconds; the action group is given the longest answer time allowed.
+        await using var world = await ReleaseWorld.StartAsync(azurite, new Dictionary<string, string>
+        {
+            ["Blueshift__Alerts__RequestTimeout"] = "00:00:30",
+        });
+        var body = world.ReleaseBody("2.0.0");
+        // Longer than the scenario waits: the rollback must finish on its own, not when the bake would have ended
+        body["bakeTime"] = "PT10M";
+        var started = await world.StartReleaseAsync(body);
+        await world.WaitUntilTakingTrafficAsync(started.Id);
+        // Every routing write fails for a while: the webhook's own reset and the rollback's first attempt, retries included
+        world.Emulator.Faults.FailArm("/config/web", 8, 500, method: "PATCH");
+
+        var answer = await world.FireAlertAsync(world.Site, "Sev1");
+
+        Assert.True(answer.Status == HttpStatusCode.OK, $"Delivering the alert: {answer}");
+        Assert.Equal("RolledBack", JsonDocument.Parse(answer.Body).RootElement.GetProperty("decision").GetString());
+        var done = await world.WaitUntilEndedAsync(started.Id);
+        ReleaseWorld.AssertEnded(done, "RolledBack");
+        Assert.Empty(world.Emulator.Faults.PendingArmFaults());
+        Assert.Equal(0, done.TrafficPercent);
+        Assert.Equal(0, await world.RoutedAwayPercentAsync(world.Site));
+        Assert.Empty(world.Swaps(world.Site));
+        Assert.Equal(["1.0.0"], (await world.ProductionServesAsync(world.Site)).Keys);
+    }
+
     [Fact]
     public async Task Releases_OfSeveralAppsSideBySide_AllSucceed()
     {
