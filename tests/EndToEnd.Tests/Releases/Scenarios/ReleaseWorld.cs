@@ -63,12 +63,14 @@ internal sealed class ReleaseWorld : IAsyncDisposable
 
     /// <param name="settings">App settings on top of the world's (e.g. <c>Blueshift__Releases__RollbackWindowAfterSuccess</c>).</param>
     /// <param name="postSwapWatch">The app's post-swap watch (ISO 8601), when a scenario needs to act during it.</param>
-    public static async Task<ReleaseWorld> StartAsync(AzuriteFixture azurite, IReadOnlyDictionary<string, string>? settings = null, string? postSwapWatch = null)
+    /// <param name="operationsComplete">Whether the emulated Azure ever finishes a long-running operation (deployment, swap).</param>
+    public static async Task<ReleaseWorld> StartAsync(
+        AzuriteFixture azurite, IReadOnlyDictionary<string, string>? settings = null, string? postSwapWatch = null, bool operationsComplete = true)
     {
         var world = new ReleaseWorld();
         try
         {
-            await world.InitializeAsync(azurite, settings ?? new Dictionary<string, string>());
+            await world.InitializeAsync(azurite, settings ?? new Dictionary<string, string>(), operationsComplete);
             await world.AddAppAsync(App, postSwapWatch);
             return world;
         }
@@ -79,13 +81,13 @@ internal sealed class ReleaseWorld : IAsyncDisposable
         }
     }
 
-    private async Task InitializeAsync(AzuriteFixture azurite, IReadOnlyDictionary<string, string> overrides)
+    private async Task InitializeAsync(AzuriteFixture azurite, IReadOnlyDictionary<string, string> overrides, bool operationsComplete)
     {
         Emulator = await AppServiceEmulatorServer.StartAsync(new EmulatorOptions
         {
             SimulateLatency = false,
-            OperationPollsToComplete = 2,
-            OperationDuration = TimeSpan.FromSeconds(1),
+            OperationPollsToComplete = operationsComplete ? 2 : int.MaxValue,
+            OperationDuration = operationsComplete ? TimeSpan.FromSeconds(1) : TimeSpan.FromDays(365),
         });
         Webhook = await WebhookReceiver.StartAsync();
         _arm = new HttpClient { BaseAddress = Emulator.ArmEndpoint, Timeout = TimeSpan.FromSeconds(30) };
