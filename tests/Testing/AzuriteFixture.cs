@@ -100,16 +100,24 @@ public sealed class AzuriteFixture : IAsyncLifetime
         var exited = process.WaitForExitAsync();
         if (await Task.WhenAny(listening, exited) != listening)
         {
-            process.Dispose();
-            throw new AzuriteExitedException($"Azurite exited with code {process.ExitCode} before listening. {Diagnostics()}");
+            throw Exited(process, "before listening", Diagnostics());
         }
         await listening;
         // Something answering on a port is not proof that it is this Azurite: the process must still be alive.
         if (process.HasExited)
         {
-            process.Dispose();
-            throw new AzuriteExitedException($"Azurite exited with code {process.ExitCode} after its ports answered. {Diagnostics()}");
+            throw Exited(process, "after its ports answered", Diagnostics());
         }
+    }
+
+    // The exit code is read before the process is let go of (a disposed Process has none), and the fixture forgets it,
+    // so a retry starts clean and DisposeAsync does not ask a disposed Process whether it exited.
+    private AzuriteExitedException Exited(Process process, string when, string diagnostics)
+    {
+        var message = $"Azurite exited with code {process.ExitCode} {when}. {diagnostics}";
+        process.Dispose();
+        _process = null;
+        return new AzuriteExitedException(message);
     }
 
     private sealed class AzuriteExitedException(string message) : InvalidOperationException(message);

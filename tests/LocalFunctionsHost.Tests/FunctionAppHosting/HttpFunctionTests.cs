@@ -212,7 +212,7 @@ public sealed class FunctionDiscoveryTests
     {
         var functions = FunctionAppHost.Describe(typeof(SampleHttpFunctions).Assembly).ToDictionary(f => f.Name);
 
-        Assert.Equal(["AdminThing", "Echo", "Fails", "Greet", "GreetAfterBake", "SampleTick", "Secret", "StartGreeting"], functions.Keys.Order());
+        Assert.Equal(["AdminThing", "CallChild", "Child", "Echo", "Fails", "Greet", "GreetAfterBake", "SampleTick", "Secret", "StartGreeting"], functions.Keys.Order());
         var echo = functions["Echo"];
         Assert.Equal(("httpTrigger", "echo/{name:alpha}", "Anonymous"), (echo.TriggerType, echo.Route, echo.AuthLevel));
         Assert.Equal(typeof(SampleHttpFunctions).FullName + ".Echo", echo.EntryPoint);

@@ -128,7 +128,7 @@ internal sealed class DurableTaskHub : IHostedLifecycleService, IAsyncDisposable
             throw new FunctionAppHostException(
                 $"The Durable task hub {_options.TaskHubName} cannot be created in the storage account of the setting {_options.ConnectionSetting}: {ex.Message}");
         }
-        var (observed, observer) = StopObservingOrchestrationService.Wrap(service);
+        var (observed, observer) = StopObservingOrchestrationService.Wrap(StorableHistoryOrchestrationService.Wrap(service));
         _observer = observer;
 
         File.Delete(_socketPath);

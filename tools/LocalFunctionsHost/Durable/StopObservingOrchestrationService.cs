@@ -8,10 +8,6 @@ namespace Blueshift.LocalFunctionsHost.Durable;
 /// Passes every call through to the real orchestration service and remembers the task of its <c>StopAsync</c>. The
 /// gRPC sidecar stops its dispatchers and the service from a fire-and-forget callback, so this is how the host waits
 /// until the partitions are released before it reports itself stopped (and a new host can take them at once).
-/// It also gives the tags of an orchestration started from an orchestration (a sub-orchestration, such as a release's
-/// rollback) as a plain dictionary: the sidecar passes the gRPC request's protobuf map, which the Azure Storage provider
-/// writes into the queue message with its type name and then cannot read back (the sub-orchestration never started),
-/// and into the parent's history row as nothing at all (the parent could not load its history again).
 /// </summary>
 internal class StopObservingOrchestrationService : DispatchProxy
 {
@@ -43,34 +39,6 @@ internal class StopObservingOrchestrationService : DispatchProxy
             cancellationToken.ThrowIfCancellationRequested();
         }
         return workItem;
-    }
-
-    private static void PlainTags(object? arg)
-    {
-        switch (arg)
-        {
-            case TaskMessage message:
-                PlainTags(message.Event);
-                break;
-            case DurableTask.Core.History.ExecutionStartedEvent { Tags: { } tags } started when tags.GetType() != typeof(Dictionary<string, string>):
-                started.Tags = new Dictionary<string, string>(tags);
-                break;
-            case DurableTask.Core.History.SubOrchestrationInstanceCreatedEvent { Tags: { } tags } created when tags.GetType() != typeof(Dictionary<string, string>):
-                created.Tags = new Dictionary<string, string>(tags);
-                break;
-            case OrchestrationRuntimeState state:
-                foreach (var historyEvent in state.NewEvents)
-                {
-                    PlainTags(historyEvent);
-                }
-                break;
-            case IEnumerable<TaskMessage> messages:
-                foreach (var message in messages)
-                {
-                    PlainTags(message);
-                }
-                break;
-        }
     }
 
     private Task? _start;
@@ -115,13 +83,6 @@ internal class StopObservingOrchestrationService : DispatchProxy
             var stop = StopAfterStart(targetMethod, args);
             _stopping.TrySetResult(stop);
             return stop;
-        }
-        if (targetMethod.Name == nameof(IOrchestrationService.CompleteTaskOrchestrationWorkItemAsync))
-        {
-            foreach (var arg in args ?? [])
-            {
-                PlainTags(arg);
-            }
         }
         var result = Call(targetMethod, args);
         // The sidecar's fetch loops end only when a fetch throws on cancellation; DTFx's Azure Storage provider returns

@@ -215,7 +215,11 @@ public sealed class CrashHarness : IAsyncDisposable
         for (var i = 0; i < _releases.Count; i++)
         {
             results.Add(await JudgeAsync(i, finished.GetValueOrDefault(i), started: i < _plan.Releases - pending.Count).WaitAsync(TimeSpan.FromMinutes(1)));
-            _log($"{clock.Elapsed.TotalSeconds,6:F1} s: judged {results[^1].ReleaseId}: {results[^1].Got}");
+            // Why it ended so, in the release's own words: tells a phase that timed out under the kills from a failing version.
+            var reason = finished.GetValueOrDefault(i) is { OrchestrationStatus: OrchestrationStatus.Completed, Output: { } output }
+                ? $" ({SdkJsonDataConverter.Default.Deserialize<ReleaseOutcome>(output)?.StatusReason})"
+                : "";
+            _log($"{clock.Elapsed.TotalSeconds,6:F1} s: judged {results[^1].ReleaseId}: {results[^1].Got}{reason}");
         }
         return new CrashReport(_plan, kills, _hostStarts, clock.Elapsed, results);
     }
