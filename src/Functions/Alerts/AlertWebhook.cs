@@ -316,9 +316,9 @@ public sealed class AlertWebhook : IDisposable
 
     private async Task<AppAlertRoute> RouteAsync(ManagedApp app, CancellationToken cancellationToken)
     {
-        // The app's lock names its one active release in a single point read. The engine keeps a release Active through
+        // The app's lock names its one active release in a single point read. A release stays Active through
         // its post-swap watch (phase Watching), so "in flight" covers the watch window; a release that has just ended but
-        // not yet let go of the lock refuses the rollback, and the answer says so.
+        // not yet let go of the lock is swapped back inside its rollback window or refuses, and the answer says so.
         var holder = await _releases.FindLockHolderAsync(app.Name, cancellationToken);
         if (holder is not null)
         {

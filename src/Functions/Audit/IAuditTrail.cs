@@ -1,7 +1,7 @@
 namespace Blueshift.Functions.Audit;
 
 /// <summary>One action, as the audit trail keeps it forever: who did what, why, when, to which app and release.</summary>
-/// <param name="Actor">The caller's stable id (user object id, app id, or "blueshift" for the engine's own decisions).</param>
+/// <param name="Actor">The caller's stable id (user object id, app id, or "blueshift" for Blueshift's own decisions).</param>
 /// <param name="Action">A stable verb such as <c>release.started</c>, <c>release.rolled-back</c>, <c>alert.received</c>.</param>
 /// <param name="Details">Measured values, thresholds, verdicts; never secrets.</param>
 public sealed record AuditRecord(

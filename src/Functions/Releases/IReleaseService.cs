@@ -24,7 +24,7 @@ public sealed record ReleaseRequest(
 
 /// <summary>A release as callers see it: <c>GET /api/releases/{id}</c>.</summary>
 /// <param name="Status">Active, Succeeded, RolledBack, Aborted or Failed.</param>
-/// <param name="Phase">The engine's current phase (e.g. AwaitingApproval, Deploying, Verifying, Shifting, Swapping, Watching).</param>
+/// <param name="Phase">The release's current phase (e.g. AwaitingApproval, Deploying, Verifying, Shifting, Swapping, Watching).</param>
 /// <param name="Step">Index of the current traffic step, when shifting.</param>
 public sealed record ReleaseView(
     string Id,
@@ -68,7 +68,10 @@ public abstract record ReleaseCommandResult
     public sealed record Rejected(int Status, string Title, string Detail, string? ActiveReleaseId = null, IReadOnlyDictionary<string, string[]>? Errors = null) : ReleaseCommandResult;
 }
 
-/// <summary>The release engine's command and query surface, used by the HTTP API and the alert webhook.</summary>
+/// <summary>
+/// The releases' command and query surface, used by the HTTP API and the alert webhook. Commands to a running release
+/// are events to its orchestration: accepted means told, and the release's timeline shows what it did.
+/// </summary>
 public interface IReleaseService
 {
     Task<ReleaseCommandResult> StartAsync(ReleaseRequest request, Caller caller, string? idempotencyKey, CancellationToken cancellationToken);
@@ -91,8 +94,8 @@ public interface IReleaseService
     Task<ReleaseCommandResult> RollbackAsync(string releaseId, Caller caller, string reason, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The release holding the app's lock, for callers that must act on it at once (the alert webhook): usually the app's one
-    /// active release, possibly one that has just ended and not yet let go. One point read.
+    /// The release holding the app's lock, for callers that must act on it at once (the alert webhook): the app's one
+    /// active release, or one that has just ended and not yet let go. One point read.
     /// </summary>
     Task<string?> FindLockHolderAsync(string app, CancellationToken cancellationToken);
 
@@ -100,8 +103,8 @@ public interface IReleaseService
     Task<(string ReleaseId, DateTimeOffset WindowEndsAt)?> FindRollbackWindowAsync(string app, CancellationToken cancellationToken);
 
     /// <summary>
-    /// <see cref="RollbackAsync"/> for a release id just read from the app's lock: the release is known to exist, so the
-    /// tick's due entry is moved while the release is read, one round trip sooner.
+    /// <see cref="RollbackAsync"/> for a release id just read from the app's lock, when production is in trouble: while the
+    /// new version may take traffic, the routing rule goes to 0 % within this call, before the orchestration is told.
     /// </summary>
     Task<ReleaseCommandResult> RollbackLockHolderAsync(string releaseId, Caller caller, string reason, CancellationToken cancellationToken);
 }

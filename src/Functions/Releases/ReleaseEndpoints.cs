@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace Blueshift.Functions.Releases;
 
-/// <summary>The releases resource: <c>/api/releases</c>. The engine decides; this layer checks shape, identity and roles.</summary>
+/// <summary>The releases resource: <c>/api/releases</c>. The release orchestrations decide; this layer checks shape, identity and roles.</summary>
 public static partial class ReleaseEndpoints
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
@@ -225,7 +225,7 @@ public static partial class ReleaseEndpoints
         }
     }
 
-    // Resolved only once a request has passed identity and validation, so every refusal is independent of the engine.
+    // Resolved only once a request has passed identity and validation, so every refusal comes before any release is read.
     private static IReleaseService Engine(HttpContext context) => context.RequestServices.GetRequiredService<IReleaseService>();
 
     public static string Location(string releaseId) => $"/api/releases/{Uri.EscapeDataString(releaseId)}";

@@ -3,7 +3,7 @@ using Blueshift.Domain.Windows;
 
 namespace Blueshift.Functions.Releases;
 
-/// <summary>The change-control and deployment-window policies the engine applies, and the names callers use for them.</summary>
+/// <summary>The change-control and deployment-window policies the release gates apply, and the names callers use for them.</summary>
 internal sealed record ReleaseGatePolicies(ApprovalPolicy Approvals, DeploymentWindowPolicy Windows)
 {
     public static ReleaseGatePolicies Default { get; } = new(ApprovalPolicy.Default, DeploymentWindowPolicy.Default);

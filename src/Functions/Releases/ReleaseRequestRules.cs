@@ -1,6 +1,6 @@
 namespace Blueshift.Functions.Releases;
 
-/// <summary>Shape rules of a release request that the engine enforces whoever calls it.</summary>
+/// <summary>Shape rules of a release request that the releases API enforces whoever calls it.</summary>
 internal static class ReleaseRequestRules
 {
     public static IReadOnlyList<string> Strategies { get; } = [ReleaseStrategies.Canary, ReleaseStrategies.BlueGreen];

@@ -350,7 +350,8 @@ internal sealed class ReleaseService(
             {
                 continue;
             }
-            var instance = await Client.GetInstanceAsync(held.ReleaseId, getInputsAndOutputs: false, cancellationToken);
+            // With its published status: a release that has ended may not have let go yet (it waits out its rollback window).
+            var instance = await Client.GetInstanceAsync(held.ReleaseId, getInputsAndOutputs: true, cancellationToken);
             var stale = instance is null
                 ? now - held.LockedAt > OrphanLockAge
                 : !instance.IsRunning && instance.RuntimeStatus != OrchestrationRuntimeStatus.Pending

@@ -38,7 +38,7 @@ public static class ReleaseVocabulary
         value is null ? null : names.FirstOrDefault(n => n.Equals(value, StringComparison.OrdinalIgnoreCase));
 }
 
-/// <summary>Pure shape checks of a release request; business rules (windows, freezes, approvals) belong to the engine.</summary>
+/// <summary>Pure shape checks of a release request; business rules (windows, freezes, approvals) belong to the release gates.</summary>
 public static partial class StartReleaseValidation
 {
     public const int MaxReasonLength = 1000;

@@ -4,7 +4,7 @@ namespace Blueshift.Functions.Traffic;
 
 /// <summary>
 /// The App Service operations a release needs, on one app's production slot and its staging slot.
-/// Starting a long operation returns at once; the engine records the operation and polls it on a later tick.
+/// Starting a long operation returns at once; the release orchestration records the operation and polls it after a durable timer.
 /// </summary>
 public interface IAppServiceSlots
 {

@@ -58,7 +58,8 @@ internal sealed class AlertWebhookHost : IAsyncDisposable
         AppServiceEmulatorServer emulator,
         TimeProvider time,
         Tables? tables = null,
-        IDictionary<string, string?>? settings = null)
+        IDictionary<string, string?>? settings = null,
+        AlertWebhookHost? sameTaskHubAs = null)
     {
         tables ??= Tables.Unique();
         var all = new Dictionary<string, string?>
@@ -93,7 +94,7 @@ internal sealed class AlertWebhookHost : IAsyncDisposable
             // The registry without the routing snapshot's refresh delay, so a test's registration is seen at once.
             services.AddSingleton<IManagedAppStore>(new TableManagedAppStore(new TableClient(azurite.ConnectionString, tables.Apps)));
         }
-        var host = Api.ApiHost.Functions(all, TestServices);
+        var host = Api.ApiHost.Functions(all, TestServices, sameTaskHubAs?._app.Services.GetRequiredService<Microsoft.DurableTask.Client.DurableTaskClient>());
         return new AlertWebhookHost(host, host.CreateClient(), tables);
     }
 

@@ -3,6 +3,7 @@ using System.Text;
 using Blueshift.Functions.Tests.Security;
 using Blueshift.Testing;
 using Blueshift.Functions.Releases.Orchestration;
+using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,8 +38,21 @@ internal static class ApiHost
     /// whose activities get the app's services (built the same way, with the same test services), and its HTTP functions get
     /// that host's client for their <c>[DurableClient]</c>; the app's services own the Durable host and stop it with the app.
     /// </summary>
-    public static FunctionsTestHost Functions(IDictionary<string, string?> settings, Action<IServiceCollection>? configureTestServices = null)
+    /// <param name="sharedTaskHub">
+    /// The Durable client of another app host, for a second instance of the app on the same task hub; this host then
+    /// starts no Durable host of its own.
+    /// </param>
+    public static FunctionsTestHost Functions(
+        IDictionary<string, string?> settings, Action<IServiceCollection>? configureTestServices = null, DurableTaskClient? sharedTaskHub = null)
     {
+        if (sharedTaskHub is not null)
+        {
+            return FunctionsTestHost.Start(typeof(Program).Assembly, (services, configuration) => services.AddBlueshiftFunctions(configuration), settings, services =>
+            {
+                configureTestServices?.Invoke(services);
+                services.AddSingleton(sharedTaskHub);
+            });
+        }
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var durable = DurableTestHosts.StartAsync(registry => registry.AddReleaseOrchestrations(), services =>
         {

@@ -71,7 +71,7 @@ internal sealed class AzureMonitorMetricsProvider(MetricsClient client, TimeSpan
         var metric = result.Find(name);
         if (metric is null || !metric.IsSuccess)
         {
-            // A missing metric is not zero traffic: report it, and let the engine retry rather than judge on nothing.
+            // A missing metric is not zero traffic: report it, and let the activity be retried rather than judge on nothing.
             throw new InvalidDataException($"The metrics API returned no '{name}' ({metric?.ErrorCode ?? "absent"}).");
         }
         return [.. metric.TimeSeries.SelectMany(s => s.Data)];

@@ -402,8 +402,9 @@ internal sealed class ReleaseRun
     public async Task<ReleaseOutcome> SucceedAsync()
     {
         _statusReason = $"{_input.Version} is in production and passed the post-swap watch.";
+        // The app is free before anyone reads Succeeded, so a next release started on seeing it is not refused.
+        await BestEffortAsync(FinishAsync(ReleasePhase.Succeeded));
         await MoveToAsync(ReleasePhase.Succeeded, _statusReason);
-        await BestEffortAsync(FinishAsync());
         return Outcome();
     }
 
@@ -460,8 +461,8 @@ internal sealed class ReleaseRun
     }
 
     /// <summary>The release's index entry takes its final status, and the app is free for its next release.</summary>
-    private Task FinishAsync() =>
-        CallAsync<bool>(ReleaseActivityNames.FinishRelease, new ReleaseFinish(_input.Target.Name, _input.ReleaseId, ReleasePhases.StatusOf(_phase)));
+    private Task FinishAsync(ReleasePhase ending) =>
+        CallAsync<bool>(ReleaseActivityNames.FinishRelease, new ReleaseFinish(_input.Target.Name, _input.ReleaseId, ReleasePhases.StatusOf(ending)));
 
     /// <summary>
     /// Hands over to the rollback sub-orchestration and ends in the phase it returns. The rollback is best effort: should it
@@ -499,13 +500,13 @@ internal sealed class ReleaseRun
         _trafficPercent = rollbackFailed ? _trafficPercent : 0;
         _statusReason = rolledBack.StatusReason;
         var previous = _slots?.ProductionVersion ?? "the previous version";
+        await BestEffortAsync(FinishAsync(rolledBack.Phase));
         await BestEffortAsync(MoveToAsync(rolledBack.Phase, rolledBack.Phase switch
         {
             ReleasePhase.Aborted => $"Aborted; production runs {previous}.",
             ReleasePhase.Failed => $"Failed: {rolledBack.StatusReason}",
             _ => $"Rolled back; production runs {previous}.",
         } + $" Production after the rollback: {rolledBack.Verification}.", stop.Actor));
-        await BestEffortAsync(FinishAsync());
         return Outcome();
     }
 

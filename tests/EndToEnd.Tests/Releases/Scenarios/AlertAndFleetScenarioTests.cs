@@ -39,11 +39,7 @@ public sealed class AlertAndFleetScenarioTests(AzuriteFixture azurite) : IClassF
             "the alert's rollback in the audit trail");
     }
 
-    [Fact(Skip = "Engine defect (ReleaseEngine, due index): the rollback is recorded (alert answered RolledBack, phase RollingBack) but then " +
-        "stalls until the step's bake would have ended, with 50 % of production traffic still on the new version. The alert's command moves " +
-        "the due entry to now before its early route reset (here seconds of ARM retries) and its save; a tick meanwhile reads the release " +
-        "still Shifting, decides to wait for the bake, and moves the entry (the version it listed, the command's) to the bake's end; the " +
-        "command's own later, conditional move is then refused as someone else's. Expected to pass once releases are orchestrations.")]
+    [Fact]
     public async Task AlertWebhook_ArmRefusesTheImmediateRouteReset_TheRollbackIsTakenAndResetsTheRouteItself()
     {
         // ARM's retries of a refused routing write take seconds; the action group is given the longest answer time allowed.

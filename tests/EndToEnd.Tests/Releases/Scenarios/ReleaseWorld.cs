@@ -109,21 +109,14 @@ internal sealed class ReleaseWorld : IAsyncDisposable
             ["Blueshift__Security__FunctionKeyCallerId"] = PipelineId,
             ["Blueshift__Security__FunctionKeyCallerRoles__0"] = PipelineRole,
 
-            // The reconciler's settings; its policy defaults (steps, rollback window, extensions) stay the policy defaults after it.
+            // The releases API's settings and policy defaults (steps, rollback window, extensions).
             ["Blueshift__Releases__TableName"] = AzuriteFixture.UniqueName("rel"),
-            ["Blueshift__Releases__TickSchedule"] = "*/1 * * * * *",
             ["Blueshift__Releases__SlotScheme"] = "http",
-            ["Blueshift__Releases__BakeTime"] = "00:00:02",
-            ["Blueshift__Releases__PostSwapWatch"] = "00:00:02",
-            ["Blueshift__Releases__WarmUp"] = "00:00:00.500",
-            ["Blueshift__Releases__PollInterval"] = "00:00:00.500",
-            ["Blueshift__Releases__SwapSettleTime"] = "00:00:03",
-            ["Blueshift__Releases__BaselineWindow"] = "00:00:10",
+            ["Blueshift__Releases__WeeklyCodeFreeze"] = "false",
             ["Blueshift__Releases__TrafficSteps__0"] = "50",
             ["Blueshift__Releases__TrafficSteps__1"] = "100",
             ["Blueshift__Releases__RollbackWindowAfterSuccess"] = "00:30:00",
             ["Blueshift__Releases__MaxInconclusiveExtensions"] = "3",
-            ["Blueshift__Releases__Contact"] = Contact,
 
             // The orchestrations' settings, at a metric grain of one second so that bakes of seconds have whole grains to judge.
             ["Blueshift__Releases__Orchestration__BakeTime"] = "00:00:02",
