@@ -14,9 +14,10 @@ namespace Blueshift.Functions.Audit;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Both row keys end in the record's time and then its identity (<see cref="IdentifiedAuditRecord"/>), so a record written
-/// again (an activity re-run after its host died, a retry, a concurrent writer) meets its own rows and adds nothing. Records of one
-/// instant sort by identity, so a group numbered by <see cref="IdentifiedAuditRecord.Numbered"/> keeps its order.
+/// Both row keys end in the record's time and then its identity (<see cref="IdentifiedAuditRecord"/>), so a record
+/// written again (an activity re-run after its host died, a retry, a concurrent writer) meets its own rows and adds
+/// nothing. Records of one instant sort by identity, so a group numbered by <see cref="IdentifiedAuditRecord.Numbered"/>
+/// keeps its order.
 /// </para>
 /// <para>
 /// Row keys hold the instant's ticks, zero-padded, so rows sort oldest first and a time range is a row-key range.
@@ -196,13 +197,14 @@ public sealed class TableAuditTrail : IAuditTrail
     /// </summary>
     private async Task InsertOnceAsync(string partition, List<Row> chunk, CancellationToken cancellationToken)
     {
+        TableTransactionAction[] Inserts(Row r) =>
+            [Add(partition, TimeRowPrefix + r.TimeKey, r.Record), Add(partition, AppRowKey(r.Record.App, r.TimeKey), r.Record)];
         var pending = chunk;
         while (pending.Count > 0)
         {
             try
             {
-                await _writes.SubmitAsync([.. pending.SelectMany(r => new[] { Add(partition, TimeRowPrefix + r.TimeKey, r.Record), Add(partition, AppRowKey(r.Record.App, r.TimeKey), r.Record) })],
-                    cancellationToken);
+                await _writes.SubmitAsync([.. pending.SelectMany(Inserts)], cancellationToken);
                 return;
             }
             catch (TableSubmissionFailedException ex) when (ex.Status == 409)
@@ -225,7 +227,8 @@ public sealed class TableAuditTrail : IAuditTrail
                 {
                     var conflict = pending[Math.Clamp(ex.FailedActionIndex / 2, 0, pending.Count - 1)];
                     throw new InvalidOperationException(
-                        $"Audit record '{conflict.Id}' conflicts with a row in partition '{partition}' although its time row is missing: the table holds rows this trail did not write.", ex);
+                        $"Audit record '{conflict.Id}' conflicts with a row in partition '{partition}' although its time row is missing: " +
+                        "the table holds rows this trail did not write.", ex);
                 }
                 pending = missing;
             }
