@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using Azure;
 using Azure.Data.Tables;
 using Blueshift.Functions.Storage;
 
@@ -14,6 +13,12 @@ namespace Blueshift.Functions.Audit;
 /// history over a range is one row-key range per month as well).
 /// </summary>
 /// <remarks>
+/// <para>
+/// Both row keys end in the record's time and then its identity (<see cref="IdentifiedAuditRecord"/>), so a record
+/// written again (an activity re-run after its host died, a retry, a concurrent writer) meets its own rows and adds
+/// nothing. Records of one instant sort by identity, so a group numbered by <see cref="IdentifiedAuditRecord.Numbered"/>
+/// keeps its order.
+/// </para>
 /// <para>
 /// Row keys hold the instant's ticks, zero-padded, so rows sort oldest first and a time range is a row-key range.
 /// Retention (two years, seed 000 §10.4) is a property of the storage account, not of this code: the app never deletes.
@@ -60,27 +65,45 @@ public sealed class TableAuditTrail : IAuditTrail
     /// Writes the records, both rows of each, as one transaction per month they fall in (and per 50 records, or fewer
     /// when they are large): one round trip, mostly. Row keys keep the given order among records of the same instant.
     /// </summary>
-    public async Task RecordAllAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Records written outside an orchestration (HTTP requests) have no identity of their own: a fresh group gives them
+    /// one, so that only the SDK's retry of a request whose first attempt landed unseen finds them written already.
+    /// </remarks>
+    public Task RecordAllAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(records);
+        return RecordOnceAsync(IdentifiedAuditRecord.Numbered(Guid.NewGuid().ToString("N"), records), cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes the records as <see cref="RecordAllAsync"/> does, each under row keys made of its time and its identity, so
+    /// that writing it again meets its own rows (409, EntityAlreadyExists) instead of adding new ones.
+    /// </summary>
+    public async Task RecordOnceAsync(IReadOnlyList<IdentifiedAuditRecord> records, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var identified in records)
+        {
+            ArgumentNullException.ThrowIfNull(identified?.Record, nameof(records));
+            if (!IdentifiedAuditRecord.IsValidId(identified.Id))
+            {
+                throw new ArgumentException(
+                    $"'{identified.Id}' cannot identify an audit record: use 1 to {IdentifiedAuditRecord.MaxIdLength} letters, digits, '-' or '_'.", nameof(records));
+            }
+            if (!ids.Add(identified.Id))
+            {
+                throw new ArgumentException($"Audit record identity '{identified.Id}' appears twice in one call.", nameof(records));
+            }
+        }
         if (records.Count == 0)
         {
             return;
         }
         await _created.Value.WaitAsync(cancellationToken);
-        var group = Guid.NewGuid().ToString("N");
-        var digits = "D" + Math.Max(3, (records.Count - 1).ToString(CultureInfo.InvariantCulture).Length).ToString(CultureInfo.InvariantCulture);
-        var rows = records.Select((record, i) => (Record: record, TimeKey: records.Count == 1
-            ? $"{TimeKey(record.At)}-{group}"
-            : $"{TimeKey(record.At)}-{group}-{i.ToString(digits, CultureInfo.InvariantCulture)}"));
-        var writes = rows.GroupBy(r => MonthPartition(r.Record.At)).SelectMany(month => Transactions(month)
-            .Select(chunk => InsertOnceAsync(
-                [.. chunk.SelectMany(r => new[]
-                {
-                    Add(month.Key, TimeRowPrefix + r.TimeKey, r.Record),
-                    Add(month.Key, AppRowKey(r.Record.App, r.TimeKey), r.Record),
-                })],
-                cancellationToken)));
+        var rows = records.Select(r => new Row(r.Id, r.Record, $"{TimeKey(r.Record.At)}-{r.Id}"));
+        var writes = rows.GroupBy(r => MonthPartition(r.Record.At))
+            .SelectMany(month => Transactions(month).Select(chunk => InsertOnceAsync(month.Key, chunk, cancellationToken)));
         await Task.WhenAll(writes);
     }
 
@@ -122,10 +145,10 @@ public sealed class TableAuditTrail : IAuditTrail
 
     // Both rows of a record go in one transaction; a transaction holds at most 100 entities and 4 MiB, and records
     // carry up to about 64 KiB of text each (reason and details), escaped once more in the request.
-    private static IEnumerable<List<(AuditRecord Record, string TimeKey)>> Transactions(IEnumerable<(AuditRecord Record, string TimeKey)> rows)
+    private static IEnumerable<List<Row>> Transactions(IEnumerable<Row> rows)
     {
         const int maxBytes = 1536 * 1024;
-        var chunk = new List<(AuditRecord Record, string TimeKey)>();
+        var chunk = new List<Row>();
         var bytes = 0;
         foreach (var row in rows)
         {
@@ -166,18 +189,75 @@ public sealed class TableAuditTrail : IAuditTrail
         }
     }
 
-    // The row keys are new, so a conflict means the pipeline retried a write whose first attempt landed unseen: a
-    // submission is all or nothing, so every row of it is there.
-    private async Task InsertOnceAsync(IReadOnlyList<TableTransactionAction> inserts, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inserts both rows of each record. A transaction fails as a whole on one conflict, and a conflict means that some of
+    /// these records are there already (a re-run writing them again, a concurrent writer, or the SDK retrying a request
+    /// whose first attempt landed unseen): which of them are there is read, each is checked to hold the same content, and
+    /// the rest are sent again, until none is left.
+    /// </summary>
+    private async Task InsertOnceAsync(string partition, List<Row> chunk, CancellationToken cancellationToken)
     {
-        try
+        TableTransactionAction[] Inserts(Row r) =>
+            [Add(partition, TimeRowPrefix + r.TimeKey, r.Record), Add(partition, AppRowKey(r.Record.App, r.TimeKey), r.Record)];
+        var pending = chunk;
+        while (pending.Count > 0)
         {
-            await _writes.SubmitAsync(inserts, cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
+            try
+            {
+                await _writes.SubmitAsync([.. pending.SelectMany(Inserts)], cancellationToken);
+                return;
+            }
+            catch (TableSubmissionFailedException ex) when (ex.Status == 409)
+            {
+                // Both rows of a record are written together and never deleted, so its time row says whether it is there.
+                var stored = await Task.WhenAll(pending.Select(r => _table.GetEntityOrNullAsync(partition, TimeRowPrefix + r.TimeKey, cancellationToken)));
+                var missing = new List<Row>();
+                for (var i = 0; i < pending.Count; i++)
+                {
+                    if (stored[i] is { } entity)
+                    {
+                        EnsureSameContent(pending[i], entity);
+                    }
+                    else
+                    {
+                        missing.Add(pending[i]);
+                    }
+                }
+                if (missing.Count == pending.Count)
+                {
+                    var conflict = pending[Math.Clamp(ex.FailedActionIndex / 2, 0, pending.Count - 1)];
+                    throw new InvalidOperationException(
+                        $"Audit record '{conflict.Id}' conflicts with a row in partition '{partition}' although its time row is missing: " +
+                        "the table holds rows this trail did not write.", ex);
+                }
+                pending = missing;
+            }
         }
     }
+
+    // Append-only: a record found under its identity must be the record being written, or two records were given one identity.
+    private static void EnsureSameContent(Row row, TableEntity stored)
+    {
+        var written = ToEntity(stored.PartitionKey, stored.RowKey, row.Record);
+        foreach (var property in ContentProperties)
+        {
+            if (!string.Equals(Comparable(written, property), Comparable(stored, property), StringComparison.Ordinal))
+            {
+                throw new AuditIdentityConflictException(row.Id,
+                    $"Audit record '{row.Id}' ({row.Record.Action} at {row.Record.At:O}) is already in the trail with another {property}. " +
+                    "The trail keeps the first and never overwrites: the writer gave two records one identity.");
+            }
+        }
+    }
+
+    private static readonly string[] ContentProperties = ["At", "Actor", "Action", "CorrelationId", "App", "ReleaseId", "Reason", "Details"];
+
+    private static string? Comparable(TableEntity entity, string property) => entity.TryGetValue(property, out var value) switch
+    {
+        false => null,
+        true when value is DateTimeOffset or DateTime => entity.GetDateTimeOffset(property)?.UtcTicks.ToString(CultureInfo.InvariantCulture),
+        true => Convert.ToString(value, CultureInfo.InvariantCulture),
+    };
 
     private static TableTransactionAction Add(string partition, string rowKey, AuditRecord record) =>
         new(TableTransactionActionType.Add, ToEntity(partition, rowKey, record));
@@ -222,6 +302,9 @@ public sealed class TableAuditTrail : IAuditTrail
     private static string TimeKey(DateTimeOffset at) => TimeKey(at.UtcTicks);
 
     private static string TimeKey(long ticks) => ticks.ToString("D19", CultureInfo.InvariantCulture);
+
+    /// <summary>A record with its identity and the time key its rows are stored under: its time, then its identity.</summary>
+    private sealed record Row(string Id, AuditRecord Record, string TimeKey);
 
     private static TableEntity ToEntity(string partitionKey, string rowKey, AuditRecord record)
     {

@@ -212,6 +212,111 @@ public sealed class TableAuditTrailTests(AzuriteFixture azurite) : IClassFixture
         Assert.Equal(records.Select(r => r.Action), (await trail.QueryAsync(null, Monday, Monday, default).ToListAsync()).Select(r => r.Action));
     }
 
+    private static async Task<int> RowCountAsync(TableClient table) => await table.QueryAsync<TableEntity>().CountAsync();
+
+    private static IReadOnlyList<IdentifiedAuditRecord> Batch(string group, int count, DateTimeOffset? at = null) =>
+        IdentifiedAuditRecord.Numbered(group, [.. Enumerable.Range(0, count).Select(i => Record((at ?? Monday).AddSeconds(i % 3), "shop", $"r{i:D3}"))]);
+
+    [Fact]
+    public async Task RecordOnceAsync_SameBatchTwice_KeepsOneRowPerRecord()
+    {
+        var (trail, table) = NewTrail();
+        // Across a month's end: two partitions, two transactions.
+        var endOfMarch = new DateTimeOffset(2026, 3, 31, 23, 59, 59, TimeSpan.Zero);
+        var batch = IdentifiedAuditRecord.Numbered("release-1", [Record(endOfMarch, "shop", "march"), Record(endOfMarch.AddSeconds(1), "shop", "april")]);
+
+        await trail.RecordOnceAsync(batch, default);
+        await trail.RecordOnceAsync(batch, default);
+
+        Assert.Equal(["march", "april"], (await trail.QueryAsync("shop", endOfMarch, endOfMarch.AddSeconds(1), default).ToListAsync()).Select(r => r.Action));
+        Assert.Equal(["march", "april"], (await trail.QueryAsync(null, endOfMarch, endOfMarch.AddSeconds(1), default).ToListAsync()).Select(r => r.Action));
+        Assert.Equal(4, await RowCountAsync(table));
+    }
+
+    [Fact]
+    public async Task RecordOnceAsync_BatchPartlyWrittenBefore_WritesTheRestInOrder()
+    {
+        var (trail, table) = NewTrail();
+        // Three transactions' worth (50 records each), every other record already there: each transaction meets a
+        // conflict and must still write its missing half.
+        var batch = Batch("release-1", 120);
+        await trail.RecordOnceAsync([.. batch.Where((_, i) => i % 2 == 1)], default);
+
+        await trail.RecordOnceAsync(batch, default);
+
+        var stored = await trail.QueryAsync("shop", Monday, Monday.AddSeconds(2), default).ToListAsync();
+        Assert.Equal(batch.OrderBy(r => r.Record.At).Select(r => r.Record.Action), stored.Select(r => r.Action));
+        Assert.Equal(240, await RowCountAsync(table));
+    }
+
+    [Fact]
+    public async Task RecordOnceAsync_ConcurrentDuplicateWrites_KeepOneRowPerRecord()
+    {
+        var (trail, table) = NewTrail();
+        // Two hosts (each its own trail and group commit) and two writers on one host write the same records at once.
+        var otherHost = new TableAuditTrail(new TableClient(azurite.ConnectionString, table.Name));
+        var batch = Batch("release-1", 5);
+
+        await Task.WhenAll(
+            trail.RecordOnceAsync(batch, default),
+            trail.RecordOnceAsync(batch, default),
+            otherHost.RecordOnceAsync(batch, default),
+            otherHost.RecordOnceAsync([.. batch.Reverse()], default));
+
+        Assert.Equal(5, (await trail.QueryAsync("shop", Monday, Monday.AddSeconds(2), default).ToListAsync()).Count);
+        Assert.Equal(10, await RowCountAsync(table));
+    }
+
+    [Fact]
+    public async Task RecordOnceAsync_DifferentIdentities_NeverCollideEvenWithTheSameContent()
+    {
+        var (trail, table) = NewTrail();
+        var same = Record(Monday, "shop", "release.started");
+
+        await trail.RecordOnceAsync(IdentifiedAuditRecord.Numbered("release-1", [same, same]), default);
+        await trail.RecordOnceAsync(IdentifiedAuditRecord.Numbered("release-2", [same]), default);
+        await trail.RecordOnceAsync([new IdentifiedAuditRecord("release-1", same)], default);
+
+        Assert.Equal(4, (await trail.QueryAsync("shop", Monday, Monday, default).ToListAsync()).Count);
+        Assert.Equal(8, await RowCountAsync(table));
+    }
+
+    [Fact]
+    public async Task RecordOnceAsync_IdentityTakenByOtherContent_RefusesAndKeepsTheFirst()
+    {
+        var (trail, table) = NewTrail();
+        await trail.RecordOnceAsync([new IdentifiedAuditRecord("release-1-000", Record(Monday, "shop", "release.started"))], default);
+
+        var ex = await Assert.ThrowsAsync<AuditIdentityConflictException>(() =>
+            trail.RecordOnceAsync([new IdentifiedAuditRecord("release-1-000", Record(Monday, "shop", "release.aborted"))], default));
+
+        Assert.Equal("release-1-000", ex.Id);
+        Assert.Equal(["release.started"], (await trail.QueryAsync("shop", Monday, Monday, default).ToListAsync()).Select(r => r.Action));
+        Assert.Equal(2, await RowCountAsync(table));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("a/b")]
+    [InlineData("a#b")]
+    [InlineData("a|b")]
+    [InlineData("id with spaces")]
+    public async Task RecordOnceAsync_IdentityUnfitForARowKey_IsRefused(string id)
+    {
+        var (trail, _) = NewTrail();
+
+        await Assert.ThrowsAsync<ArgumentException>(() => trail.RecordOnceAsync([new IdentifiedAuditRecord(id, Record(Monday, "shop", "a"))], default));
+    }
+
+    [Fact]
+    public async Task RecordOnceAsync_OneIdentityTwiceInOneCall_IsRefused()
+    {
+        var (trail, _) = NewTrail();
+
+        await Assert.ThrowsAsync<ArgumentException>(() => trail.RecordOnceAsync(
+            [new IdentifiedAuditRecord("x", Record(Monday, "shop", "a")), new IdentifiedAuditRecord("x", Record(Monday, "shop", "a"))], default));
+    }
+
     [Fact]
     public async Task RecordAllAsync_LargeRecords_SplitAcrossTransactionsWithinTheServiceLimit()
     {

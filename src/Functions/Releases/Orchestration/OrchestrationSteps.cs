@@ -1,10 +1,11 @@
 using Blueshift.Domain.Releases;
+using Blueshift.Functions.Audit;
 using Blueshift.Functions.Traffic;
 using Microsoft.DurableTask;
 
 namespace Blueshift.Functions.Releases.Orchestration;
 
-/// <summary>Steps both release orchestrations take: the retry policy for transient faults and the exactly-once swap.</summary>
+/// <summary>Steps both release orchestrations take: the retry policy for transient faults, the exactly-once swap, identified audit batches.</summary>
 internal static class OrchestrationSteps
 {
     /// <summary>
@@ -22,6 +23,15 @@ internal static class OrchestrationSteps
         failure.ErrorType == typeof(TransientActivityException).FullName || failure.IsCausedBy<TransientActivityException>();
 
     public static DateTimeOffset At(DateTime utc) => new(DateTime.SpecifyKind(utc, DateTimeKind.Utc));
+
+    /// <summary>
+    /// Audit records for the RecordAudit activity, with an identity the orchestration fixes:
+    /// <see cref="TaskOrchestrationContext.NewGuid"/> derives it from the instance id, the orchestration's time and the
+    /// ids made before, so every replay gives the batch the same one and no other batch shares it. Activities run at least
+    /// once; with it, the trail keeps the records of a re-run once.
+    /// </summary>
+    public static AuditBatch Audit(TaskOrchestrationContext context, IReadOnlyList<AuditRecord> records) =>
+        new(context.NewGuid().ToString("N"), records);
 
     /// <summary>
     /// Puts production where <paramref name="request"/> says, exactly once, deciding every move with

@@ -191,7 +191,12 @@ public sealed record ApprovalQuery(string ReleaseType, string ChangeClass, strin
 /// <param name="At">The orchestration's time: the window is judged for it, not for when the activity happens to run.</param>
 public sealed record WindowQuery(string ReleaseType, string ChangeClass, DateTimeOffset At);
 
-public sealed record AuditBatch(IReadOnlyList<AuditRecord> Records);
+/// <summary>Audit records an orchestration writes together, through the RecordAudit activity.</summary>
+/// <param name="Id">
+/// The batch's identity, fixed by the orchestration (<see cref="OrchestrationSteps.Audit"/>): record <c>i</c> is known by
+/// <c>{Id}-{i}</c>, so a re-run of the activity writes nothing twice.
+/// </param>
+public sealed record AuditBatch(string Id, IReadOnlyList<AuditRecord> Records);
 
 /// <summary>A release has ended (or ended again after a swap-back): its index entry takes the status, and it lets go of the app.</summary>
 public sealed record ReleaseFinish(string App, string ReleaseId, ReleaseStatus Status);

@@ -712,7 +712,7 @@ internal sealed class ReleaseRun
     }
 
     private Task AuditAsync(string action, string reason, IReadOnlyDictionary<string, string>? details = null, string actor = EngineActor) =>
-        CallAsync<int>(ReleaseActivityNames.RecordAudit, new AuditBatch(
+        CallAsync<int>(ReleaseActivityNames.RecordAudit, OrchestrationSteps.Audit(_context,
             [new AuditRecord(OrchestrationSteps.At(Now), actor, action, _input.Target.Name, _input.ReleaseId, reason, _input.ReleaseId, details)]));
 
     private void Publish() => _context.SetCustomStatus(new ReleaseProgress(

@@ -100,7 +100,7 @@ internal static class RollbackOrchestrator
     }
 
     private static Task RecordSwapBackAsync(TaskOrchestrationContext context, RollbackInput input, SwapProgress progress, TaskOptions retries) =>
-        context.CallActivityAsync<int>(ReleaseActivityNames.RecordAudit, new AuditBatch(
+        context.CallActivityAsync<int>(ReleaseActivityNames.RecordAudit, OrchestrationSteps.Audit(context,
         [
             new AuditRecord(OrchestrationSteps.At(context.CurrentUtcDateTime), ReleaseRun.EngineActor, "release.swap-back-requested", input.Target.Name, input.ReleaseId,
                 $"Swap {progress.Attempts} of production back to {input.PreviousVersion ?? "the previous version"} is being requested.", input.ReleaseId,
@@ -110,7 +110,7 @@ internal static class RollbackOrchestrator
     private static async Task<RollbackOutcome> StuckAsync(TaskOrchestrationContext context, RollbackInput input, string problem, TaskOptions retries)
     {
         var stuck = $"{problem} Needs an operator: check which slot serves which version (app setting {ReleaseMarker.ReleaseIdSetting}).";
-        await context.CallActivityAsync<int>(ReleaseActivityNames.RecordAudit, new AuditBatch(
+        await context.CallActivityAsync<int>(ReleaseActivityNames.RecordAudit, OrchestrationSteps.Audit(context,
         [
             new AuditRecord(OrchestrationSteps.At(context.CurrentUtcDateTime), ReleaseRun.EngineActor, "release.stuck", input.Target.Name, input.ReleaseId,
                 stuck, input.ReleaseId, new Dictionary<string, string> { ["from"] = input.FromPhase.ToString(), ["cause"] = input.Cause.ToString() }),
@@ -127,7 +127,7 @@ internal static class RollbackOrchestrator
         foreach (var target in input.Target.Notifications ?? [])
         {
             var outcome = await context.CallActivityAsync<string>(ReleaseActivityNames.Notify, new NotifyRequest(input.ReleaseId, target, notification), retries);
-            await context.CallActivityAsync<int>(ReleaseActivityNames.RecordAudit, new AuditBatch(
+            await context.CallActivityAsync<int>(ReleaseActivityNames.RecordAudit, OrchestrationSteps.Audit(context,
             [
                 new AuditRecord(OrchestrationSteps.At(context.CurrentUtcDateTime), ReleaseRun.EngineActor, "release.notified", input.Target.Name, input.ReleaseId,
                     $"{eventName} notification {outcome}.", input.ReleaseId,

@@ -389,7 +389,7 @@ public sealed class CrashHarness : IAsyncDisposable
         var forward = swaps.Count(s => s.SourceVersionBefore == input.Version && s.TargetVersionBefore != input.Version);
         var back = swaps.Count(s => s.TargetVersionBefore == input.Version && s.SourceVersionBefore != input.Version);
 
-        var expected = new List<AuditRecord>();
+        var expected = new List<IdentifiedAuditRecord>();
         if (state is not null)
         {
             expected.AddRange(await AuditWrittenAsync(input.ReleaseId));
@@ -399,8 +399,9 @@ public sealed class CrashHarness : IAsyncDisposable
         return new CrashReleaseResult(input.ReleaseId, site.Name, input.Version, failing, got, forward, back, expected.Count, lost, duplicated);
     }
 
-    // The records the orchestration handed to its RecordAudit activity, read from its history.
-    private async Task<IReadOnlyList<AuditRecord>> AuditWrittenAsync(string instanceId)
+    // The records the orchestration handed to its RecordAudit activity, read from its history, each once: a batch scheduled
+    // again (a retry) is the same batch, with the same identity.
+    private async Task<IReadOnlyList<IdentifiedAuditRecord>> AuditWrittenAsync(string instanceId)
     {
         var state = await _client!.GetOrchestrationStateAsync(instanceId);
         if (state is null)
@@ -410,7 +411,9 @@ public sealed class CrashHarness : IAsyncDisposable
         var history = JsonNode.Parse(await _client.GetOrchestrationHistoryAsync(state.OrchestrationInstance))!.AsArray();
         return [.. history
             .Where(e => (string?)e?["Name"] == nameof(ReleaseOrchestrationFunctions.RecordAudit) && e?["Input"] is not null)
-            .SelectMany(e => ReadBatch((string)e!["Input"]!).Records)];
+            .Select(e => ReadBatch((string)e!["Input"]!))
+            .SelectMany(batch => IdentifiedAuditRecord.Numbered(batch.Id, batch.Records))
+            .DistinctBy(r => r.Id)];
     }
 
     // DTFx keeps an activity's input as its parameter list (a JSON array of one) or, from the SDK, as the value itself.
@@ -429,10 +432,10 @@ public sealed class CrashHarness : IAsyncDisposable
     }
 
     // Waits (bounded) for every expected record to be in the audit table, then counts those missing and those there twice.
-    private async Task<(int Lost, int Duplicated)> CheckAuditAsync(string app, IReadOnlyList<AuditRecord> expected)
+    private async Task<(int Lost, int Duplicated)> CheckAuditAsync(string app, IReadOnlyList<IdentifiedAuditRecord> expected)
     {
         var trail = new TableAuditTrail(new TableClient(_azurite.ConnectionString, _auditTable));
-        var wanted = expected.Select(Key).ToList();
+        var wanted = expected.Select(r => Key(r.Record)).ToList();
         var bound = Stopwatch.StartNew();
         while (true)
         {
