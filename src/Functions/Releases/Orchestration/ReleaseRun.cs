@@ -85,7 +85,8 @@ internal sealed class ReleaseRun
                 {
                     await AuditAsync("release.post-hoc-approval-owed", $"Emergency change: a post-hoc approval is owed. {result.Reason}");
                 }
-                _statusReason = null;
+                // Said at once, before the window gate's first answer comes back.
+                _statusReason = "Approved; checking the deployment windows and freezes.";
                 await MoveToAsync(ReleasePhase.AwaitingWindow, result.Reason, details: new Dictionary<string, string>
                 {
                     ["approvers"] = string.Join(", ", result.CountedApprovals.Select(a => $"{a.Approver} ({a.Role})")),
