@@ -33,6 +33,16 @@ public sealed class KeyVaultTests : IAsyncLifetime
         await _emulator.DisposeAsync();
     }
 
+    /// <summary>Hands out one fixed token.</summary>
+    internal sealed class FixedCredential(string token) : TokenCredential
+    {
+        public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            new(token, DateTimeOffset.UtcNow.AddHours(1));
+
+        public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(GetToken(requestContext, cancellationToken));
+    }
+
     /// <summary>Hands out one fixed token and records what the SDK asked for.</summary>
     private sealed class RecordingCredential(string token) : TokenCredential
     {
