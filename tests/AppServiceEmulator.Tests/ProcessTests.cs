@@ -26,6 +26,33 @@ public sealed class ProcessTests
     }
 
     [Fact]
+    public async Task Main_PrintsTheVaultUri_WhichTheSecretClientReadsWithTheCertificateFromTheControlApi()
+    {
+        using var emulator = StartEmulator("--sites", "demo-app");
+        var control = await emulator.WaitForLineAsync(l => l.StartsWith("Control API:", StringComparison.Ordinal), Bound, "the control API address");
+        var vaultLine = await emulator.WaitForLineAsync(l => l.StartsWith("Key Vault:", StringComparison.Ordinal), Bound, "the vault URI");
+        using var client = new HttpClient { BaseAddress = new Uri(control["Control API:".Length..].Trim()), Timeout = TimeSpan.FromSeconds(30) };
+        var vaultUri = new Uri(vaultLine["Key Vault:".Length..].Trim().Split(' ')[0]);
+        using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(await client.GetStringAsync("vault/certificate"));
+        var created = new DateTimeOffset(2026, 5, 1, 0, 0, 0, TimeSpan.Zero);
+        using var put = await client.PutAsJsonAsync("vault/secrets/db-password", new { value = "v", created, tags = new { kind = "database-credential" } });
+
+        var secrets = KeyVaultTests.Client(vaultUri, certificate, new KeyVaultTests.FixedCredential(KeyVaultEmulator.DevelopmentToken)).GetPropertiesOfSecretsAsync();
+        var listed = new List<Azure.Security.KeyVault.Secrets.SecretProperties>();
+        await foreach (var secret in secrets)
+        {
+            listed.Add(secret);
+        }
+
+        Assert.Equal("https", vaultUri.Scheme);
+        Assert.Equal(System.Net.HttpStatusCode.OK, put.StatusCode);
+        var only = Assert.Single(listed);
+        Assert.Equal("db-password", only.Name);
+        Assert.Equal(created, only.CreatedOn);
+        Assert.Equal("database-credential", only.Tags["kind"]);
+    }
+
+    [Fact]
     public async Task Main_Sigterm_StopsPromptlyWithExitCodeZero()
     {
         using var emulator = StartEmulator("--sites", "demo-app:staging", "--load", "demo-app:40");

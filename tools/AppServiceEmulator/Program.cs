@@ -21,6 +21,8 @@ await using var emulator = await AppServiceEmulatorServer.StartAsync(new Emulato
     OperationPollsToComplete = commandLine.OperationPolls,
     OperationDuration = commandLine.OperationDuration,
     TrafficRetention = commandLine.TrafficRetention,
+    KeyVault = true,
+    KeyVaultPort = commandLine.VaultPort,
     LoggerFactory = loggerFactory,
 });
 foreach (var spec in commandLine.Sites)
@@ -38,6 +40,10 @@ Console.WriteLine($"Control API:      {emulator.ControlEndpoint}");
 if (emulator.ServerCertificate is { } certificate)
 {
     Console.WriteLine($"TLS certificate:  self-signed, SHA-256 thumbprint {certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)}");
+}
+if (emulator.KeyVault is { } vault)
+{
+    Console.WriteLine($"Key Vault:        {vault.VaultUri} (token {KeyVaultEmulator.DevelopmentToken}; certificate SHA-256 {vault.CertificateThumbprint}, PEM at {emulator.ControlEndpoint}vault/certificate)");
 }
 foreach (var site in emulator.Sites)
 {

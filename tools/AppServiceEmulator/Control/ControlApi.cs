@@ -30,6 +30,7 @@ internal static class ControlApi
         var control = app.MapGroup("/_emulator");
 
         control.MapGet("/health", () => Results.Ok(new { status = "ok" }));
+        KeyVaultControlApi.Map(control, server);
 
         control.MapGet("/sites", () => Results.Ok(server.Sites.Select(SiteView)));
         control.MapPost("/sites", async (CreateSiteRequest request, CancellationToken cancellationToken) =>

@@ -52,6 +52,9 @@ public sealed partial class AppServiceEmulatorServer : IAsyncDisposable
     /// </summary>
     public HttpMessageHandler CreateHttpHandler() => EmulatorCertificate.TrustingHandler(ServerCertificate);
 
+    /// <summary>The Key Vault stand-in when <see cref="EmulatorOptions.KeyVault"/> is set, else null.</summary>
+    public KeyVaultEmulator? KeyVault { get; private set; }
+
     public TrafficLog TrafficLog { get; }
     public ArmCallLog ArmCallLog { get; } = new();
     public SwapLog SwapLog { get; } = new();
@@ -77,6 +80,10 @@ public sealed partial class AppServiceEmulatorServer : IAsyncDisposable
         try
         {
             await server.StartArmAsync(cancellationToken);
+            if (options.KeyVault)
+            {
+                server.KeyVault = await KeyVaultEmulator.StartAsync(options.KeyVaultPort, server.Time, server.Logger, cancellationToken);
+            }
         }
         catch
         {
@@ -265,6 +272,10 @@ public sealed partial class AppServiceEmulatorServer : IAsyncDisposable
     {
         await Traffic.StopAllAsync();
         await _listeners.DisposeAsync();
+        if (KeyVault is not null)
+        {
+            await KeyVault.DisposeAsync();
+        }
         if (_app is not null)
         {
             await _app.StopAsync(CancellationToken.None);

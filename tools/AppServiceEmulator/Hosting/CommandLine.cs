@@ -12,13 +12,15 @@ internal sealed record LoadSpec(string Site, double RequestsPerSecond);
 /// <summary>
 /// Command-line and JSON configuration of the emulator process. Arguments: <c>--port 7200</c>,
 /// <c>--sites demo-app:staging other-app</c>, <c>--subscription</c>, <c>--resource-group</c>, <c>--version 1.0.0</c>,
-/// <c>--no-latency</c>, <c>--https</c>, <c>--operation-polls 2</c>, <c>--operation-seconds 30</c>,
+/// <c>--no-latency</c>, <c>--https</c>, <c>--vault-port 0</c> (the Key Vault stand-in's port), <c>--operation-polls 2</c>, <c>--operation-seconds 30</c>,
 /// <c>--traffic-retention 60</c> (minutes the traffic log keeps a request), <c>--config emulator.json</c>,
 /// <c>--load demo-app:40</c> (synthetic users on that site's front door from start-up until the emulator stops).
 /// </summary>
 internal sealed class CommandLine
 {
     public int Port { get; private set; } = 7200;
+    /// <summary>The Key Vault stand-in's port (<c>--vault-port</c>); 0, the default, picks a free one.</summary>
+    public int VaultPort { get; private set; }
     public string SubscriptionId { get; private set; } = ControlApi.DefaultSubscription;
     public string ResourceGroup { get; private set; } = ControlApi.DefaultResourceGroup;
     public string Version { get; private set; } = AppBehaviour.Initial.Version;
@@ -47,6 +49,9 @@ internal sealed class CommandLine
             {
                 case "--port":
                     parsed.Port = int.Parse(Value(), CultureInfo.InvariantCulture);
+                    break;
+                case "--vault-port":
+                    parsed.VaultPort = int.Parse(Value(), CultureInfo.InvariantCulture);
                     break;
                 case "--subscription":
                     parsed.SubscriptionId = Value();

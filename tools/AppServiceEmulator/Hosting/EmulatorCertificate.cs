@@ -10,10 +10,10 @@ namespace Blueshift.AppServiceEmulator;
 /// </summary>
 internal static class EmulatorCertificate
 {
-    public static X509Certificate2 Create()
+    public static X509Certificate2 Create(string subject = "CN=Blueshift App Service emulator")
     {
         using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=Blueshift App Service emulator", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var names = new SubjectAlternativeNameBuilder();
         names.AddIpAddress(IPAddress.Loopback);
         names.AddDnsName("localhost");

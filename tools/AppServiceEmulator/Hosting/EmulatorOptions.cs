@@ -38,6 +38,15 @@ public sealed class EmulatorOptions
     /// </summary>
     public TimeSpan TrafficRetention { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Start the Key Vault stand-in (<see cref="AppServiceEmulatorServer.KeyVault"/>): https with its own self-signed
+    /// certificate, on <see cref="KeyVaultPort"/>. Off by default in process, on in the emulator process.
+    /// </summary>
+    public bool KeyVault { get; init; }
+
+    /// <summary>The Key Vault stand-in's port on 127.0.0.1; 0 lets the OS pick a free one.</summary>
+    public int KeyVaultPort { get; init; }
+
     /// <summary>Where the emulator logs; none when null.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
@@ -47,6 +56,10 @@ public sealed class EmulatorOptions
         if (Port is < 0 or > 65535)
         {
             throw new ArgumentOutOfRangeException(nameof(Port), Port, "The port must be 0 (any free port) or 1..65535.");
+        }
+        if (KeyVaultPort is < 0 or > 65535)
+        {
+            throw new ArgumentOutOfRangeException(nameof(KeyVaultPort), KeyVaultPort, "The Key Vault port must be 0 (any free port) or 1..65535.");
         }
         if (string.IsNullOrWhiteSpace(Location))
         {

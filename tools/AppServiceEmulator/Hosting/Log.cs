@@ -25,4 +25,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Error, Message = "Unhandled error on ARM call {Method} {Path}")]
     public static partial void UnhandledArmError(ILogger logger, Exception exception, string method, string path);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "Key Vault stand-in on {VaultUri}")]
+    public static partial void VaultListening(ILogger logger, Uri vaultUri);
 }
