@@ -38,7 +38,8 @@ public sealed class FunctionAppHostOptions
 
 /// <summary>
 /// The task hub of orchestrations and activities: DTFx's Azure Storage provider on the account named by
-/// <see cref="ConnectionSetting"/> (Azurite locally). The defaults are the provider's; tests shorten the intervals.
+/// <see cref="ConnectionSetting"/> (Azurite locally). The defaults are the Functions host's Durable extension's (on a
+/// dedicated plan); an app's host.json changes them (see <c>HostJsonDurableSettings</c>), tests shorten the intervals.
 /// </summary>
 public sealed class DurableHostOptions
 {
@@ -91,7 +92,7 @@ public sealed class DurableHostOptions
     /// Keep an orchestration's history in memory between its episodes, so a wake-up does not read it back from the
     /// history table. Host.json: <c>extensions.durableTask.extendedSessionsEnabled</c>.
     /// </summary>
-    public bool ExtendedSessionsEnabled { get; set; } = true;
+    public bool ExtendedSessionsEnabled { get; set; }
 
     /// <summary>How long an idle orchestration keeps its session. Host.json: <c>extensions.durableTask.extendedSessionIdleTimeoutInSeconds</c>.</summary>
     public TimeSpan ExtendedSessionIdleTimeout { get; set; } = TimeSpan.FromSeconds(30);

@@ -12,6 +12,7 @@ using Blueshift.Functions.Releases;
 using Blueshift.Functions.Releases.Orchestration;
 using Blueshift.Functions.Traffic;
 using Blueshift.LocalFunctionsHost;
+using Blueshift.LocalFunctionsHost.Durable;
 using Blueshift.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.DurableTask;
@@ -33,7 +34,7 @@ internal static class OrchestrationBenchmark
         "[--partitions 4] [--max-polling 30] [--batch 32] [--buffer 256] [--activities N] [--orchestrations N] [--sessions on|off] " +
         "[--session-idle 30] [--timeout 15]\n" +
         "  --bake, --watch, --max-polling, --session-idle in seconds; --timeout in minutes; --rps is traffic per app;\n" +
-        "  task hub options default to the local host's (DurableHostOptions), so a run without them measures what users get";
+        "  task hub options default to host.json's durableTask settings over the local host's, so a run without them measures what users get";
     private const string Subscription = "00000000-0000-0000-0000-00000000b0b0";
     private const string ResourceGroup = "bench";
     private const string TaskHub = "BenchHub";
@@ -42,7 +43,9 @@ internal static class OrchestrationBenchmark
     {
         int releases = 100, steps = 2, timeoutMinutes = 15;
         double bake = 5, watch = 5, rps = 4;
+        // What Blueshift runs with: the local host's options with host.json's durableTask settings (as BlueshiftLocalHost).
         var hub = new DurableHostOptions();
+        HostJsonDurableSettings.Apply(hub, Path.Combine(AppContext.BaseDirectory, "host.json"));
         int partitions = hub.PartitionCount, batch = hub.ControlQueueBatchSize, buffer = hub.ControlQueueBufferThreshold,
             activities = hub.MaxConcurrentActivities, orchestrations = hub.MaxConcurrentOrchestrations;
         double maxPolling = hub.MaxQueuePollingInterval.TotalSeconds, sessionIdle = hub.ExtendedSessionIdleTimeout.TotalSeconds;
@@ -238,6 +241,28 @@ internal static class OrchestrationBenchmark
             .GroupBy(c => c.Site, StringComparer.OrdinalIgnoreCase)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<(DateTime, string, string)>)[.. g.OrderBy(c => c.At).Select(c => (c.At, c.Method, c.Path))],
                 StringComparer.OrdinalIgnoreCase);
+        // What the orchestrations did, from their history rows: each episode (OrchestratorStarted) is one history read
+        // without extended sessions, one history write and one instance-row write; each activity three work-item queue
+        // operations and a control-queue message back.
+        var shape = new Dictionary<string, int>(StringComparer.Ordinal);
+        var episodes = 0;
+        await foreach (var row in history.QueryAsync<TableEntity>(
+                           e => e.PartitionKey.CompareTo("rel-bench-") >= 0 && e.PartitionKey.CompareTo("rel-bench.") < 0,
+                           select: ["EventType", "Name"]))
+        {
+            switch (row.GetString("EventType"))
+            {
+                case "OrchestratorStarted":
+                    episodes++;
+                    break;
+                case "TaskScheduled" when row.GetString("Name") is { } name:
+                    shape[name] = shape.GetValueOrDefault(name) + 1;
+                    break;
+            }
+        }
+        Console.WriteLine($"orchestration shape:      {episodes / n:0.0} episodes and {shape.Values.Sum() / n:0.0} activities per release (release orchestrations' " +
+            "history rows; sub-orchestrations not included)");
+        Console.WriteLine("  " + string.Join(", ", shape.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value / n:0.0}")));
         var samples = new ConcurrentBag<StepLateness.Sample>();
         await Parallel.ForEachAsync(ids.Select((id, i) => (id, i)), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (release, token) =>
         {

@@ -201,7 +201,8 @@ public sealed class DurableFunctionTests(AzuriteFixture azurite, ITestOutputHelp
         var options = new DurableHostOptions();
 
         Assert.Empty(options.Problems());
-        Assert.True(options.ExtendedSessionsEnabled);
+        // As the Functions host: off unless host.json turns it on.
+        Assert.False(options.ExtendedSessionsEnabled);
     }
 
     private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, CancellationToken bound)
