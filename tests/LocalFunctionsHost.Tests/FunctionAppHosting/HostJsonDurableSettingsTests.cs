@@ -27,7 +27,7 @@ public sealed class HostJsonDurableSettingsTests : IDisposable
         Assert.Empty(options.Problems());
         Assert.Equal((true, TimeSpan.FromSeconds(30), 50, 50),
             (options.ExtendedSessionsEnabled, options.ExtendedSessionIdleTimeout, options.MaxConcurrentActivities, options.MaxConcurrentOrchestrations));
-        Assert.Equal((4, 32, 256, TimeSpan.FromSeconds(30)),
+        Assert.Equal((4, 32, 256, TimeSpan.FromSeconds(5)),
             (options.PartitionCount, options.ControlQueueBatchSize, options.ControlQueueBufferThreshold, options.MaxQueuePollingInterval));
     }
 
