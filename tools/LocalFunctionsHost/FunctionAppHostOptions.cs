@@ -1,3 +1,5 @@
+using DurableTask.AzureStorage;
+
 namespace Blueshift.LocalFunctionsHost;
 
 /// <summary>How <see cref="FunctionAppHost"/> serves a function app: where it listens, its keys, its clock and its task hub.</summary>
@@ -36,7 +38,8 @@ public sealed class FunctionAppHostOptions
 
 /// <summary>
 /// The task hub of orchestrations and activities: DTFx's Azure Storage provider on the account named by
-/// <see cref="ConnectionSetting"/> (Azurite locally). The defaults are the provider's; tests shorten the intervals.
+/// <see cref="ConnectionSetting"/> (Azurite locally). The defaults are the Functions host's Durable extension's (on a
+/// dedicated plan); an app's host.json changes them (see <c>HostJsonDurableSettings</c>), tests shorten the intervals.
 /// </summary>
 public sealed class DurableHostOptions
 {
@@ -67,6 +70,54 @@ public sealed class DurableHostOptions
     /// <summary>How often free or expired leases are looked for.</summary>
     public TimeSpan LeaseAcquireInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Messages fetched from a control queue in one request (1-32, the storage service's limit). Host.json:
+    /// <c>extensions.durableTask.storageProvider.controlQueueBatchSize</c>.
+    /// </summary>
+    public int ControlQueueBatchSize { get; set; } = 32;
+
+    /// <summary>
+    /// Orchestration messages fetched and not yet processed that a host keeps in memory before it pauses polling the
+    /// control queues for a second (1-1000). Host.json: <c>extensions.durableTask.storageProvider.controlQueueBufferThreshold</c>.
+    /// </summary>
+    public int ControlQueueBufferThreshold { get; set; } = 256;
+
+    /// <summary>Activities run at once by this host (1-1000). Host.json: <c>extensions.durableTask.maxConcurrentActivityFunctions</c>.</summary>
+    public int MaxConcurrentActivities { get; set; } = 10 * Environment.ProcessorCount;
+
+    /// <summary>Orchestration episodes run at once by this host (1-1000). Host.json: <c>extensions.durableTask.maxConcurrentOrchestratorFunctions</c>.</summary>
+    public int MaxConcurrentOrchestrations { get; set; } = 10 * Environment.ProcessorCount;
+
+    /// <summary>
+    /// Keep an orchestration's history in memory between its episodes, so a wake-up does not read it back from the
+    /// history table. Host.json: <c>extensions.durableTask.extendedSessionsEnabled</c>.
+    /// </summary>
+    public bool ExtendedSessionsEnabled { get; set; }
+
+    /// <summary>How long an idle orchestration keeps its session. Host.json: <c>extensions.durableTask.extendedSessionIdleTimeoutInSeconds</c>.</summary>
+    public TimeSpan ExtendedSessionIdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The Azure Storage provider's settings from these options, on the account of <paramref name="connectionString"/>.</summary>
+    internal AzureStorageOrchestrationServiceSettings ToProviderSettings(string connectionString, ILoggerFactory loggerFactory) => new()
+    {
+        TaskHubName = TaskHubName,
+        PartitionCount = PartitionCount,
+        MaxQueuePollingInterval = MaxQueuePollingInterval,
+        ControlQueueVisibilityTimeout = ControlQueueVisibilityTimeout,
+        WorkItemQueueVisibilityTimeout = WorkItemQueueVisibilityTimeout,
+        ControlQueueBatchSize = ControlQueueBatchSize,
+        ControlQueueBufferThreshold = ControlQueueBufferThreshold,
+        MaxConcurrentTaskActivityWorkItems = MaxConcurrentActivities,
+        MaxConcurrentTaskOrchestrationWorkItems = MaxConcurrentOrchestrations,
+        ExtendedSessionsEnabled = ExtendedSessionsEnabled,
+        ExtendedSessionIdleTimeout = ExtendedSessionIdleTimeout,
+        LeaseInterval = LeaseInterval,
+        LeaseRenewInterval = LeaseRenewInterval,
+        LeaseAcquireInterval = LeaseAcquireInterval,
+        StorageAccountClientProvider = new StorageAccountClientProvider(connectionString),
+        LoggerFactory = loggerFactory,
+    };
+
     /// <summary>What is wrong with these options, one line each; empty when they are usable.</summary>
     internal IReadOnlyList<string> Problems()
     {
@@ -83,8 +134,22 @@ public sealed class DurableHostOptions
         {
             problems.Add($"Durable.PartitionCount {PartitionCount} is outside 1-16.");
         }
+        foreach (var (name, value, max) in new[]
+                 {
+                     (nameof(ControlQueueBatchSize), ControlQueueBatchSize, 32),
+                     (nameof(ControlQueueBufferThreshold), ControlQueueBufferThreshold, 1000),
+                     (nameof(MaxConcurrentActivities), MaxConcurrentActivities, 1000),
+                     (nameof(MaxConcurrentOrchestrations), MaxConcurrentOrchestrations, 1000),
+                 })
+        {
+            if (value < 1 || value > max)
+            {
+                problems.Add($"Durable.{name} {value} is outside 1-{max}.");
+            }
+        }
         foreach (var (name, value) in new[]
                  {
+                     (nameof(ExtendedSessionIdleTimeout), ExtendedSessionIdleTimeout),
                      (nameof(MaxQueuePollingInterval), MaxQueuePollingInterval),
                      (nameof(ControlQueueVisibilityTimeout), ControlQueueVisibilityTimeout),
                      (nameof(WorkItemQueueVisibilityTimeout), WorkItemQueueVisibilityTimeout),

@@ -12,6 +12,7 @@ using Blueshift.Functions.Releases;
 using Blueshift.Functions.Releases.Orchestration;
 using Blueshift.Functions.Traffic;
 using Blueshift.LocalFunctionsHost;
+using Blueshift.LocalFunctionsHost.Durable;
 using Blueshift.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.DurableTask;
@@ -30,16 +31,25 @@ internal static class OrchestrationBenchmark
 {
     private const string Usage =
         "usage: Blueshift.Bench orchestrations [--releases 100] [--bake 5] [--watch 5] [--steps 2] [--rps 4] " +
-        "[--partitions 4] [--max-polling 30] [--timeout 15]\n" +
-        "  --bake, --watch, --max-polling in seconds; --timeout in minutes; --rps is traffic per app";
+        "[--partitions 4] [--max-polling 30] [--batch 32] [--buffer 256] [--activities N] [--orchestrations N] [--sessions on|off] " +
+        "[--session-idle 30] [--timeout 15]\n" +
+        "  --bake, --watch, --max-polling, --session-idle in seconds; --timeout in minutes; --rps is traffic per app;\n" +
+        "  task hub options default to host.json's durableTask settings over the local host's, so a run without them measures what users get";
     private const string Subscription = "00000000-0000-0000-0000-00000000b0b0";
     private const string ResourceGroup = "bench";
     private const string TaskHub = "BenchHub";
 
     public static async Task<int> RunAsync(string[] args)
     {
-        int releases = 100, steps = 2, partitions = 4, timeoutMinutes = 15;
-        double bake = 5, watch = 5, rps = 4, maxPolling = 30;
+        int releases = 100, steps = 2, timeoutMinutes = 15;
+        double bake = 5, watch = 5, rps = 4;
+        // What Blueshift runs with: the local host's options with host.json's durableTask settings (as BlueshiftLocalHost).
+        var hub = new DurableHostOptions();
+        HostJsonDurableSettings.Apply(hub, Path.Combine(AppContext.BaseDirectory, "host.json"));
+        int partitions = hub.PartitionCount, batch = hub.ControlQueueBatchSize, buffer = hub.ControlQueueBufferThreshold,
+            activities = hub.MaxConcurrentActivities, orchestrations = hub.MaxConcurrentOrchestrations;
+        double maxPolling = hub.MaxQueuePollingInterval.TotalSeconds, sessionIdle = hub.ExtendedSessionIdleTimeout.TotalSeconds;
+        var sessions = hub.ExtendedSessionsEnabled;
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;
@@ -53,19 +63,41 @@ internal static class OrchestrationBenchmark
                 case "--watch" when double.TryParse(value, CultureInfo.InvariantCulture, out watch) && watch is >= 1 and <= 600: i++; break;
                 case "--rps" when double.TryParse(value, CultureInfo.InvariantCulture, out rps) && rps is > 0 and <= 100: i++; break;
                 case "--max-polling" when double.TryParse(value, CultureInfo.InvariantCulture, out maxPolling) && maxPolling is >= 0.1 and <= 300: i++; break;
+                case "--batch" when int.TryParse(value, out batch): i++; break;
+                case "--buffer" when int.TryParse(value, out buffer): i++; break;
+                case "--activities" when int.TryParse(value, out activities): i++; break;
+                case "--orchestrations" when int.TryParse(value, out orchestrations): i++; break;
+                case "--sessions" when value is "on" or "off": sessions = value == "on"; i++; break;
+                case "--session-idle" when double.TryParse(value, CultureInfo.InvariantCulture, out sessionIdle) && sessionIdle is >= 1 and <= 600: i++; break;
                 default:
                     Console.Error.WriteLine(Usage);
                     return 2;
             }
         }
-        var run = new Run(releases, steps, TimeSpan.FromSeconds(bake), TimeSpan.FromSeconds(watch), rps, partitions,
-            TimeSpan.FromSeconds(maxPolling), TimeSpan.FromMinutes(timeoutMinutes));
+        hub.PartitionCount = partitions;
+        hub.MaxQueuePollingInterval = TimeSpan.FromSeconds(maxPolling);
+        hub.ControlQueueBatchSize = batch;
+        hub.ControlQueueBufferThreshold = buffer;
+        hub.MaxConcurrentActivities = activities;
+        hub.MaxConcurrentOrchestrations = orchestrations;
+        hub.ExtendedSessionsEnabled = sessions;
+        hub.ExtendedSessionIdleTimeout = TimeSpan.FromSeconds(sessionIdle);
+        if (hub.Problems() is { Count: > 0 } problems)
+        {
+            Console.Error.WriteLine(string.Join(Environment.NewLine, problems));
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+        var run = new Run(releases, steps, TimeSpan.FromSeconds(bake), TimeSpan.FromSeconds(watch), rps, hub, TimeSpan.FromMinutes(timeoutMinutes));
 
         // Every emulated slot is its own Kestrel host; without this each would watch appsettings.json with an inotify instance.
         Environment.SetEnvironmentVariable("DOTNET_hostBuilder__reloadConfigOnChange", "false");
         Console.WriteLine($"orchestrations benchmark: {releases} concurrent releases, {steps} traffic steps ({string.Join(" → ", run.TrafficSteps)} %), " +
-            $"bake {bake:0.#} s, watch {watch:0.#} s, metric grain 1 s, {rps:0.#} requests/s per app; task hub: {partitions} partitions, " +
-            $"MaxQueuePollingInterval {maxPolling:0.#} s; {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+            $"bake {bake:0.#} s, watch {watch:0.#} s, metric grain 1 s, {rps:0.#} requests/s per app; {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        Console.WriteLine($"task hub: {hub.PartitionCount} partitions, MaxQueuePollingInterval {maxPolling:0.#} s, ControlQueueBatchSize {hub.ControlQueueBatchSize}, " +
+            $"ControlQueueBufferThreshold {hub.ControlQueueBufferThreshold}, MaxConcurrentActivities {hub.MaxConcurrentActivities}, " +
+            $"MaxConcurrentOrchestrations {hub.MaxConcurrentOrchestrations}, extended sessions {(hub.ExtendedSessionsEnabled ? $"on (idle {sessionIdle:0.#} s)" : "off")}");
+        Console.WriteLine($"load average at start: {LoadAverage()} (the machine may be shared: other processes' load slows every figure below)");
 
         var azurite = new AzuriteFixture();
         await azurite.InitializeAsync();
@@ -86,8 +118,7 @@ internal static class OrchestrationBenchmark
         }
     }
 
-    private sealed record Run(int Releases, int Steps, TimeSpan Bake, TimeSpan Watch, double RequestsPerSecond, int Partitions,
-        TimeSpan MaxQueuePollingInterval, TimeSpan Timeout)
+    private sealed record Run(int Releases, int Steps, TimeSpan Bake, TimeSpan Watch, double RequestsPerSecond, DurableHostOptions Hub, TimeSpan Timeout)
     {
         public IReadOnlyList<int> TrafficSteps { get; } =
             [.. Enumerable.Range(1, Steps).Select(s => (int)Math.Round(100.0 * s / Steps))];
@@ -210,6 +241,28 @@ internal static class OrchestrationBenchmark
             .GroupBy(c => c.Site, StringComparer.OrdinalIgnoreCase)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<(DateTime, string, string)>)[.. g.OrderBy(c => c.At).Select(c => (c.At, c.Method, c.Path))],
                 StringComparer.OrdinalIgnoreCase);
+        // What the orchestrations did, from their history rows: each episode (OrchestratorStarted) is one history read
+        // without extended sessions, one history write and one instance-row write; each activity three work-item queue
+        // operations and a control-queue message back.
+        var shape = new Dictionary<string, int>(StringComparer.Ordinal);
+        var episodes = 0;
+        await foreach (var row in history.QueryAsync<TableEntity>(
+                           e => e.PartitionKey.CompareTo("rel-bench-") >= 0 && e.PartitionKey.CompareTo("rel-bench.") < 0,
+                           select: ["EventType", "Name"]))
+        {
+            switch (row.GetString("EventType"))
+            {
+                case "OrchestratorStarted":
+                    episodes++;
+                    break;
+                case "TaskScheduled" when row.GetString("Name") is { } name:
+                    shape[name] = shape.GetValueOrDefault(name) + 1;
+                    break;
+            }
+        }
+        Console.WriteLine($"orchestration shape:      {episodes / n:0.0} episodes and {shape.Values.Sum() / n:0.0} activities per release (release orchestrations' " +
+            "history rows; sub-orchestrations not included)");
+        Console.WriteLine("  " + string.Join(", ", shape.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value / n:0.0}")));
         var samples = new ConcurrentBag<StepLateness.Sample>();
         await Parallel.ForEachAsync(ids.Select((id, i) => (id, i)), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (release, token) =>
         {
@@ -238,6 +291,7 @@ internal static class OrchestrationBenchmark
         Console.WriteLine($"activity queue + run:     {Percentiles([.. samples.Where(s => !double.IsNaN(s.ActivityTurnaroundMs)).Select(s => s.ActivityTurnaroundMs)], "ms", 1)} " +
             "(those activities: TaskCompleted minus TaskScheduled)");
 
+        Console.WriteLine($"load average at end:      {LoadAverage()}");
         await host.StopAsync();
         return results.Values.All(m => m?.RuntimeStatus == OrchestrationRuntimeStatus.Completed && m.ReadOutputAs<ReleaseOutcome>()?.Phase == ReleasePhase.Succeeded) ? 0 : 1;
     }
@@ -250,8 +304,14 @@ internal static class OrchestrationBenchmark
             ConfigureLogging = logging => logging.ClearProviders().AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(LogLevel.Error),
         };
         options.Durable.TaskHubName = TaskHub;
-        options.Durable.PartitionCount = run.Partitions;
-        options.Durable.MaxQueuePollingInterval = run.MaxQueuePollingInterval;
+        options.Durable.PartitionCount = run.Hub.PartitionCount;
+        options.Durable.MaxQueuePollingInterval = run.Hub.MaxQueuePollingInterval;
+        options.Durable.ControlQueueBatchSize = run.Hub.ControlQueueBatchSize;
+        options.Durable.ControlQueueBufferThreshold = run.Hub.ControlQueueBufferThreshold;
+        options.Durable.MaxConcurrentActivities = run.Hub.MaxConcurrentActivities;
+        options.Durable.MaxConcurrentOrchestrations = run.Hub.MaxConcurrentOrchestrations;
+        options.Durable.ExtendedSessionsEnabled = run.Hub.ExtendedSessionsEnabled;
+        options.Durable.ExtendedSessionIdleTimeout = run.Hub.ExtendedSessionIdleTimeout;
         foreach (var (name, value) in new Dictionary<string, string>
                  {
                      ["AzureWebJobsStorage"] = storage.ConnectionString,
@@ -322,6 +382,10 @@ internal static class OrchestrationBenchmark
         {
         }
     }
+
+    /// <summary>The 1, 5 and 15 minute load averages of this machine, from /proc/loadavg.</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     /// <summary>CPU time (user + system) of another process, from /proc/&lt;pid&gt;/stat: fields 14 and 15, in clock ticks.</summary>
     private static TimeSpan AzuriteCpu(int? processId)

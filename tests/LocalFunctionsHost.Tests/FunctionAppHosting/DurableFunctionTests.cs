@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -16,7 +17,7 @@ public sealed class DurableFunctionTests(AzuriteFixture azurite, ITestOutputHelp
 {
     private static readonly string[] DurableSamples = ["StartGreeting", "GreetAfterBake", "Greet"];
 
-    private (WebApplication App, HttpClient Client) BuildHost(string taskHub)
+    private (WebApplication App, HttpClient Client) BuildHost(string taskHub, bool extendedSessions = true)
     {
         var port = FreePort.Next();
         var options = new FunctionAppHostOptions
@@ -35,6 +36,7 @@ public sealed class DurableFunctionTests(AzuriteFixture azurite, ITestOutputHelp
         options.Durable.LeaseInterval = TimeSpan.FromSeconds(10);
         options.Durable.LeaseRenewInterval = TimeSpan.FromSeconds(3);
         options.Durable.LeaseAcquireInterval = TimeSpan.FromSeconds(1);
+        options.Durable.ExtendedSessionsEnabled = extendedSessions;
         var app = FunctionAppHost.Build(typeof(SampleDurableFunctions).Assembly, (services, _) => services.AddSingleton(new Greeter("Hello")), options);
         return (app, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
     }
@@ -46,10 +48,12 @@ public sealed class DurableFunctionTests(AzuriteFixture azurite, ITestOutputHelp
         return (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["instanceId"]!;
     }
 
-    [Fact]
-    public async Task StartGreeting_HttpStartsOrchestration_ActivitiesAndTimerRunToCompletion()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task StartGreeting_HttpStartsOrchestration_ActivitiesAndTimerRunToCompletion(bool extendedSessions)
     {
-        var (app, client) = BuildHost(AzuriteFixture.UniqueName("hub"));
+        var (app, client) = BuildHost(AzuriteFixture.UniqueName("hub"), extendedSessions);
         await using var _ = app;
         using var __ = client;
         await app.StartAsync();
@@ -124,12 +128,81 @@ public sealed class DurableFunctionTests(AzuriteFixture azurite, ITestOutputHelp
         options.Durable.TaskHubName = "1-bad";
         options.Durable.PartitionCount = 17;
         options.Durable.LeaseRenewInterval = options.Durable.LeaseInterval;
+        options.Durable.ControlQueueBatchSize = 33;
+        options.Durable.ControlQueueBufferThreshold = 0;
+        options.Durable.MaxConcurrentActivities = 0;
+        options.Durable.MaxConcurrentOrchestrations = 1001;
+        options.Durable.ExtendedSessionIdleTimeout = TimeSpan.Zero;
 
         var ex = Assert.Throws<FunctionAppHostException>(() => FunctionAppHost.Build(typeof(SampleDurableFunctions).Assembly, (_, _) => { }, options));
 
         Assert.Contains("Durable.TaskHubName '1-bad'", ex.Message);
         Assert.Contains("Durable.PartitionCount 17", ex.Message);
         Assert.Contains("Durable.LeaseRenewInterval", ex.Message);
+        Assert.Contains("Durable.ControlQueueBatchSize 33 is outside 1-32", ex.Message);
+        Assert.Contains("Durable.ControlQueueBufferThreshold 0 is outside 1-1000", ex.Message);
+        Assert.Contains("Durable.MaxConcurrentActivities 0 is outside 1-1000", ex.Message);
+        Assert.Contains("Durable.MaxConcurrentOrchestrations 1001 is outside 1-1000", ex.Message);
+        Assert.Contains("Durable.ExtendedSessionIdleTimeout 00:00:00 must be positive", ex.Message);
+    }
+
+    [Fact]
+    public void Build_DurableSettingsInConfiguration_OverrideTheOptions()
+    {
+        var options = new FunctionAppHostOptions();
+        options.Functions.Add("Greet");
+        options.Settings["AzureWebJobsStorage"] = azurite.ConnectionString;
+        options.Settings["FunctionAppHost__Durable__ControlQueueBatchSize"] = "0";
+        options.Settings["FunctionAppHost__Durable__MaxConcurrentActivities"] = "5000";
+
+        var ex = Assert.Throws<FunctionAppHostException>(() => FunctionAppHost.Build(typeof(SampleDurableFunctions).Assembly, (_, _) => { }, options));
+
+        Assert.Contains("Durable.ControlQueueBatchSize 0 is outside 1-32", ex.Message);
+        Assert.Contains("Durable.MaxConcurrentActivities 5000 is outside 1-1000", ex.Message);
+    }
+
+    [Fact]
+    public void ToProviderSettings_EveryOption_ReachesTheAzureStorageProvider()
+    {
+        var options = new DurableHostOptions
+        {
+            TaskHubName = "ScaleHub",
+            PartitionCount = 2,
+            MaxQueuePollingInterval = TimeSpan.FromSeconds(3),
+            ControlQueueVisibilityTimeout = TimeSpan.FromMinutes(2),
+            WorkItemQueueVisibilityTimeout = TimeSpan.FromMinutes(3),
+            ControlQueueBatchSize = 16,
+            ControlQueueBufferThreshold = 128,
+            MaxConcurrentActivities = 40,
+            MaxConcurrentOrchestrations = 50,
+            ExtendedSessionsEnabled = false,
+            ExtendedSessionIdleTimeout = TimeSpan.FromSeconds(45),
+            LeaseInterval = TimeSpan.FromSeconds(20),
+            LeaseRenewInterval = TimeSpan.FromSeconds(5),
+            LeaseAcquireInterval = TimeSpan.FromSeconds(4),
+        };
+
+        var settings = options.ToProviderSettings(azurite.ConnectionString, NullLoggerFactory.Instance);
+
+        Assert.Equal(
+            ("ScaleHub", 2, TimeSpan.FromSeconds(3), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(3), 16, 128, 40, 50, false, TimeSpan.FromSeconds(45)),
+            (settings.TaskHubName, settings.PartitionCount, settings.MaxQueuePollingInterval, settings.ControlQueueVisibilityTimeout,
+                settings.WorkItemQueueVisibilityTimeout, settings.ControlQueueBatchSize, settings.ControlQueueBufferThreshold,
+                settings.MaxConcurrentTaskActivityWorkItems, settings.MaxConcurrentTaskOrchestrationWorkItems, settings.ExtendedSessionsEnabled,
+                settings.ExtendedSessionIdleTimeout));
+        Assert.Equal((TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(4)),
+            (settings.LeaseInterval, settings.LeaseRenewInterval, settings.LeaseAcquireInterval));
+        Assert.NotNull(settings.StorageAccountClientProvider);
+    }
+
+    [Fact]
+    public void DurableHostOptions_Defaults_AreUsable()
+    {
+        var options = new DurableHostOptions();
+
+        Assert.Empty(options.Problems());
+        // As the Functions host: off unless host.json turns it on.
+        Assert.False(options.ExtendedSessionsEnabled);
     }
 
     private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, CancellationToken bound)

@@ -1,5 +1,6 @@
 using Blueshift.Functions;
 using Blueshift.Functions.Hosting;
+using Blueshift.LocalFunctionsHost.Durable;
 
 namespace Blueshift.LocalFunctionsHost.Blueshift;
 
@@ -30,6 +31,13 @@ public static class BlueshiftLocalHost
         foreach (var (name, value) in options.Settings)
         {
             hostOptions.Settings[name] = value;
+        }
+        // The task hub runs with host.json's durableTask choices, as the Functions host does in Azure (the package's host.json
+        // is copied next to this host); FunctionAppHost:Durable:* settings still override them.
+        var hostJson = Path.Combine(AppContext.BaseDirectory, "host.json");
+        if (File.Exists(hostJson))
+        {
+            HostJsonDurableSettings.Apply(hostOptions.Durable, hostJson);
         }
         // host.json names the task hub %Blueshift__TaskHub%, an app setting; the Functions host resolves it, and so does this one.
         if (hostOptions.Settings.TryGetValue(AppSettings.TaskHub, out var hub) && !string.IsNullOrWhiteSpace(hub))

@@ -105,19 +105,7 @@ internal sealed class DurableTaskHub : IHostedLifecycleService, IAsyncDisposable
 
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
-        var settings = new AzureStorageOrchestrationServiceSettings
-        {
-            TaskHubName = _options.TaskHubName,
-            PartitionCount = _options.PartitionCount,
-            MaxQueuePollingInterval = _options.MaxQueuePollingInterval,
-            ControlQueueVisibilityTimeout = _options.ControlQueueVisibilityTimeout,
-            WorkItemQueueVisibilityTimeout = _options.WorkItemQueueVisibilityTimeout,
-            LeaseInterval = _options.LeaseInterval,
-            LeaseRenewInterval = _options.LeaseRenewInterval,
-            LeaseAcquireInterval = _options.LeaseAcquireInterval,
-            StorageAccountClientProvider = new StorageAccountClientProvider(_connectionString),
-            LoggerFactory = _loggerFactory,
-        };
+        var settings = _options.ToProviderSettings(_connectionString, _loggerFactory);
         var service = new AzureStorageOrchestrationService(settings);
         try
         {
@@ -128,7 +116,10 @@ internal sealed class DurableTaskHub : IHostedLifecycleService, IAsyncDisposable
             throw new FunctionAppHostException(
                 $"The Durable task hub {_options.TaskHubName} cannot be created in the storage account of the setting {_options.ConnectionSetting}: {ex.Message}");
         }
-        var (observed, observer) = StopObservingOrchestrationService.Wrap(StorableHistoryOrchestrationService.Wrap(service));
+        // The sidecar's dispatcher does not keep sessions itself: with extended sessions on, this keeps them for it. The
+        // history fixes apply before it, so the history a session keeps in memory is the one stored.
+        IOrchestrationService dispatched = _options.ExtendedSessionsEnabled ? new ExtendedSessionOrchestrationService(service) : service;
+        var (observed, observer) = StopObservingOrchestrationService.Wrap(StorableHistoryOrchestrationService.Wrap(dispatched));
         _observer = observer;
 
         File.Delete(_socketPath);
