@@ -142,6 +142,9 @@ internal static class AlertsBenchmark
                 }
             }
             warmUp = false;
+            // The rollbacks the alerts started finish in their orchestrations, in real time; the next round's releases of
+            // the same apps start once they have (not measured).
+            await WaitUntilEndedAsync(host, emulator, releases.Select(r => r.Item2));
         }
 
         Console.WriteLine();
@@ -155,6 +158,23 @@ internal static class AlertsBenchmark
         Console.WriteLine($"    of which engine  {Summary(engine)}   (IReleaseService.RollbackAsync minus its ARM time)");
         Console.WriteLine($"    of which webhook {Summary(webhook)}   (HTTP, auth, parse, claim, routing, audit, answer)");
         Console.WriteLine($"  (driving {alerts} releases to their first traffic step took {setup.Elapsed.TotalSeconds:F0} s in all, not measured above)");
+    }
+
+    private static async Task WaitUntilEndedAsync(BenchHost host, AppServiceEmulatorServer emulator, IEnumerable<string> releaseIds)
+    {
+        var ids = releaseIds.ToList();
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
+        while (DateTime.UtcNow < deadline)
+        {
+            var views = await Task.WhenAll(ids.Select(id => host.Releases.GetAsync(id, default)));
+            if (views.All(v => v is not { Status: "Active" }))
+            {
+                return;
+            }
+            emulator.AdvanceOperations();
+            await Task.Delay(100);
+        }
+        throw new InvalidOperationException("Rolled-back releases did not end within 5 minutes.");
     }
 
     private static async Task<List<(string App, string ReleaseId)>> StartReleasesTakingTrafficAsync(BenchHost host, AppServiceEmulatorServer emulator, ManualTimeProvider time, List<string> apps)
@@ -399,6 +419,7 @@ internal static class AlertsBenchmark
             var configuration = builder.Configuration;
             var durable = await DurableTaskTestHost.StartAsync(registry => registry.AddReleaseOrchestrations(), new DurableTaskTestHostOptions
             {
+                LoggerFactory = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
                 ConfigureServices = services =>
                 {
                     services.AddSingleton<IConfiguration>(configuration);
