@@ -44,6 +44,8 @@ public sealed class FunctionMetadataTests(PublishedPackage package) : IClassFixt
         { "GetApp", "httpTrigger", "apps/{name}", "get", "Function", null },
         { "ListApps", "httpTrigger", "apps", "get", "Function", null },
         { "QueryAudit", "httpTrigger", "audit", "get", "Function", null },
+        { "RecordDrExercise", "httpTrigger", "compliance/dr-exercises", "post", "Function", null },
+        { "ListDrExercises", "httpTrigger", "compliance/dr-exercises", "get", "Function", null },
         { "AlertWebhook", "httpTrigger", "alerts", "post", "Function", null },
         { "Health", "httpTrigger", "health", "get", "Anonymous", null },
         { "HealthLive", "httpTrigger", "health/live", "get", "Anonymous", null },

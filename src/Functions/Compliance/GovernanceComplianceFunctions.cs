@@ -1,0 +1,15 @@
+using Blueshift.Functions.Hosting;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Blueshift.Functions.Compliance;
+
+/// <summary>The DR exercises API (<see cref="DrExerciseEndpoints"/>) as Functions.</summary>
+public sealed class GovernanceComplianceFunctions(FunctionEndpointTable endpoints)
+{
+    [Function(nameof(RecordDrExercise))]
+    public IActionResult RecordDrExercise([HttpTrigger(AuthorizationLevel.Function, "post", Route = "compliance/dr-exercises")] HttpRequest req) => endpoints.Run(req);
+
+    [Function(nameof(ListDrExercises))]
+    public IActionResult ListDrExercises([HttpTrigger(AuthorizationLevel.Function, "get", Route = "compliance/dr-exercises")] HttpRequest req) => endpoints.Run(req);
+}
