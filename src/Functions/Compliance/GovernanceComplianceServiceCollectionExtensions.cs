@@ -31,6 +31,10 @@ public static class GovernanceComplianceServiceCollectionExtensions
         services.TryAddSingleton<IDrExerciseHistory>(sp => sp.GetRequiredService<TableDrExerciseStore>());
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IComplianceCheck, DrRemindersCheck>());
+        // Reads releases as the releases API does: their index (AddReleases registers it) and their orchestrations.
+        services.AddHttpContextAccessor();
+        services.TryAddSingleton<DurableClientAccessor>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IComplianceCheck, GovernanceCheck>());
         services.AddFunctionModule<GovernanceComplianceModule>();
         return services;
     }
@@ -49,5 +53,9 @@ public static class GovernanceComplianceServiceCollectionExtensions
 /// <summary>The DR exercises API and the retrospective of a release in the function catalog.</summary>
 public sealed class GovernanceComplianceModule : IFunctionModule
 {
-    public void Map(IEndpointRouteBuilder endpoints) => DrExerciseEndpoints.Map(endpoints);
+    public void Map(IEndpointRouteBuilder endpoints)
+    {
+        DrExerciseEndpoints.Map(endpoints);
+        RetrospectiveEndpoints.Map(endpoints);
+    }
 }

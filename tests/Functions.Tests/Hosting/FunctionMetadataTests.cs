@@ -46,6 +46,7 @@ public sealed class FunctionMetadataTests(PublishedPackage package) : IClassFixt
         { "QueryAudit", "httpTrigger", "audit", "get", "Function", null },
         { "RecordDrExercise", "httpTrigger", "compliance/dr-exercises", "post", "Function", null },
         { "ListDrExercises", "httpTrigger", "compliance/dr-exercises", "get", "Function", null },
+        { "RecordRetrospective", "httpTrigger", "releases/{id}/retrospective", "post", "Function", null },
         { "AlertWebhook", "httpTrigger", "alerts", "post", "Function", null },
         { "Health", "httpTrigger", "health", "get", "Anonymous", null },
         { "HealthLive", "httpTrigger", "health/live", "get", "Anonymous", null },
