@@ -35,6 +35,8 @@ public static class GovernanceComplianceServiceCollectionExtensions
         services.AddHttpContextAccessor();
         services.TryAddSingleton<DurableClientAccessor>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IComplianceCheck, GovernanceCheck>());
+        // Reads ARM through the WebSitesClient AddReleases registers (AddAzureResourceManager).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IComplianceCheck, BackupVerificationCheck>());
         services.AddFunctionModule<GovernanceComplianceModule>();
         return services;
     }
