@@ -28,8 +28,9 @@ namespace Blueshift.Functions.Compliance;
 /// The subject is the release id. Time is the <c>now</c> the job passes.
 /// </summary>
 /// <remarks>
-/// Releases are read through the Durable client (<see cref="DurableClientAccessor"/>): a function that runs this check must
-/// hand the accessor its <c>[DurableClient]</c>, or the host must register a <see cref="DurableTaskClient"/> (local host, tests).
+/// Releases are read through the Durable client: the function that runs this check passes its <c>[DurableClient]</c> with
+/// <see cref="ComplianceDurableClient.Use"/>; otherwise <see cref="DurableClientAccessor"/> answers (the host's registered
+/// client: the local host, tests).
 /// </remarks>
 internal sealed class GovernanceCheck(
     ReleaseRegistry registry,
@@ -58,7 +59,7 @@ internal sealed class GovernanceCheck(
         var stuckPolicy = settings.ToStuckReleasePolicy();
         var observations = new List<Observation>();
         var emergencies = new List<(ReleaseView View, IReadOnlyList<ApprovalView> Approvals)>();
-        var client = clients.Current;
+        var client = ComplianceDurableClient.Current ?? clients.Current;
 
         foreach (var id in await registry.ListIdsAsync(app.Name, null, settings.MaxReleasesPerApp, cancellationToken))
         {

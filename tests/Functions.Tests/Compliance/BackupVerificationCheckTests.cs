@@ -101,6 +101,9 @@ public sealed class BackupVerificationCheckTests(AzuriteFixture azurite, BackupE
         throw new TimeoutException($"Backup {started.BackupId} of {site} is still in progress after 10 polls.");
     }
 
+    private int ArmCallsOf(ManagedApp managed) =>
+        Emulator.ArmCallLog.Snapshot().Count(c => c.Path.Contains($"/sites/{managed.Name}/", StringComparison.OrdinalIgnoreCase));
+
     private static async Task<IReadOnlyList<Observation>> ObserveAsync(FunctionsTestHost app, ManagedApp managed, string sas)
     {
         var observations = await Check(app).CheckAsync(managed, Now, default);
@@ -125,7 +128,10 @@ public sealed class BackupVerificationCheckTests(AzuriteFixture azurite, BackupE
         var blob = new BlobContainerClient(new Uri(sas)).GetBlobClient(backup.BlobName);
         Assert.True((await blob.GetPropertiesAsync()).Value.ContentLength > 0);
 
+        var armCallsBefore = ArmCallsOf(managed);
         Assert.Empty(await ObserveAsync(app, managed, sas));
+        // Two ARM reads per app: the backups and the backup configuration (the blob read goes to storage).
+        Assert.Equal(2, ArmCallsOf(managed) - armCallsBefore);
         var latest = await app.Services.GetRequiredService<IDrExerciseStore>().LatestAsync(managed.Name, default);
         Assert.Equal(Now, latest[DrActivity.BackupVerification]);
         // Verifying again at the same instant (an activity re-run) records the same exercise once.
