@@ -45,7 +45,7 @@ public interface IDrExerciseHistory
 /// <summary>
 /// DR exercises on Table storage: one row per exercise in the partition of its app (<c>app|{name}</c>) or of every app
 /// (<c>all</c>), keyed by its time and a hash of what it says, so recording the same exercise again (a retried request, a
-/// re-run activity) writes the same row. An app's latest exercises are two partition reads; the table stays small (a handful
+/// re-run activity) writes the same row. An app's latest exercises are two partition queries; the table stays small (a handful
 /// of exercises per app and year).
 /// </summary>
 public sealed class TableDrExerciseStore(TableClient table) : IDrExerciseStore, IDrExerciseHistory
@@ -96,9 +96,19 @@ public sealed class TableDrExerciseStore(TableClient table) : IDrExerciseStore, 
     private async Task<List<DrExercise>> ReadAsync(string? app, CancellationToken cancellationToken)
     {
         await _created.Value.WaitAsync(cancellationToken);
-        var filter = app is null
-            ? null
-            : TableClient.CreateQueryFilter($"PartitionKey eq {Partition(app)} or PartitionKey eq {AllAppsPartition}");
+        if (app is null)
+        {
+            return await ReadPartitionAsync(null, cancellationToken);
+        }
+        // Two partition queries, not one with 'or': the service answers an 'or' of partitions by scanning the table.
+        var own = ReadPartitionAsync(Partition(app), cancellationToken);
+        var everyApp = ReadPartitionAsync(AllAppsPartition, cancellationToken);
+        return [.. await own, .. await everyApp];
+    }
+
+    private async Task<List<DrExercise>> ReadPartitionAsync(string? partition, CancellationToken cancellationToken)
+    {
+        var filter = partition is null ? null : TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
         var exercises = new List<DrExercise>();
         await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
