@@ -650,14 +650,17 @@ internal sealed class ArmApi(AppServiceEmulatorServer server)
         }
         var site = slot.Site;
         var now = server.Time.GetUtcNow();
+        var name = properties["backupName"]?.ToString() is { Length: > 0 } given ? given : $"{site.Name}_{now.UtcDateTime:yyyyMMddHHmmss}";
+        // A failed backup leaves no blob; one that storage refuses fails.
+        var injected = server.Faults.TakeOperationFault(OperationKind.Backup, site.Name)
+            ?? await BackupBlobs.WriteAsync(server.PackageClient, storageNode.GetValue<string>(), name, slot, now, call.Context.RequestAborted);
         BackupRecord backup;
         lock (site.Gate)
         {
             var id = site.Backups.Count + 1;
-            var name = properties["backupName"]?.ToString() is { Length: > 0 } given ? given : $"{site.Name}_{now.UtcDateTime:yyyyMMddHHmmss}";
             var operation = new LongRunningOperation(Guid.NewGuid().ToString(), OperationKind.Backup, site, slot.Name, now)
             {
-                InjectedFailure = server.Faults.TakeOperationFault(OperationKind.Backup, site.Name),
+                InjectedFailure = injected,
                 Complete = () => null,
                 Finished = finished => Log.OperationFinished(server.Logger, finished.Id, finished.Kind, site.Name, finished.Status),
             };

@@ -31,6 +31,7 @@ internal static class ControlApi
 
         control.MapGet("/health", () => Results.Ok(new { status = "ok" }));
         KeyVaultControlApi.Map(control, server);
+        BackupBlobs.MapControl(control, server);
 
         control.MapGet("/sites", () => Results.Ok(server.Sites.Select(SiteView)));
         control.MapPost("/sites", async (CreateSiteRequest request, CancellationToken cancellationToken) =>
