@@ -15,6 +15,9 @@ public sealed class KeyVaultSecretReader(TokenCredential credential, SecretRotat
 {
     private readonly ConcurrentDictionary<Uri, SecretClient> _clients = new();
 
+    /// <summary>Why no vault can be read with this configuration (every read then throws saying so); null when it can.</summary>
+    public string? Unavailable { get; init; }
+
     /// <summary>Where <paramref name="secret"/>'s vault is reached: the configured endpoint (the emulator), the URI the reference names, or <c>https://{vault}.{suffix}/</c>.</summary>
     public Uri VaultUriOf(KeyVaultSecretRef secret) =>
         options.VaultEndpoint ?? secret.VaultUri ?? new Uri($"https://{secret.Vault}.{options.VaultDnsSuffix.Trim('.')}/");
@@ -23,6 +26,10 @@ public sealed class KeyVaultSecretReader(TokenCredential credential, SecretRotat
     public async Task<SecretProperties?> GetCurrentAsync(KeyVaultSecretRef secret, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(secret);
+        if (Unavailable is not null)
+        {
+            throw new InvalidOperationException(Unavailable);
+        }
         var client = _clients.GetOrAdd(VaultUriOf(secret), CreateClient);
         SecretProperties? current = null;
         try

@@ -160,12 +160,13 @@ public static class SecretRotationCheckServiceCollectionExtensions
         options.Validate();
         var azure = configuration.GetSection(Azure.AzureOptions.SectionName).Get<Azure.AzureOptions>() ?? new Azure.AzureOptions();
         azure.Validate();
-        if (string.Equals(azure.Credential, "Development", StringComparison.OrdinalIgnoreCase) && options.VaultEndpoint is null)
-        {
-            throw new InvalidOperationException($"{SecretRotationCheckOptions.SectionName}:VaultEndpoint must name the Key Vault stand-in when {Azure.AzureOptions.SectionName}:Credential is 'Development'.");
-        }
+        // The development token is for the emulator only: without the stand-in's endpoint the check fails when it runs, and
+        // says why, rather than stopping the app's start (local runs without the stand-in keep working).
+        var unavailable = string.Equals(azure.Credential, "Development", StringComparison.OrdinalIgnoreCase) && options.VaultEndpoint is null
+            ? $"{SecretRotationCheckOptions.SectionName}:VaultEndpoint must name the Key Vault stand-in when {Azure.AzureOptions.SectionName}:Credential is 'Development'."
+            : null;
         services.AddOptions<SecretRotationCheckOptions>().Bind(configuration.GetSection(SecretRotationCheckOptions.SectionName));
-        services.AddSingleton(new KeyVaultSecretReader(Azure.AzureServiceCollectionExtensions.CreateCredential(azure), options, configureClient));
+        services.AddSingleton(new KeyVaultSecretReader(Azure.AzureServiceCollectionExtensions.CreateCredential(azure), options, configureClient) { Unavailable = unavailable });
         services.AddSingleton<IComplianceCheck, SecretRotationCheck>();
         return services;
     }
