@@ -5,13 +5,29 @@ using Azure.Security.KeyVault.Secrets;
 
 namespace Blueshift.Functions.Compliance.SecretRotation;
 
+/// <summary>The properties of a secret's current version that the rotation check judges; never its value.</summary>
+public sealed record SecretVersionProperties(
+    string? Version,
+    DateTimeOffset? CreatedOn,
+    DateTimeOffset? UpdatedOn,
+    DateTimeOffset? ExpiresOn,
+    bool? Enabled,
+    IReadOnlyDictionary<string, string> Tags);
+
+/// <summary>The port to where apps' secrets are kept: properties of a secret's current version, never a value.</summary>
+public interface ISecretPropertiesReader
+{
+    /// <summary>The properties of <paramref name="secret"/>'s current version, or null when its vault has no such secret.</summary>
+    Task<SecretVersionProperties?> GetCurrentAsync(KeyVaultSecretRef secret, CancellationToken cancellationToken);
+}
+
 /// <summary>
 /// Reads Key Vault secrets' properties (dates, tags, enabled) with Blueshift's identity, one <see cref="SecretClient"/> per
 /// vault, kept for the life of the reader. It never asks for a value: it only lists a secret's versions, which carry none.
 /// Throttling (429) and unavailability (503) are retried by the SDK's retry policy (honouring Retry-After); a vault that
 /// still fails throws <see cref="RequestFailedException"/>.
 /// </summary>
-public sealed class KeyVaultSecretReader(TokenCredential credential, SecretRotationCheckOptions options, Action<SecretClientOptions>? configureClient = null)
+public sealed class KeyVaultSecretReader(TokenCredential credential, SecretRotationCheckOptions options, Action<SecretClientOptions>? configureClient = null) : ISecretPropertiesReader
 {
     private readonly ConcurrentDictionary<Uri, SecretClient> _clients = new();
 
@@ -23,7 +39,7 @@ public sealed class KeyVaultSecretReader(TokenCredential credential, SecretRotat
         options.VaultEndpoint ?? secret.VaultUri ?? new Uri($"https://{secret.Vault}.{options.VaultDnsSuffix.Trim('.')}/");
 
     /// <summary>The properties of the secret's current version (the newest), or null when the vault has no such secret.</summary>
-    public async Task<SecretProperties?> GetCurrentAsync(KeyVaultSecretRef secret, CancellationToken cancellationToken)
+    public async Task<SecretVersionProperties?> GetCurrentAsync(KeyVaultSecretRef secret, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(secret);
         if (Unavailable is not null)
@@ -46,7 +62,10 @@ public sealed class KeyVaultSecretReader(TokenCredential credential, SecretRotat
         {
             return null;
         }
-        return current;
+        return current is null
+            ? null
+            : new SecretVersionProperties(current.Version, current.CreatedOn, current.UpdatedOn, current.ExpiresOn, current.Enabled,
+                new Dictionary<string, string>(current.Tags, StringComparer.Ordinal));
     }
 
     // Versions come in no promised order; the current one is the last created.

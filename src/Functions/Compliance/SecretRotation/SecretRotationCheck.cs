@@ -1,5 +1,4 @@
 using System.Globalization;
-using Azure.Security.KeyVault.Secrets;
 using Blueshift.Domain.Compliance;
 using Blueshift.Functions.Apps;
 using Blueshift.Functions.Azure.AppService;
@@ -16,7 +15,7 @@ namespace Blueshift.Functions.Compliance.SecretRotation;
 /// secret value is read, and none appears in an observation.
 /// </summary>
 /// <remarks>Calls per app: one ARM call (the production settings) and one Key Vault listing of each secret's versions.</remarks>
-internal sealed class SecretRotationCheck(WebSitesClient arm, KeyVaultSecretReader vault, IOptions<SecretRotationCheckOptions> options) : IComplianceCheck
+internal sealed class SecretRotationCheck(WebSitesClient arm, ISecretPropertiesReader vault, IOptions<SecretRotationCheckOptions> options) : IComplianceCheck
 {
     public const string Overdue = "secret-rotation.overdue";
     public const string DueSoon = "secret-rotation.due-soon";
@@ -67,7 +66,7 @@ internal sealed class SecretRotationCheck(WebSitesClient arm, KeyVaultSecretRead
         return used;
     }
 
-    private static IEnumerable<Observation> Judge(UsedSecret used, SecretProperties? current, DateTimeOffset now, SecretRotationPolicy policy, TimeSpan expiryWarning)
+    private static IEnumerable<Observation> Judge(UsedSecret used, SecretVersionProperties? current, DateTimeOffset now, SecretRotationPolicy policy, TimeSpan expiryWarning)
     {
         var subject = used.Secret.Subject;
         var evidence = new Dictionary<string, string>
@@ -154,7 +153,7 @@ public static class SecretRotationCheckServiceCollectionExtensions
     /// <see cref="Azure.AzureServiceCollectionExtensions.AddAzureResourceManager"/> registers.
     /// </summary>
     /// <param name="configureClient">Changes the Key Vault clients' options; tests use it to trust the Key Vault stand-in's certificate.</param>
-    public static IServiceCollection AddSecretRotationCheck(this IServiceCollection services, IConfiguration configuration, Action<SecretClientOptions>? configureClient = null)
+    public static IServiceCollection AddSecretRotationCheck(this IServiceCollection services, IConfiguration configuration, Action<global::Azure.Security.KeyVault.Secrets.SecretClientOptions>? configureClient = null)
     {
         var options = configuration.GetSection(SecretRotationCheckOptions.SectionName).Get<SecretRotationCheckOptions>() ?? new SecretRotationCheckOptions();
         options.Validate();
@@ -166,7 +165,9 @@ public static class SecretRotationCheckServiceCollectionExtensions
             ? $"{SecretRotationCheckOptions.SectionName}:VaultEndpoint must name the Key Vault stand-in when {Azure.AzureOptions.SectionName}:Credential is 'Development'."
             : null;
         services.AddOptions<SecretRotationCheckOptions>().Bind(configuration.GetSection(SecretRotationCheckOptions.SectionName));
-        services.AddSingleton(new KeyVaultSecretReader(Azure.AzureServiceCollectionExtensions.CreateCredential(azure), options, configureClient) { Unavailable = unavailable });
+        var reader = new KeyVaultSecretReader(Azure.AzureServiceCollectionExtensions.CreateCredential(azure), options, configureClient) { Unavailable = unavailable };
+        services.AddSingleton(reader);
+        services.AddSingleton<ISecretPropertiesReader>(reader);
         services.AddSingleton<IComplianceCheck, SecretRotationCheck>();
         return services;
     }
