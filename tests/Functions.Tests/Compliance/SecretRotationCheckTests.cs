@@ -102,6 +102,20 @@ public sealed class SecretRotationCheckTests(ComplianceEmulatorFixture world, Az
     }
 
     [Fact]
+    public async Task Check_SecretReferencedTwiceAndListed_IsOneObservationWithThePolicyKind()
+    {
+        var secret = Unique("shared");
+        Seed(secret, null, Now.AddDays(-120));
+        var compliance = new AppComplianceSettings(Secrets: [new PolicySecret(new Uri($"https://{Vault}.vault.azure.net/secrets/{secret.ToUpperInvariant()}"), "database-credential")]);
+        var (_, app) = await AppAsync(new Dictionary<string, string> { ["PRIMARY"] = NameReference(secret), ["REPLICA"] = UriReference(secret.ToUpperInvariant()) }, compliance);
+
+        var observation = Assert.Single(await Check.CheckAsync(app, Now, CancellationToken.None));
+
+        Assert.Equal((SecretRotationCheck.Overdue, $"{Vault}/{secret}"), (observation.Kind, observation.Subject));
+        Assert.Equal(("PRIMARY,REPLICA", "policy", "database-credential"), (observation.Evidence["referencedBy"], observation.Evidence["kindSource"], observation.Evidence["kind"]));
+    }
+
+    [Fact]
     public async Task Check_ExpiryWithinTheWindowOrPast_IsExpiringOrExpiredUntilExtended()
     {
         var expiring = Unique("expiring");

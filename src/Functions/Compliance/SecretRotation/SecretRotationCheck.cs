@@ -41,26 +41,32 @@ internal sealed class SecretRotationCheck(WebSitesClient arm, ISecretPropertiesR
         return observations;
     }
 
-    /// <summary>A secret the app uses: where it is named (settings, policy) and the kind policy gives it.</summary>
-    private sealed record UsedSecret(KeyVaultSecretRef Secret, List<string> Settings, string? PolicyKind, bool Listed);
+    /// <summary>A secret the app uses: the settings that reference it (none when only policy lists it) and the kind policy gives it.</summary>
+    private sealed record UsedSecret(KeyVaultSecretRef Secret, List<string> Settings, string? PolicyKind);
 
+    // One entry per secret (by vault and name, ignoring case) however many settings reference it.
     private static Dictionary<string, UsedSecret> Referenced(ManagedApp app, IReadOnlyDictionary<string, string> settings)
     {
         var used = new Dictionary<string, UsedSecret>(StringComparer.Ordinal);
         foreach (var (name, value) in settings.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
-            if (KeyVaultReferences.TryParseReference(value, out var reference))
+            if (!KeyVaultReferences.TryParseReference(value, out var reference))
             {
-                (used.TryGetValue(reference!.Subject, out var known) ? known : used[reference.Subject] = new UsedSecret(reference, [], null, false)).Settings.Add(name);
+                continue;
             }
+            if (!used.TryGetValue(reference!.Subject, out var secret))
+            {
+                used[reference.Subject] = secret = new UsedSecret(reference, [], null);
+            }
+            secret.Settings.Add(name);
         }
         foreach (var listed in app.Compliance?.Secrets ?? [])
         {
             if (KeyVaultReferences.TryParseSecretUri(listed.SecretUri.OriginalString, allowVersion: false, out var reference))
             {
                 used[reference!.Subject] = used.TryGetValue(reference.Subject, out var known)
-                    ? known with { PolicyKind = listed.Kind, Listed = true }
-                    : new UsedSecret(reference, [], listed.Kind, true);
+                    ? known with { PolicyKind = listed.Kind }
+                    : new UsedSecret(reference, [], listed.Kind);
             }
         }
         return used;
