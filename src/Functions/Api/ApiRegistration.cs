@@ -54,6 +54,7 @@ public static class ApiRegistration
             openApi.AddDocumentTransformer(OpenApiSecurity.AddSchemesAsync);
             openApi.AddOperationTransformer(OpenApiSecurity.RequireAsync);
             openApi.AddOperationTransformer(ApiConventions.DescribeBodyAndHeadersAsync);
+            openApi.AddSchemaTransformer(Apps.ComplianceOpenApi.DescribeWithheldValuesAsync);
         });
         return services;
     }

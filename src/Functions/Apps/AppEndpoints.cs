@@ -44,7 +44,11 @@ public static class AppEndpoints
         {
             return problem;
         }
-        var app = ManagedAppValidation.Validate(name, body.Value!, options.Value.AllowLoopbackHttp, out var errors);
+        // A null desired value keeps the stored one (answers withhold secret values), so read what is stored first.
+        var stored = body.Value!.Compliance?.DesiredSettings?.Values.Any(v => v is null) == true && FieldRules.IsAppName(name)
+            ? (await store.GetAsync(name, cancellationToken))?.Compliance?.DesiredSettings
+            : null;
+        var app = ManagedAppValidation.Validate(name, body.Value!, options.Value.AllowLoopbackHttp, out var errors, stored);
         if (app is null)
         {
             return ApiProblems.Validation(errors);
@@ -72,9 +76,10 @@ public static class AppEndpoints
                 new Dictionary<string, string> { ["resourceId"] = app.ResourceId, ["stagingSlot"] = app.StagingSlot }),
             cancellationToken);
 
+        var shown = ManagedAppValidation.WithheldSecrets(app);
         return created
-            ? TypedResults.Created($"/api/apps/{Uri.EscapeDataString(app.Name)}", app)
-            : TypedResults.Ok(app);
+            ? TypedResults.Created($"/api/apps/{Uri.EscapeDataString(app.Name)}", shown)
+            : TypedResults.Ok(shown);
     }
 
     public static async Task<Results<Ok<ManagedApp>, ProblemHttpResult>> GetAsync(string name, IManagedAppStore store, CancellationToken cancellationToken)
@@ -83,7 +88,7 @@ public static class AppEndpoints
         {
             return ApiProblems.NotFound("app", name);
         }
-        return TypedResults.Ok(app);
+        return TypedResults.Ok(ManagedAppValidation.WithheldSecrets(app));
     }
 
     public static async Task<Ok<List<ManagedApp>>> ListAsync(IManagedAppStore store, CancellationToken cancellationToken)
@@ -91,7 +96,7 @@ public static class AppEndpoints
         var apps = new List<ManagedApp>();
         await foreach (var app in store.ListAsync(cancellationToken))
         {
-            apps.Add(app);
+            apps.Add(ManagedAppValidation.WithheldSecrets(app));
         }
         return TypedResults.Ok(apps);
     }

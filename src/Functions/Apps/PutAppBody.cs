@@ -11,7 +11,8 @@ public sealed record PutAppBody(
     IReadOnlyList<SmokeTestBody?>? SmokeTests = null,
     PolicyBody? Policy = null,
     IReadOnlyList<NotificationBody?>? Notifications = null,
-    string? Name = null);
+    string? Name = null,
+    ComplianceBody? Compliance = null);
 
 /// <param name="BakeTime">ISO 8601 (<c>PT30M</c>) or <c>00:30:00</c>, 1 s to 24 h.</param>
 /// <param name="MaxErrorRateRatio">The canary fails when its error rate exceeds the baseline's times this (1–100; default 2).</param>
@@ -34,6 +35,27 @@ public sealed record PolicyBody(
 /// <param name="Endpoint">Absolute https URI; keys for it come from Blueshift's settings, never from here.</param>
 public sealed record NotificationBody(string? Kind, string? Endpoint);
 
+/// <summary>An app's terms for the compliance jobs; see <see cref="AppComplianceSettings"/>.</summary>
+/// <param name="DesiredSettings">
+/// Production app settings as they should be (name → value). Answers withhold the values of secret-looking settings
+/// (<see cref="Domain.Compliance.ConfigDriftOptions.IsSecret"/>) unless they are Key Vault references, showing null; a
+/// null value sent back keeps the value stored for that setting. Prefer Key Vault references for secret settings.
+/// </param>
+/// <param name="SettingsMatchingStaging">Settings whose production and staging values must be equal.</param>
+/// <param name="DrSlot">The slot restore tests restore into (a deployment slot, never <c>production</c>).</param>
+/// <param name="Secrets">Key Vault secrets to check besides those the app settings reference.</param>
+/// <param name="BackupsRequired">False exempts the app from the backup jobs.</param>
+public sealed record ComplianceBody(
+    IReadOnlyDictionary<string, string?>? DesiredSettings = null,
+    IReadOnlyList<string?>? SettingsMatchingStaging = null,
+    string? DrSlot = null,
+    IReadOnlyList<PolicySecretBody?>? Secrets = null,
+    bool? BackupsRequired = null);
+
+/// <param name="SecretUri">The secret's URI without a version: <c>https://{vault}.vault.azure.net/secrets/{name}</c>.</param>
+/// <param name="Kind"><c>database-credential</c>, <c>api-key</c>, <c>encryption-key</c> or <c>integration-token</c>; used when the secret has no <c>secret-kind</c> tag.</param>
+public sealed record PolicySecretBody(string? SecretUri, string? Kind = null);
+
 /// <summary>Pure shape and range checks of an app registration.</summary>
 public static class ManagedAppValidation
 {
@@ -41,7 +63,17 @@ public static class ManagedAppValidation
     public static readonly IReadOnlyList<string> NotificationKinds = ["webhook", "eventgrid"];
     public static readonly IReadOnlyList<string> AlertSeverities = ["Sev0", "Sev1", "Sev2", "Sev3", "Sev4"];
 
-    public static ManagedApp? Validate(string name, PutAppBody body, bool allowLoopbackHttp, out IDictionary<string, string[]> errors)
+    public const int MaxDesiredSettings = 250;
+    public const int MaxSettingNameLength = 256;
+    public const int MaxSettingValueLength = 4096;
+
+    /// <summary>The compliance terms are stored in one table property, which holds at most 32 K characters.</summary>
+    public const int MaxComplianceJsonLength = 30_000;
+    public const int MaxSettingsMatchingStaging = 250;
+    public const int MaxPolicySecrets = 50;
+
+    /// <param name="storedDesiredSettings">The desired settings stored now; a null value in the body keeps the stored one.</param>
+    public static ManagedApp? Validate(string name, PutAppBody body, bool allowLoopbackHttp, out IDictionary<string, string[]> errors, IReadOnlyDictionary<string, string>? storedDesiredSettings = null)
     {
         var e = new FieldErrors();
         FieldRules.AppName(e, "name", name);
@@ -71,6 +103,7 @@ public static class ManagedAppValidation
         var smokeTests = FieldRules.SmokeTests(e, "smokeTests", body.SmokeTests);
         var policy = Policy(e, body.Policy);
         var notifications = Notifications(e, body.Notifications, allowLoopbackHttp);
+        var compliance = Compliance(e, body.Compliance, storedDesiredSettings);
 
         errors = e.ToDictionary();
         if (e.Any)
@@ -84,8 +117,191 @@ public static class ManagedAppValidation
             body.HealthCheckPath ?? "/health",
             smokeTests,
             policy,
-            notifications);
+            notifications,
+            compliance);
     }
+
+    /// <summary>App Service app setting names: letters, digits, '_', '.', '-' and ':'.</summary>
+    public static bool IsSettingName(string? name) =>
+        !string.IsNullOrEmpty(name) && name.Length <= MaxSettingNameLength && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' or ':');
+
+    /// <summary>
+    /// The desired settings as answers show them: values of secret-looking settings (<see cref="Domain.Compliance.ConfigDriftOptions.IsSecret"/>)
+    /// are withheld (null) unless they are Key Vault references, which point at a secret and are none.
+    /// </summary>
+    public static ManagedApp WithheldSecrets(ManagedApp app)
+    {
+        if (app.Compliance?.DesiredSettings is not { Count: > 0 } desired)
+        {
+            return app;
+        }
+        var options = Domain.Compliance.ConfigDriftOptions.Default;
+        var shown = new Dictionary<string, string>(desired.Count, StringComparer.Ordinal);
+        foreach (var (setting, value) in desired)
+        {
+            // Null on the wire: "set, value withheld"; sent back, it keeps the stored value.
+            shown[setting] = options.IsSecret(setting) && !Blueshift.Functions.Compliance.KeyVaultReferences.LooksLikeReference(value) ? null! : value;
+        }
+        return app with { Compliance = app.Compliance with { DesiredSettings = shown } };
+    }
+
+    private static AppComplianceSettings? Compliance(FieldErrors e, ComplianceBody? body, IReadOnlyDictionary<string, string>? stored)
+    {
+        if (body is null)
+        {
+            return null;
+        }
+        var desired = DesiredSettings(e, body.DesiredSettings, stored);
+        var matching = SettingsMatchingStaging(e, body.SettingsMatchingStaging);
+        FieldRules.SlotName(e, "compliance.drSlot", body.DrSlot);
+        var secrets = PolicySecrets(e, body.Secrets);
+        var settings = new AppComplianceSettings(desired, matching, body.DrSlot, secrets, body.BackupsRequired);
+        if (!e.Any && System.Text.Json.JsonSerializer.Serialize(settings).Length > MaxComplianceJsonLength)
+        {
+            e.Add("compliance", $"Too large: the compliance terms must fit in {MaxComplianceJsonLength} characters of JSON; keep long values in Key Vault and reference them.");
+        }
+        return settings;
+    }
+
+    private static Dictionary<string, string>? DesiredSettings(FieldErrors e, IReadOnlyDictionary<string, string?>? settings, IReadOnlyDictionary<string, string>? stored)
+    {
+        const string field = "compliance.desiredSettings";
+        if (settings is null)
+        {
+            return null;
+        }
+        if (settings.Count > MaxDesiredSettings)
+        {
+            e.Add(field, $"At most {MaxDesiredSettings} settings.");
+            return null;
+        }
+        var result = new Dictionary<string, string>(settings.Count, StringComparer.Ordinal);
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (setting, value) in settings)
+        {
+            if (!IsSettingName(setting))
+            {
+                e.Add(field, $"'{JsonBody.Printable(setting)}' is not an app setting name: 1–{MaxSettingNameLength} letters, digits, '_', '.', '-' or ':'.");
+                continue;
+            }
+            var at = $"{field}.{setting}";
+            if (!names.Add(setting))
+            {
+                e.Add(at, "App setting names ignore case: name each setting once.");
+                continue;
+            }
+            if (value is null)
+            {
+                // A withheld value sent back: keep what is stored.
+                if (stored is not null && stored.FirstOrDefault(s => s.Key.Equals(setting, StringComparison.OrdinalIgnoreCase)) is { Key: not null } kept)
+                {
+                    result[setting] = kept.Value;
+                }
+                else
+                {
+                    e.Add(at, "Give the value; null keeps a stored value, and none is stored for this setting.");
+                }
+                continue;
+            }
+            if (value.Length > MaxSettingValueLength)
+            {
+                e.Add(at, $"At most {MaxSettingValueLength} characters.");
+                continue;
+            }
+            result[setting] = value;
+        }
+        return result;
+    }
+
+    private static List<string>? SettingsMatchingStaging(FieldErrors e, IReadOnlyList<string?>? settings)
+    {
+        const string field = "compliance.settingsMatchingStaging";
+        if (settings is null)
+        {
+            return null;
+        }
+        if (settings.Count > MaxSettingsMatchingStaging)
+        {
+            e.Add(field, $"At most {MaxSettingsMatchingStaging} settings.");
+            return null;
+        }
+        var result = new List<string>(settings.Count);
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < settings.Count; i++)
+        {
+            if (!IsSettingName(settings[i]))
+            {
+                e.Add($"{field}[{i}]", $"An app setting name: 1–{MaxSettingNameLength} letters, digits, '_', '.', '-' or ':'.");
+            }
+            else if (!names.Add(settings[i]!))
+            {
+                e.Add($"{field}[{i}]", "Name each setting once (names ignore case).");
+            }
+            else
+            {
+                result.Add(settings[i]!);
+            }
+        }
+        return result;
+    }
+
+    private static List<PolicySecret>? PolicySecrets(FieldErrors e, IReadOnlyList<PolicySecretBody?>? secrets)
+    {
+        const string field = "compliance.secrets";
+        if (secrets is null)
+        {
+            return null;
+        }
+        if (secrets.Count > MaxPolicySecrets)
+        {
+            e.Add(field, $"At most {MaxPolicySecrets} secrets.");
+            return null;
+        }
+        var result = new List<PolicySecret>(secrets.Count);
+        var subjects = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < secrets.Count; i++)
+        {
+            var at = $"{field}[{i}]";
+            if (secrets[i] is not { } secret)
+            {
+                e.Add(at, "A secret is an object: {\"secretUri\", \"kind\"}.");
+                continue;
+            }
+            if (!Blueshift.Functions.Compliance.KeyVaultReferences.TryParseSecretUri(secret.SecretUri, allowVersion: false, out var reference))
+            {
+                e.Add($"{at}.secretUri", "Required: the secret's https URI without a version, 'https://{vault}.vault.azure.net/secrets/{name}'.");
+            }
+            else if (!subjects.Add(reference!.Subject))
+            {
+                e.Add($"{at}.secretUri", "Name each secret once.");
+                reference = null;
+            }
+            string? kind = null;
+            if (secret.Kind is not null)
+            {
+                kind = Domain.Compliance.SecretRotation.ParseKindTag(secret.Kind) is { } parsed ? KindName(parsed) : null;
+                if (kind is null)
+                {
+                    e.Add($"{at}.kind", "One of: database-credential, api-key, encryption-key, integration-token.");
+                }
+            }
+            if (reference is not null && (secret.Kind is null || kind is not null))
+            {
+                result.Add(new PolicySecret(new Uri(secret.SecretUri!), kind));
+            }
+        }
+        return result;
+    }
+
+    /// <summary>The kebab-case name of a secret kind, as tags and registrations spell it.</summary>
+    public static string KindName(Domain.Compliance.SecretKind kind) => kind switch
+    {
+        Domain.Compliance.SecretKind.DatabaseCredential => "database-credential",
+        Domain.Compliance.SecretKind.ApiKey => "api-key",
+        Domain.Compliance.SecretKind.EncryptionKey => "encryption-key",
+        Domain.Compliance.SecretKind.IntegrationToken => "integration-token",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
 
     private static AppPolicyOverrides? Policy(FieldErrors e, PolicyBody? policy)
     {

@@ -85,6 +85,7 @@ public sealed class TableManagedAppStore(TableClient table) : IManagedAppStore
         ["SmokeTests"] = Json(app.SmokeTests),
         ["Policy"] = Json(app.Policy),
         ["Notifications"] = Json(app.Notifications),
+        ["Compliance"] = Json(app.Compliance),
     };
 
     private static ManagedApp FromEntity(TableEntity entity) => new(
@@ -94,7 +95,8 @@ public sealed class TableManagedAppStore(TableClient table) : IManagedAppStore
         entity.GetString("HealthCheckPath") ?? "/health",
         FromJson<List<SmokeTest>>(entity.GetString("SmokeTests")),
         FromJson<AppPolicyOverrides>(entity.GetString("Policy")),
-        FromJson<List<NotificationTarget>>(entity.GetString("Notifications")));
+        FromJson<List<NotificationTarget>>(entity.GetString("Notifications")),
+        FromJson<AppComplianceSettings>(entity.GetString("Compliance")));
 
     private static readonly JsonSerializerOptions StoredJson = new(JsonSerializerDefaults.Web);
 

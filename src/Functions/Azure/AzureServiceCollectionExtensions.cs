@@ -29,7 +29,8 @@ public static class AzureServiceCollectionExtensions
         return services;
     }
 
-    private static TokenCredential CreateCredential(AzureOptions options) => options.Credential.ToLowerInvariant() switch
+    /// <summary>Blueshift's Azure identity as <paramref name="options"/> configure it (also for Key Vault).</summary>
+    internal static TokenCredential CreateCredential(AzureOptions options) => options.Credential.ToLowerInvariant() switch
     {
         "managedidentity" => options.ManagedIdentityClientId is { Length: > 0 } clientId
             ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))
