@@ -2,6 +2,8 @@ using Blueshift.Functions.Alerts;
 using Blueshift.Functions.Api;
 using Blueshift.Functions.Audit;
 using Blueshift.Functions.Compliance;
+using Blueshift.Functions.Compliance.ConfigDrift;
+using Blueshift.Functions.Compliance.SecretRotation;
 using Blueshift.Functions.Diagnostics;
 using Blueshift.Functions.Health;
 using Blueshift.Functions.Hosting;
@@ -28,6 +30,8 @@ public static class BlueshiftFunctionsServiceCollectionExtensions
         services.AddReleaseOrchestrationOptions(configuration);
         services.AddAlerts(configuration);
         services.AddGovernanceCompliance(configuration);
+        services.AddSecretRotationCheck(configuration);
+        services.AddConfigDriftCheck(configuration);
         services.AddFunctionEndpointTable();
         return services;
     }

@@ -25,8 +25,6 @@ public sealed class ComplianceCheckRegistrationTests(AzuriteFixture azurite) : I
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging();
         services.AddBlueshiftFunctions(configuration);
-        services.AddSecretRotationCheck(configuration);
-        services.AddConfigDriftCheck(configuration);
         return services.BuildServiceProvider();
     }
 
@@ -37,7 +35,9 @@ public sealed class ComplianceCheckRegistrationTests(AzuriteFixture azurite) : I
 
         var checks = app.GetServices<IComplianceCheck>().ToList();
 
-        Assert.Equal([ComplianceJob.SecretRotation, ComplianceJob.ConfigDrift], checks.Select(c => c.Job));
+        Assert.Equal(
+            [ComplianceJob.BackupVerification, ComplianceJob.DrReminders, ComplianceJob.SecretRotation, ComplianceJob.ConfigDrift, ComplianceJob.Governance],
+            checks.Select(c => c.Job).Order());
     }
 
     [Fact]
