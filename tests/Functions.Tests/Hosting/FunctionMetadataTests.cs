@@ -74,6 +74,7 @@ public sealed class FunctionMetadataTests(PublishedPackage package) : IClassFixt
         { "ReclaimApp", "activityTrigger", null, null, null, null },
         { "RunRestoreTest", "orchestrationTrigger", null, null, null, null },
         { "RestoreTestFindBackup", "activityTrigger", null, null, null, null },
+        { "RestoreTestFindSlot", "activityTrigger", null, null, null, null },
         { "RestoreTestStartRestore", "activityTrigger", null, null, null, null },
         { "RestoreTestPollRestore", "activityTrigger", null, null, null, null },
         { "RestoreTestStartSlot", "activityTrigger", null, null, null, null },

@@ -30,6 +30,20 @@ internal sealed class RestoreTestActivities(WebSitesClient arm, ISlotProbe probe
             : new BackupChoice(newest.BackupId, newest.Name, newest.Created, newest.FinishedTimeStamp, newest.SizeInBytes, backups.Count, succeeded.Count);
     }
 
+    /// <summary>Whether the app has the DR slot (a read; 404 is the answer "no", not a failure).</summary>
+    public async Task<bool> FindSlotAsync(DrSlotRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await arm.GetSiteAsync(DrSlot(request.App, request.Slot), cancellationToken);
+            return true;
+        }
+        catch (global::Azure.RequestFailedException ex) when (ex.Status == 404)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Starts restoring the backup into the DR slot (ARM's Restore Slot; the container's SAS URL never leaves the client).</summary>
     public async Task<SlotOperation> StartRestoreAsync(RestoreStart start, CancellationToken cancellationToken)
     {

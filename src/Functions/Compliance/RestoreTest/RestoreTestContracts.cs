@@ -10,6 +10,7 @@ namespace Blueshift.Functions.Compliance.RestoreTest;
 internal static class RestoreTestActivityNames
 {
     public const string FindBackup = "RestoreTestFindBackup";
+    public const string FindSlot = "RestoreTestFindSlot";
     public const string StartRestore = "RestoreTestStartRestore";
     public const string PollRestore = "RestoreTestPollRestore";
     public const string StartSlot = "RestoreTestStartSlot";
@@ -32,6 +33,9 @@ public static class RestoreTestKinds
 
     /// <summary>The DR slot is production (or the staging slot, or unnamed): the test refused to restore into it.</summary>
     public const string Refused = "restore-test.refused";
+
+    /// <summary>The app has no deployment slot of the DR slot's name to restore into.</summary>
+    public const string NoDrSlot = "restore-test.no-dr-slot";
 
     /// <summary>The DR slot could not be reset after the test: it may still run production's restored content.</summary>
     public const string CleanupFailed = "restore-test.cleanup-failed";

@@ -23,6 +23,10 @@ public sealed class RestoreTestFunctions(IServiceProvider services)
     public Task<BackupChoice> FindBackup([ActivityTrigger] ManagedApp app, CancellationToken cancellationToken) =>
         Run(RestoreTestActivityNames.FindBackup, a => a.FindNewestBackupAsync(app, cancellationToken));
 
+    [Function(RestoreTestActivityNames.FindSlot)]
+    public Task<bool> FindSlot([ActivityTrigger] DrSlotRequest request, CancellationToken cancellationToken) =>
+        Run(RestoreTestActivityNames.FindSlot, a => a.FindSlotAsync(request, cancellationToken));
+
     [Function(RestoreTestActivityNames.StartRestore)]
     public Task<SlotOperation> StartRestore([ActivityTrigger] RestoreStart start, CancellationToken cancellationToken) =>
         Run(RestoreTestActivityNames.StartRestore, a => a.StartRestoreAsync(start, cancellationToken));
@@ -71,6 +75,7 @@ internal static class RestoreTestTasks
     {
         registry.AddOrchestratorFunc<RestoreTestRequest, List<Observation>>(ComplianceOrchestrationNames.RestoreTest, RestoreTestOrchestrator.RunRestoreTest);
         Activity<ManagedApp, BackupChoice>(registry, RestoreTestActivityNames.FindBackup, (f, i, c) => f.FindBackup(i, c));
+        Activity<DrSlotRequest, bool>(registry, RestoreTestActivityNames.FindSlot, (f, i, c) => f.FindSlot(i, c));
         Activity<RestoreStart, SlotOperation>(registry, RestoreTestActivityNames.StartRestore, (f, i, c) => f.StartRestore(i, c));
         Activity<OperationRequest, SlotOperation>(registry, RestoreTestActivityNames.PollRestore, (f, i, c) => f.PollRestore(i, c));
         Activity<DrSlotRequest, string>(registry, RestoreTestActivityNames.StartSlot, (f, i, c) => f.StartSlot(i, c));

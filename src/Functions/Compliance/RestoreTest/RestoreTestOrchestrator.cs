@@ -59,10 +59,17 @@ internal static class RestoreTestOrchestrator
         evidence["backupCreatedAt"] = Time(backup.CreatedAt);
         evidence["backupFinishedAt"] = Time(backup.FinishedAt);
 
+        var target = new DrSlotRequest(app, slot!);
+        if (!await context.CallActivityAsync<bool>(RestoreTestActivityNames.FindSlot, target, retries))
+        {
+            var summary = $"No restore test of {app.Name}: it has no slot '{slot}' to restore into; create a dedicated deployment slot (or name one in its compliance settings).";
+            await RecordAsync(context, request, "no-dr-slot", summary, evidence, null, retries);
+            return [new Observation(RestoreTestKinds.NoDrSlot, slot!, FindingSeverity.High, summary, evidence)];
+        }
+
         var observations = new List<Observation>();
         var startedAt = context.CurrentUtcDateTime;
         evidence["restoreStartedAt"] = Time(startedAt);
-        var target = new DrSlotRequest(app, slot!);
         DateTime? healthyAt = null;
         string outcome;
         try

@@ -194,6 +194,22 @@ public sealed class RestoreTestOrchestrationTests(AzuriteFixture azurite) : ICla
     }
 
     [Fact]
+    public async Task DrSlotTheAppDoesNotHave_IsANoDrSlotObservation_AndNothingIsWritten()
+    {
+        await using var world = await RestoreTestWorld.StartAsync(azurite);
+        var request = Request(world, drSlot: "recovery");
+
+        var (_, observations) = await world.RunAsync(request);
+
+        var observation = Assert.Single(observations);
+        Assert.Equal(RestoreTestKinds.NoDrSlot, observation.Kind);
+        Assert.Equal("recovery", observation.Subject);
+        Assert.DoesNotContain(world.Emulator.ArmCallLog.Snapshot(), c => c.Method != "GET");
+        Assert.Equal("no-dr-slot", Assert.Single(await world.EvidenceAsync(request.RunId)).Details!["outcome"]);
+        AssertProductionUntouched(world);
+    }
+
+    [Fact]
     public async Task NoDrSlotOnTheApp_UsesTheDefaultFromTheTimings()
     {
         await using var world = await RestoreTestWorld.StartAsync(azurite);
