@@ -4,6 +4,7 @@ using Blueshift.Functions.Compliance;
 using Blueshift.Functions.Compliance.RestoreTest;
 using Blueshift.Testing;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Blueshift.Functions.Tests.Compliance.RestoreTest;
 
@@ -11,7 +12,7 @@ namespace Blueshift.Functions.Tests.Compliance.RestoreTest;
 /// The monthly restore test on the in-memory Durable host against the App Service emulator over HTTP, in real time with
 /// timings of seconds: what it finds, what it records, that it always resets the DR slot and never touches production.
 /// </summary>
-public sealed class RestoreTestOrchestrationTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+public sealed class RestoreTestOrchestrationTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
 {
     private static RestoreTestRequest Request(RestoreTestWorld world, RestoreTestTimings? timings = null, string? drSlot = RestoreTestWorld.DrSlot, string? runId = null) =>
         new(world.Target(drSlot), runId ?? "run-" + Guid.NewGuid().ToString("N")[..8], timings ?? RestoreTestWorld.Timings());
@@ -41,6 +42,8 @@ public sealed class RestoreTestOrchestrationTests(AzuriteFixture azurite) : ICla
         Assert.Equal(RestoreTestWorld.DrSlot, details["drSlot"]);
         var measured = double.Parse(details["measuredSeconds"], CultureInfo.InvariantCulture);
         Assert.InRange(measured, 0.001, 30);
+        var calls = world.Emulator.ArmCallLog.Snapshot();
+        output.WriteLine($"measured start -> healthy: {measured:0.###} s; ARM calls: {calls.Count} ({string.Join(", ", calls.GroupBy(c => c.Method).Select(g => $"{g.Count()} {g.Key}"))}); probes: {details["probes"]}");
         Assert.True(DateTimeOffset.Parse(details["healthyAt"], CultureInfo.InvariantCulture) > DateTimeOffset.Parse(details["restoreStartedAt"], CultureInfo.InvariantCulture));
         Assert.Contains("healthy (HTTP 200)", details["probeResults"], StringComparison.Ordinal);
         Assert.StartsWith("RTO met", details["rtoCheck"], StringComparison.Ordinal);
