@@ -121,12 +121,12 @@ internal static class RestoreTestOrchestrator
                 }
             }
         }
-        catch (TaskFailedException ex)
+        catch (Exception ex)
         {
             // The test could not be carried out (ARM kept failing, say): it says nothing about the backup, so no finding
             // here; the slot is still reset, the attempt audited, and the failure goes up to the job.
             outcome = "error";
-            evidence["error"] = $"{ex.TaskName}: {ex.FailureDetails.ErrorType}";
+            evidence["error"] = ex is TaskFailedException failed ? $"{failed.TaskName}: {failed.FailureDetails.ErrorType}" : ex.GetType().Name;
             await CleanUpAsync(context, target, evidence, observations, retries);
             await RecordAsync(context, request, outcome, $"The restore test of {app.Name} could not be carried out ({evidence["error"]}).", evidence, null, retries);
             throw;
