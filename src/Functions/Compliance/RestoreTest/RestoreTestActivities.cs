@@ -80,12 +80,20 @@ internal sealed class RestoreTestActivities(WebSitesClient arm, ISlotProbe probe
         return true;
     }
 
-    /// <summary>Writes the evidence once (the trail keeps a record per identity) and, when given, the DR exercise.</summary>
+    /// <summary>
+    /// Writes the evidence once (the trail keeps a record per identity) and, when given, the DR exercise, unless the store
+    /// already holds it or a later one (a re-run of this activity after the first wrote it).
+    /// </summary>
     public async Task<int> RecordAsync(RestoreTestEvidence evidence, CancellationToken cancellationToken)
     {
         await audit.RecordOnceAsync([new IdentifiedAuditRecord(evidence.AuditId, evidence.Record)], cancellationToken);
-        if (evidence.Exercise is { } exercise && exercises is not null)
+        if (evidence.Exercise is { App: { } app } exercise && exercises is not null)
         {
+            var latest = await exercises.LatestAsync(app, cancellationToken);
+            if (latest.TryGetValue(exercise.Activity, out var recorded) && recorded >= exercise.PerformedAt)
+            {
+                return 1;
+            }
             await exercises.RecordAsync(exercise, cancellationToken);
             return 2;
         }
