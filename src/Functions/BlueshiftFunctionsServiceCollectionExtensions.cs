@@ -3,6 +3,7 @@ using Blueshift.Functions.Api;
 using Blueshift.Functions.Audit;
 using Blueshift.Functions.Compliance;
 using Blueshift.Functions.Compliance.ConfigDrift;
+using Blueshift.Functions.Compliance.RestoreTest;
 using Blueshift.Functions.Compliance.SecretRotation;
 using Blueshift.Functions.Diagnostics;
 using Blueshift.Functions.Health;
@@ -32,6 +33,7 @@ public static class BlueshiftFunctionsServiceCollectionExtensions
         services.AddGovernanceCompliance(configuration);
         services.AddSecretRotationCheck(configuration);
         services.AddConfigDriftCheck(configuration);
+        services.AddRestoreTest(configuration);
         services.AddFunctionEndpointTable();
         return services;
     }

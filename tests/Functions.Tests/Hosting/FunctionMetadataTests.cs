@@ -75,6 +75,15 @@ public sealed class FunctionMetadataTests(PublishedPackage package) : IClassFixt
         { "EvaluateWindow", "activityTrigger", null, null, null, null },
         { "FinishRelease", "activityTrigger", null, null, null, null },
         { "ReclaimApp", "activityTrigger", null, null, null, null },
+        { "RunRestoreTest", "orchestrationTrigger", null, null, null, null },
+        { "RestoreTestFindBackup", "activityTrigger", null, null, null, null },
+        { "RestoreTestFindSlot", "activityTrigger", null, null, null, null },
+        { "RestoreTestStartRestore", "activityTrigger", null, null, null, null },
+        { "RestoreTestPollRestore", "activityTrigger", null, null, null, null },
+        { "RestoreTestStartSlot", "activityTrigger", null, null, null, null },
+        { "RestoreTestProbe", "activityTrigger", null, null, null, null },
+        { "RestoreTestCleanUp", "activityTrigger", null, null, null, null },
+        { "RestoreTestRecord", "activityTrigger", null, null, null, null },
     };
 
     [Theory]

@@ -180,6 +180,13 @@ internal sealed class ArmApi(AppServiceEmulatorServer server)
             case ("POST", "restart"):
                 await ArmResponses.WriteJsonAsync(context, 200, null);
                 return;
+            case ("POST", "start" or "stop"):
+                lock (site.Gate)
+                {
+                    slot.Stopped = route == "stop";
+                }
+                await ArmResponses.WriteJsonAsync(context, 200, null);
+                return;
             case ("GET", "config/backup"):
             case ("POST", "config/backup/list"):
                 await GetBackupConfigAsync(call, slot);
@@ -712,20 +719,41 @@ internal sealed class ArmApi(AppServiceEmulatorServer server)
         await ArmResponses.WriteJsonAsync(call.Context, 200, BackupBody(slot, backup));
     }
 
+    /// <summary>
+    /// Restores a backup of the site into the slot the request is posted on (ARM's Restore / Restore Slot: the path names
+    /// the target, so a DR test posts on <c>slots/{dr}/backups/{id}/restore</c>). The backup is found by its id, or by
+    /// <c>blobName</c> when the id names none (the CLI restores backup 0 by blob name). <c>siteName</c>, when given, must
+    /// be the site's own name (restoring into another app is not emulated), and <c>overwrite</c> must be true: the slot
+    /// exists, and ARM refuses to restore over an existing app without it.
+    /// </summary>
     private async Task RestoreAsync(ArmCallContext call, EmulatedSlot slot, string id)
     {
-        if (FindBackup(slot, id) is not { } backup)
-        {
-            await ArmResponses.WriteErrorAsync(call.Context, new ArmError(404, "NotFound", $"Backup '{id}' of site '{slot.Site.Name}' was not found."));
-            return;
-        }
         var (body, error) = await ArmResponses.ReadJsonAsync(call.Context);
-        if (error is not null || body!["properties"] is not JsonObject)
+        if (error is not null || body!["properties"] is not JsonObject properties)
         {
             await ArmResponses.WriteErrorAsync(call.Context, error ?? new ArmError(400, "BadRequest", "The body must be {\"properties\": {\"storageAccountUrl\": \"...\", \"overwrite\": true}}."));
             return;
         }
+        var blobName = properties["blobName"] is JsonValue blob && blob.GetValueKind() == System.Text.Json.JsonValueKind.String ? blob.GetValue<string>() : null;
+        if ((FindBackup(slot, id) ?? (blobName is null ? null : FindBackupByBlob(slot, blobName))) is not { } backup)
+        {
+            await ArmResponses.WriteErrorAsync(call.Context, new ArmError(404, "NotFound", $"Backup '{id}' of site '{slot.Site.Name}' was not found."));
+            return;
+        }
         var site = slot.Site;
+        if (properties["siteName"] is JsonValue target && target.GetValueKind() == System.Text.Json.JsonValueKind.String
+            && !string.Equals(target.GetValue<string>(), site.Name, StringComparison.OrdinalIgnoreCase))
+        {
+            await ArmResponses.WriteErrorAsync(call.Context, new ArmError(400, "BadRequest",
+                $"The emulator restores a backup of {site.Name} into {site.Name} or one of its slots only, not into '{target.GetValue<string>()}'."));
+            return;
+        }
+        if (properties["overwrite"] is not JsonValue overwrite || overwrite.GetValueKind() != System.Text.Json.JsonValueKind.True)
+        {
+            await ArmResponses.WriteErrorAsync(call.Context, new ArmError(409, "Conflict",
+                $"The site '{site.Name}' (slot '{slot.Name}') already exists; set overwrite to true to restore over it."));
+            return;
+        }
         LongRunningOperation operation;
         var conflict = false;
         lock (site.Gate)
@@ -737,13 +765,16 @@ internal sealed class ArmApi(AppServiceEmulatorServer server)
             }
             else
             {
+                var fault = server.Faults.TakeRestoreFault(site.Name);
                 operation = new LongRunningOperation(Guid.NewGuid().ToString(), OperationKind.Restore, site, slot.Name, server.Time.GetUtcNow())
                 {
                     InjectedFailure = server.Faults.TakeOperationFault(OperationKind.Restore, site.Name),
+                    Duration = fault?.Duration,
                     Complete = () =>
                     {
                         var now = server.Time.GetUtcNow();
-                        slot.Content = backup.Content with { DeployedAt = now };
+                        var content = backup.Content with { DeployedAt = now };
+                        slot.Content = fault is { Unhealthy: true } ? content with { Behaviour = content.Behaviour with { Healthy = false } } : content;
                         slot.Settings = new Dictionary<string, string>(backup.Settings, StringComparer.Ordinal);
                         backup.LastRestore = now;
                         return null;
@@ -754,12 +785,21 @@ internal sealed class ArmApi(AppServiceEmulatorServer server)
         }
         if (conflict)
         {
-            await ArmResponses.WriteErrorAsync(call.Context, new ArmError(409, "Conflict", $"Backup '{id}' cannot be restored while its status is {operation.Status}."));
+            await ArmResponses.WriteErrorAsync(call.Context, new ArmError(409, "Conflict", $"Backup '{backup.Id}' cannot be restored while its status is {operation.Status}."));
             return;
         }
         server.Operations.Start(operation);
         WriteOperationHeaders(call, site, operation);
         await ArmResponses.WriteJsonAsync(call.Context, 202, null);
+    }
+
+    private static BackupRecord? FindBackupByBlob(EmulatedSlot slot, string blobName)
+    {
+        lock (slot.Site.Gate)
+        {
+            return slot.Site.Backups.LastOrDefault(b => string.Equals(b.Name, blobName, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(b.Name + ".zip", blobName, StringComparison.OrdinalIgnoreCase));
+        }
     }
 
     private async Task OperationResultAsync(ArmCallContext call, EmulatedSlot slot, string id)

@@ -39,7 +39,7 @@ internal static class ArmResponses
         {
             properties = new JsonObject
             {
-                ["state"] = "Running",
+                ["state"] = slot.Stopped ? "Stopped" : "Running",
                 ["hostNames"] = new JsonArray(host),
                 ["repositorySiteName"] = site.Name,
                 ["usageState"] = "Normal",

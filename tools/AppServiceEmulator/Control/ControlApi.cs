@@ -21,6 +21,8 @@ internal static class ControlApi
 
     public sealed record OperationFaultRequest(string? Kind, string? Site, string? Code, string? Message);
 
+    public sealed record RestoreFaultRequest(string? Site, bool? Unhealthy, double? DurationSeconds);
+
     public sealed record ReachabilityRequest(string? Site, string? Slot, bool? Reachable, string? SubscriptionId, string? ResourceGroup);
 
     public sealed record LoadRequest(string? Site, string? SubscriptionId, string? ResourceGroup, int? Requests, int? Concurrency, double? RequestsPerSecond, int? MaxRequests, double? MaxDurationSeconds, string? Path);
@@ -128,6 +130,21 @@ internal static class ControlApi
             }
             server.Faults.FailNextOperation(kind, request.Site, request.Code ?? "InternalServerError", request.Message);
             return Results.NoContent();
+        });
+        control.MapGet("/faults/restore", () => Results.Ok(server.Faults.PendingRestoreFaults()));
+        control.MapPost("/faults/restore", (RestoreFaultRequest request) =>
+        {
+            if (request.DurationSeconds is { } seconds && (double.IsNaN(seconds) || seconds < 0 || seconds > TimeSpan.FromDays(1).TotalSeconds))
+            {
+                return Problem("durationSeconds must be between 0 and 86400.");
+            }
+            if (request.Unhealthy != true && request.DurationSeconds is null)
+            {
+                return Problem("Give unhealthy: true (the restored slot's health path answers 503), durationSeconds (a slow restore), or both.");
+            }
+            server.Faults.AddRestoreFault(new RestoreFault(request.Site, request.Unhealthy == true,
+                request.DurationSeconds is { } duration ? TimeSpan.FromSeconds(duration) : null));
+            return Results.Created("/_emulator/faults/restore", server.Faults.PendingRestoreFaults());
         });
         control.MapPost("/faults/reachability", async (ReachabilityRequest request, CancellationToken cancellationToken) =>
         {

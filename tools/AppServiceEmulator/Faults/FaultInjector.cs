@@ -17,12 +17,20 @@ public enum ArmFaultKind
 /// <summary>A fault applied to the next <see cref="Remaining"/> ARM calls whose path matches <see cref="PathPattern"/> (a regular expression, case-insensitive) and, if set, whose method is <see cref="Method"/>.</summary>
 public sealed record ArmFault(ArmFaultKind Kind, string PathPattern, int Remaining, string? Method = null, TimeSpan RetryAfter = default, int StatusCode = 500, TimeSpan Latency = default);
 
+/// <summary>
+/// What the next restore of a site does besides restoring: it runs <see cref="Duration"/> by the clock however often it is
+/// polled (a slow restore), and/or the restored slot's health path answers 503 (a restore that never becomes healthy).
+/// </summary>
+/// <param name="Site">The site whose next restore it applies to; null for any site.</param>
+public sealed record RestoreFault(string? Site, bool Unhealthy = false, TimeSpan? Duration = null);
+
 /// <summary>Faults injected into the emulated ARM and apps. Thread-safe; faults are consumed in the order added.</summary>
 public sealed class FaultInjector
 {
     private readonly object _gate = new();
     private readonly List<(ArmFault Fault, Regex Pattern, int Remaining)> _armFaults = [];
     private readonly List<(OperationKind Kind, string? Site, ArmError Error)> _operationFaults = [];
+    private readonly List<RestoreFault> _restoreFaults = [];
     private readonly AppServiceEmulatorServer _server;
 
     internal FaultInjector(AppServiceEmulatorServer server)
@@ -78,6 +86,32 @@ public sealed class FaultInjector
         lock (_gate) { _operationFaults.Add((kind, siteName, error)); }
     }
 
+    /// <summary>The next restore (of <paramref name="siteName"/>, or of any site) succeeds, but the restored slot's health path answers 503.</summary>
+    public void MakeNextRestoreUnhealthy(string? siteName = null) => AddRestoreFault(new RestoreFault(siteName, Unhealthy: true));
+
+    /// <summary>The next restore (of <paramref name="siteName"/>, or of any site) runs <paramref name="duration"/> by the emulator's clock, however often it is polled.</summary>
+    public void SlowNextRestore(TimeSpan duration, string? siteName = null) => AddRestoreFault(new RestoreFault(siteName, Duration: duration));
+
+    public void AddRestoreFault(RestoreFault fault)
+    {
+        ArgumentNullException.ThrowIfNull(fault);
+        if (fault.Duration is { } duration && duration < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(fault), duration, "A restore cannot take a negative time.");
+        }
+        if (!fault.Unhealthy && fault.Duration is null)
+        {
+            throw new ArgumentException("A restore fault makes the restored slot unhealthy, the restore slow, or both.", nameof(fault));
+        }
+        lock (_gate) { _restoreFaults.Add(fault); }
+    }
+
+    /// <summary>Restore faults not yet taken by a restore.</summary>
+    public IReadOnlyList<RestoreFault> PendingRestoreFaults()
+    {
+        lock (_gate) { return [.. _restoreFaults]; }
+    }
+
     /// <summary>
     /// Makes the slot unreachable (its listener drops every request without an answer; the front door answers 502 for it)
     /// or reachable again. Takes effect at once: the task is complete when it returns.
@@ -101,6 +135,7 @@ public sealed class FaultInjector
         {
             _armFaults.Clear();
             _operationFaults.Clear();
+            _restoreFaults.Clear();
         }
     }
 
@@ -125,6 +160,21 @@ public sealed class FaultInjector
                 }
             }
             return null;
+        }
+    }
+
+    internal RestoreFault? TakeRestoreFault(string siteName)
+    {
+        lock (_gate)
+        {
+            var index = _restoreFaults.FindIndex(f => f.Site is null || string.Equals(f.Site, siteName, StringComparison.OrdinalIgnoreCase));
+            if (index < 0)
+            {
+                return null;
+            }
+            var fault = _restoreFaults[index];
+            _restoreFaults.RemoveAt(index);
+            return fault;
         }
     }
 

@@ -110,6 +110,16 @@ internal sealed class DataPlane(TimeProvider time, EmulatorOptions options, Traf
         healthPath = slot.HealthCheckPath;
         var behaviour = content.Behaviour;
         var path = context.Request.Path.Value ?? "/";
+        if (slot.IsStopped)
+        {
+            // A stopped app answers every request, its health check too, with App Service's own 403 page.
+            traffic.Add(new TrafficRecord(time.GetUtcNow(), host, slot.Site.ResourceId, slot.Site.Name, slot.Name, null, StatusCodes.Status403Forbidden, TimeSpan.Zero, path,
+                string.Equals(path, healthPath, StringComparison.OrdinalIgnoreCase)));
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            context.Response.ContentType = "text/html";
+            await context.Response.WriteAsync("<h1>Error 403 - This web app is stopped.</h1>", context.RequestAborted);
+            return;
+        }
         var isHealthCheck = string.Equals(path, healthPath, StringComparison.OrdinalIgnoreCase);
 
         int status;

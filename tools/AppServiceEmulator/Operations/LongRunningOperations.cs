@@ -54,6 +54,12 @@ internal sealed class LongRunningOperation(string id, OperationKind kind, Emulat
     /// <summary>A failure injected when the operation started; it wins over <see cref="Complete"/>.</summary>
     public ArmError? InjectedFailure { get; init; }
 
+    /// <summary>
+    /// How long this operation runs by the clock, whatever it is polled (a slow operation, injected); null keeps the
+    /// emulator's rule (<see cref="EmulatorOptions.OperationPollsToComplete"/> polls or <see cref="EmulatorOptions.OperationDuration"/>).
+    /// </summary>
+    public TimeSpan? Duration { get; init; }
+
     public OperationSnapshot ToSnapshot() =>
         new(Id, Kind, Site.ResourceId, Slot, Status, StartedAt, EndedAt, Polls, Error?.Code, Error?.Message);
 }
@@ -61,7 +67,8 @@ internal sealed class LongRunningOperation(string id, OperationKind kind, Emulat
 /// <summary>
 /// Completes long-running operations deterministically, without background timers: an operation completes at the
 /// first status check at which it has been polled <see cref="EmulatorOptions.OperationPollsToComplete"/> times or
-/// the clock has passed <see cref="EmulatorOptions.OperationDuration"/> since it started. Every ARM call checks the
+/// the clock has passed <see cref="EmulatorOptions.OperationDuration"/> since it started (an operation with its own
+/// <see cref="LongRunningOperation.Duration"/>, a slow one, only when the clock has passed that). Every ARM call checks the
 /// clock rule; only reads of the operation's status URLs count as polls.
 /// </summary>
 internal sealed class OperationTracker(TimeProvider time, EmulatorOptions options)
@@ -78,7 +85,7 @@ internal sealed class OperationTracker(TimeProvider time, EmulatorOptions option
         _operations[operation.Id] = operation;
         lock (_byDeadline)
         {
-            _byDeadline.Enqueue(operation, operation.StartedAt + options.OperationDuration);
+            _byDeadline.Enqueue(operation, operation.StartedAt + (operation.Duration ?? options.OperationDuration));
         }
         Advance(operation);
         return operation;
@@ -144,7 +151,9 @@ internal sealed class OperationTracker(TimeProvider time, EmulatorOptions option
                 return;
             }
             var now = time.GetUtcNow();
-            var due = operation.Polls >= options.OperationPollsToComplete || now - operation.StartedAt >= options.OperationDuration;
+            var due = operation.Duration is { } duration
+                ? now - operation.StartedAt >= duration
+                : operation.Polls >= options.OperationPollsToComplete || now - operation.StartedAt >= options.OperationDuration;
             if (!due)
             {
                 return;

@@ -130,7 +130,14 @@ public sealed class EmulatedSlot
         get { lock (Site.Gate) { return Reachable; } }
     }
 
+    /// <summary>True while the slot is stopped (<c>POST stop</c>): its host answers 403, as a stopped App Service app does.</summary>
+    public bool IsStopped
+    {
+        get { lock (Site.Gate) { return Stopped; } }
+    }
+
     internal SlotContent Content { get; set; }
+    internal bool Stopped { get; set; }
     internal Dictionary<string, string> Settings { get; set; } = new(StringComparer.Ordinal);
     internal JsonObject WebConfig { get; set; } = SiteConfigDefaults.Create();
     internal Dictionary<string, string>? SettingsBeforeApply { get; set; }

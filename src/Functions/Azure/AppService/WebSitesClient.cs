@@ -13,7 +13,7 @@ namespace Blueshift.Functions.Azure.AppService;
 /// the ARM <see cref="RequestFailedException.ErrorCode"/>; filter with <c>when (ex.Status == 409)</c>.
 /// Long-running operations return an <see cref="ArmOperation"/> to persist and poll later with <see cref="GetOperationStatusAsync"/>.
 /// </summary>
-public sealed class WebSitesClient
+public sealed partial class WebSitesClient
 {
     private readonly WebSitesRestClient _rest;
     private readonly TimeProvider _timeProvider;

@@ -7,7 +7,7 @@ using Blueshift.Functions.Azure.ResourceManager;
 namespace Blueshift.Functions.Azure.AppService;
 
 /// <summary>The REST layer of <see cref="WebSitesClient"/>: one <c>CreateXRequest</c> per Microsoft.Web operation.</summary>
-internal sealed class WebSitesRestClient(HttpPipeline pipeline, Uri endpoint)
+internal sealed partial class WebSitesRestClient(HttpPipeline pipeline, Uri endpoint)
 {
     public const string ApiVersion = "2024-04-01";
 
