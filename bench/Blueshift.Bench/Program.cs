@@ -1,4 +1,5 @@
 using Blueshift.Bench.Alerts;
+using Blueshift.Bench.Compliance;
 using Blueshift.Bench.Orchestrations;
 using Blueshift.Bench.Crash;
 
@@ -9,6 +10,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["alerts"] = AlertsBenchmark.RunAsync,
     ["orchestrations"] = OrchestrationBenchmark.RunAsync,
     ["crash"] = CrashBenchmark.RunAsync,
+    ["compliance"] = ComplianceSweepBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

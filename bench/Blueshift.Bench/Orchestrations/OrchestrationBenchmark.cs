@@ -384,11 +384,11 @@ internal static class OrchestrationBenchmark
     }
 
     /// <summary>The 1, 5 and 15 minute load averages of this machine, from /proc/loadavg.</summary>
-    private static string LoadAverage() =>
+    internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     /// <summary>CPU time (user + system) of another process, from /proc/&lt;pid&gt;/stat: fields 14 and 15, in clock ticks.</summary>
-    private static TimeSpan AzuriteCpu(int? processId)
+    internal static TimeSpan AzuriteCpu(int? processId)
     {
         if (processId is null || !File.Exists($"/proc/{processId}/stat"))
         {
@@ -421,7 +421,7 @@ internal static class OrchestrationBenchmark
     }
 
     // The resource path with its names left out: /subscriptions/…/sites/{site}/slots/{slot}/config/web.
-    private static string ArmOperation(string path)
+    internal static string ArmOperation(string path)
     {
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var named = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "subscriptions", "resourceGroups", "sites", "slots", "locations", "operations", "operationResults", "deployments" };
