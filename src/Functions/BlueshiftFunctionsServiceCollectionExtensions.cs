@@ -1,6 +1,7 @@
 using Blueshift.Functions.Alerts;
 using Blueshift.Functions.Api;
 using Blueshift.Functions.Audit;
+using Blueshift.Functions.Compliance;
 using Blueshift.Functions.Diagnostics;
 using Blueshift.Functions.Health;
 using Blueshift.Functions.Hosting;
@@ -26,6 +27,7 @@ public static class BlueshiftFunctionsServiceCollectionExtensions
         services.AddReleases(configuration);
         services.AddReleaseOrchestrationOptions(configuration);
         services.AddAlerts(configuration);
+        services.AddCompliance(configuration);
         services.AddFunctionEndpointTable();
         return services;
     }
