@@ -1,4 +1,7 @@
 using Azure.Data.Tables;
+using Blueshift.Functions.Azure;
+using Blueshift.Functions.Azure.AppService;
+using Blueshift.Functions.Hosting;
 using Blueshift.Functions.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -24,6 +27,18 @@ public static class ComplianceServiceCollectionExtensions
         services.TryAddSingleton<IComplianceFindingStore>(sp => new TableComplianceFindingStore(
             sp.GetRequiredService<TableServiceClient>().GetTableClient(sp.GetRequiredService<IOptions<ComplianceOptions>>().Value.FindingsTable)));
         services.TryAddSingleton<ComplianceFindingsRecorder>();
+        services.TryAddSingleton(sp => new ComplianceRunStore(
+            sp.GetRequiredService<TableServiceClient>().GetTableClient(sp.GetRequiredService<IOptions<ComplianceOptions>>().Value.RunsTable)));
+        services.TryAddSingleton<ComplianceJobRuns>();
+        services.AddHttpContextAccessor();
+        services.TryAddSingleton<DurableClientAccessor>();
+
+        // The checks, one per job. ARM (Blueshift:Azure) is registered by the releases; a host without them gets it here.
+        if (!services.Any(d => d.ServiceType == typeof(WebSitesClient)))
+        {
+            services.AddAzureResourceManager(configuration);
+        }
+        services.AddSingleton<IComplianceCheck>(sp => new BackupRpoCheck(sp.GetRequiredService<WebSitesClient>()));
         return services;
     }
 }
