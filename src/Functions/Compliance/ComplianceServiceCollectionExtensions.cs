@@ -30,6 +30,7 @@ public static class ComplianceServiceCollectionExtensions
         services.TryAddSingleton(sp => new ComplianceRunStore(
             sp.GetRequiredService<TableServiceClient>().GetTableClient(sp.GetRequiredService<IOptions<ComplianceOptions>>().Value.RunsTable)));
         services.TryAddSingleton<ComplianceJobRuns>();
+        services.AddFunctionModule<ComplianceApiModule>();
         services.AddHttpContextAccessor();
         services.TryAddSingleton<DurableClientAccessor>();
 

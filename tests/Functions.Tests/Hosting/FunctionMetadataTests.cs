@@ -53,6 +53,9 @@ public sealed class FunctionMetadataTests(PublishedPackage package) : IClassFixt
         { "DiagnosticsInvocations", "httpTrigger", "diagnostics/invocations", "get", "Admin", null },
         { "DiagnosticsEcho", "httpTrigger", "diagnostics/echo/{id}", "get,post,put", "Function", null },
         { "DiagnosticsTimer", "timerTrigger", null, null, null, "0 0 * * * *" },
+        { "ListComplianceFindings", "httpTrigger", "compliance/findings", "get", "Function", null },
+        { "GetComplianceStatus", "httpTrigger", "compliance/status", "get", "Function", null },
+        { "RunComplianceJobNow", "httpTrigger", "compliance/jobs/{job}/run", "post", "Admin", null },
         { "RunRelease", "orchestrationTrigger", null, null, null, null },
         { "RunRollback", "orchestrationTrigger", null, null, null, null },
         { "DescribeSlots", "activityTrigger", null, null, null, null },
@@ -111,6 +114,7 @@ public sealed class FunctionMetadataTests(PublishedPackage package) : IClassFixt
     [InlineData("RollBackRelease")]
     [InlineData("ListReleases")]
     [InlineData("AlertWebhook")]
+    [InlineData("RunComplianceJobNow")]
     public void Metadata_FunctionsThatSignalReleases_BindADurableClient(string name)
     {
         var function = package.Functions.Single(f => (string?)f!["name"] == name)!;
