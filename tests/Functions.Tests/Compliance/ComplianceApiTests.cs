@@ -155,6 +155,33 @@ public sealed class ComplianceApiTests(AzuriteFixture azurite) : IClassFixture<A
     }
 
     [Fact]
+    public async Task Timer_StartsItsJob_AndARunGoingMeansTheNextTickStartsNothing()
+    {
+        await using var emulator = await AppServiceEmulatorServer.StartAsync(new EmulatorOptions { SimulateLatency = false });
+        var site = await emulator.CreateSiteAsync(ComplianceJobWorld.Subscription, "rg-timed", "timed", ["staging"], new AppBehaviour("1.0.0"));
+        await using var host = Start(new Dictionary<string, string?>
+        {
+            ["Blueshift:Azure:ResourceManagerEndpoint"] = emulator.ArmEndpoint.ToString(),
+            ["Blueshift:Azure:Credential"] = "Development",
+        });
+        await host.Apps.PutAsync(new ManagedApp("timed", site.ResourceId), default);
+        emulator.Faults.DelayArm("/sites/timed/", TimeSpan.FromSeconds(3), count: 1);
+        var client = host.App.Services.GetRequiredService<Microsoft.DurableTask.Client.DurableTaskClient>();
+
+        await host.App.RunTimerAsync("ComplianceBackupRpo");
+        var first = await client.GetInstanceAsync(ComplianceJobRuns.InstanceId(ComplianceJob.BackupRpo), getInputsAndOutputs: true);
+        await host.App.RunTimerAsync("ComplianceBackupRpo");
+        var second = await client.GetInstanceAsync(ComplianceJobRuns.InstanceId(ComplianceJob.BackupRpo), getInputsAndOutputs: true);
+
+        Assert.NotNull(first);
+        Assert.Equal(first!.ReadInputAs<ComplianceJobInput>()!.RunId, second!.ReadInputAs<ComplianceJobInput>()!.RunId);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var done = await client.WaitForInstanceCompletionAsync(first.InstanceId, getInputsAndOutputs: true, timeout.Token);
+        Assert.Equal(Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        Assert.Equal(1, done.ReadOutputAs<ComplianceTallies>()!.Checked);
+    }
+
+    [Fact]
     public async Task RunJob_NotAdmin_403_NoCaller_401_UnknownJob_404()
     {
         await using var host = Start();
