@@ -2,12 +2,50 @@ using Blueshift.Functions.Compliance;
 using Blueshift.Testing;
 using Microsoft.DurableTask.Client;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Blueshift.Functions.Tests.Compliance;
 
 /// <summary>The backups-vs-RPO job end to end on the emulator and Azurite: seeded violations, compliant apps, fixes.</summary>
-public sealed class ComplianceJobOrchestrationTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+public sealed class ComplianceJobOrchestrationTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
 {
+    [Fact]
+    public async Task BackupRpo_SweepOfManyApps_TwoArmReadsPerApp_AndItsStorageTransactionsMeasured()
+    {
+        const int apps = 40;
+        await using var world = await ComplianceJobWorld.StartAsync(azurite, batchSize: 20);
+        for (var i = 0; i < apps; i++)
+        {
+            var (_, site) = await world.AddAppAsync($"app{i:D3}", withStaging: false);
+            if (i % 2 == 0)
+            {
+                await world.ConfigureBackupsAsync(site);
+                await world.BackUpAsync(site);
+            }
+        }
+        world.Emulator.ArmCallLog.Clear();
+        var storageBefore = world.StorageRequests.Count;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var (_, first) = await world.RunAsync(ComplianceJob.BackupRpo, TimeSpan.FromMinutes(3));
+        var firstWall = clock.Elapsed;
+        var firstArm = world.Emulator.ArmCallLog.Snapshot().Count;
+        var firstStorage = world.StorageRequests.Count - storageBefore;
+        world.Clock.Advance(TimeSpan.FromMinutes(10));
+        clock.Restart();
+        var (_, second) = await world.RunAsync(ComplianceJob.BackupRpo, TimeSpan.FromMinutes(3));
+        var secondWall = clock.Elapsed;
+        var secondStorage = world.StorageRequests.Count - storageBefore - firstStorage;
+
+        Assert.Equal(new ComplianceTallies(Apps: apps, Checked: apps, Opened: apps, Open: apps), first);
+        Assert.Equal(new ComplianceTallies(Apps: apps, Checked: apps, Open: apps), second);
+        // config/backup/list and backups: two ARM reads per app, whatever it finds.
+        Assert.Equal(2 * apps, firstArm);
+        output.WriteLine($"BackupRpo over {apps} apps (batches of 20, half of them without backups): first run {firstWall.TotalSeconds:0.0} s, " +
+            $"{firstArm / (double)apps:0.0} ARM calls/app, {firstStorage / (double)apps:0.0} table requests/app (opening {apps} findings); " +
+            $"second run {secondWall.TotalSeconds:0.0} s, {secondStorage / (double)apps:0.0} table requests/app (keeping them).");
+    }
+
     [Fact]
     public async Task BackupRpo_SeededViolations_OpenFindings_CompliantAppsNone_FixedOnesResolve()
     {

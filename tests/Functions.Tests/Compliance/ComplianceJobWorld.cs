@@ -33,13 +33,18 @@ internal sealed class ComplianceJobWorld : IAsyncDisposable
         var options = new AppServiceClientOptions { Endpoint = emulator.ArmEndpoint };
         options.Retry.MaxRetries = 0;
         Arm = new WebSitesClient(StaticTokenCredential.Development(), options);
-        Apps = new TableManagedAppStore(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("cjapps")));
-        Findings = new TableComplianceFindingStore(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("cjfind")));
-        Runs = new ComplianceRunStore(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("cjruns")));
-        Audit = new TableAuditTrail(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("cjaudit")));
+        // Every table request of the job goes through one counting transport, so a test can measure storage transactions.
+        var tables = new TableClientOptions { Transport = new global::Azure.Core.Pipeline.HttpClientTransport(new HttpClient(StorageRequests)) };
+        Apps = new TableManagedAppStore(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("cjapps"), tables));
+        Findings = new TableComplianceFindingStore(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("cjfind"), tables));
+        Runs = new ComplianceRunStore(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("cjruns"), tables));
+        Audit = new TableAuditTrail(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("cjaudit"), tables));
     }
 
     public AppServiceEmulatorServer Emulator { get; }
+
+    /// <summary>Requests to the Table service (apps, findings, runs, audit) since the world started.</summary>
+    public CountingHandler StorageRequests { get; } = new();
 
     public ManualTimeProvider Clock { get; }
 
@@ -90,9 +95,9 @@ internal sealed class ComplianceJobWorld : IAsyncDisposable
     }
 
     /// <summary>A managed app on a new emulated site, notifying the world's webhook.</summary>
-    public async Task<(ManagedApp App, SiteId Site)> AddAppAsync(string name, bool? backupsRequired = null)
+    public async Task<(ManagedApp App, SiteId Site)> AddAppAsync(string name, bool? backupsRequired = null, bool withStaging = true)
     {
-        var site = await Emulator.CreateSiteAsync(Subscription, "rg-" + name, name, ["staging"], new AppBehaviour("1.0.0"));
+        var site = await Emulator.CreateSiteAsync(Subscription, "rg-" + name, name, withStaging ? ["staging"] : [], new AppBehaviour("1.0.0"));
         var app = new ManagedApp(name, site.ResourceId, Notifications: [new NotificationTarget("webhook", Webhook.Endpoint)],
             Compliance: backupsRequired is null ? null : new AppComplianceSettings(BackupsRequired: backupsRequired));
         await Apps.PutAsync(app, default);
@@ -144,5 +149,18 @@ internal sealed class ComplianceJobWorld : IAsyncDisposable
         await Host.DisposeAsync();
         await Webhook.DisposeAsync();
         await Emulator.DisposeAsync();
+    }
+}
+
+internal sealed class CountingHandler() : DelegatingHandler(new HttpClientHandler())
+{
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _count);
+        return base.SendAsync(request, cancellationToken);
     }
 }
