@@ -121,6 +121,30 @@ public sealed class ComplianceJobOrchestrationTests(AzuriteFixture azurite, ITes
     }
 
     [Fact]
+    public async Task Run_FromABatchCursor_ChecksOnlyTheAppsAfterItAndAddsToTheTalliesSoFar()
+    {
+        // What ContinueAsNew hands the next batch (and what a restarted host resumes from): the cursor and the tallies.
+        await using var world = await ComplianceJobWorld.StartAsync(azurite, batchSize: 10);
+        foreach (var name in new[] { "alpha", "bravo", "charlie", "delta" })
+        {
+            await world.AddAppAsync(name, withStaging: false);
+        }
+        var input = new ComplianceJobInput(ComplianceJob.BackupRpo, "backup-rpo-resumed", ComplianceJobWorld.Start, new RestoreTestOptions().ToTimings(), 10,
+            Cursor: "bravo", Tallies: new ComplianceTallies(Apps: 2, Checked: 2, Opened: 4, Open: 4), RestoreTestAvailable: false);
+
+        var id = await world.Client.ScheduleNewOrchestrationInstanceAsync(ComplianceJobOrchestrator.Name, input, new Microsoft.DurableTask.StartOrchestrationOptions(ComplianceJobRuns.InstanceId(ComplianceJob.BackupRpo)));
+        var (instance, tallies) = await world.CompletionAsync(id);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, instance.RuntimeStatus);
+        Assert.Equal(new ComplianceTallies(Apps: 4, Checked: 4, Opened: 8, Open: 8), tallies);
+        Assert.Empty(await world.OpenFindingsAsync("alpha"));
+        Assert.Empty(await world.OpenFindingsAsync("bravo"));
+        Assert.Equal(2, (await world.OpenFindingsAsync("charlie")).Count);
+        Assert.Equal(2, (await world.OpenFindingsAsync("delta")).Count);
+        Assert.Equal((ComplianceRunStatus.Succeeded, 4), ((await world.Runs.GetAsync(ComplianceJob.BackupRpo, default))!.Status, (await world.Runs.GetAsync(ComplianceJob.BackupRpo, default))!.Tallies.Apps));
+    }
+
+    [Fact]
     public async Task StartAsync_WhileARunIsGoing_StartsNothing()
     {
         await using var world = await ComplianceJobWorld.StartAsync(azurite);
