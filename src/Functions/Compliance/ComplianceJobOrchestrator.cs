@@ -30,7 +30,19 @@ public static class ComplianceJobOrchestrator
             input = input with { RestoreTestAvailable = start.RestoreTestAvailable };
         }
 
-        var batch = await context.CallActivityAsync<List<Apps.ManagedApp>>(ComplianceActivityNames.ListApps, new ComplianceAppsQuery(input.Cursor, input.BatchSize), Retries);
+        List<Apps.ManagedApp> batch;
+        try
+        {
+            batch = await context.CallActivityAsync<List<Apps.ManagedApp>>(ComplianceActivityNames.ListApps, new ComplianceAppsQuery(input.Cursor, input.BatchSize), Retries);
+        }
+        catch (TaskFailedException ex)
+        {
+            // The registry cannot be read even after the retries: the run ends failed, and says so in the job's status.
+            var error = $"The managed apps could not be listed ({ex.FailureDetails.ErrorType}); {tallies.Apps} apps were checked before.";
+            await context.CallActivityAsync<bool>(ComplianceActivityNames.FinishRun,
+                new ComplianceRunStep(input.Job, input.RunId, input.StartedAt, ComplianceRunStatus.Failed, tallies, error), Retries);
+            throw;
+        }
         var results = await Task.WhenAll(batch.Select(app => CheckAsync(context, input, app)));
         foreach (var result in results)
         {
