@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Blueshift.Functions.Apps;
 using Blueshift.Functions.Audit;
-using Blueshift.Functions.Hosting;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Blueshift.Functions.Compliance;
