@@ -66,6 +66,25 @@ param instanceMemoryMB int = 2048
 @description('Create the action group that posts alerts to Blueshift\'s webhook. It reads the app\'s function key, which exists once a package has been deployed: turn it on from the second deployment.')
 param deployAlertActionGroup bool = false
 
+@description('Each compliance job\'s timer schedule: six-field NCRONTAB in UTC, by job. The defaults are the seed\'s cadences.')
+param complianceSchedules {
+  BackupRpo: string
+  BackupVerification: string
+  RestoreTest: string
+  DrReminders: string
+  SecretRotation: string
+  ConfigDrift: string
+  Governance: string
+} = {
+  BackupRpo: '0 5 * * * *'
+  BackupVerification: '0 0 3 * * 0'
+  RestoreTest: '0 0 4 1 * *'
+  DrReminders: '0 0 6 * * *'
+  SecretRotation: '0 30 2 * * *'
+  ConfigDrift: '0 0 2 * * *'
+  Governance: '0 15 * * * *'
+}
+
 @description('Tags on every resource.')
 param tags { *: string } = {}
 
@@ -220,6 +239,12 @@ var blueshiftSettings = [
   }
 ]
 
+// The timers read them as %Blueshift:Compliance:Schedules:{Job}%; the Functions host maps '__' to ':'.
+var complianceScheduleSettings = [for job in items(complianceSchedules): {
+  name: 'Blueshift__Compliance__Schedules__${job.key}'
+  value: job.value
+}]
+
 var entraSettings = entra == null
   ? []
   : [
@@ -284,7 +309,7 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
       scmMinTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
-      appSettings: concat(storageSettings, monitoringSettings, blueshiftSettings, entraSettings, keyVaultSettings)
+      appSettings: concat(storageSettings, monitoringSettings, blueshiftSettings, complianceScheduleSettings, entraSettings, keyVaultSettings)
     }
   }
   dependsOn: [

@@ -34,6 +34,7 @@ public static class BlueshiftFunctionsServiceCollectionExtensions
         services.AddSecretRotationCheck(configuration);
         services.AddConfigDriftCheck(configuration);
         services.AddRestoreTest(configuration);
+        services.AddCompliance(configuration);
         services.AddFunctionEndpointTable();
         return services;
     }

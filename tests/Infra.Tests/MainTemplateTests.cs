@@ -117,6 +117,30 @@ public sealed class MainTemplateTests(CompiledTemplate template) : IClassFixture
     }
 
     [Fact]
+    public void AppSettings_CarryEachComplianceJobsSchedule_DefaultingToTheSeedsCadences()
+    {
+        // The timers name %Blueshift:Compliance:Schedules:{Job}%; the Functions host reads Blueshift__Compliance__Schedules__{Job}.
+        var defaults = Parameter("complianceSchedules")["defaultValue"]!.AsObject();
+        Assert.Equal(
+            new Dictionary<string, string>
+            {
+                ["BackupRpo"] = "0 5 * * * *",
+                ["BackupVerification"] = "0 0 3 * * 0",
+                ["RestoreTest"] = "0 0 4 1 * *",
+                ["DrReminders"] = "0 0 6 * * *",
+                ["SecretRotation"] = "0 30 2 * * *",
+                ["ConfigDrift"] = "0 0 2 * * *",
+                ["Governance"] = "0 15 * * * *",
+            },
+            defaults.ToDictionary(p => p.Key, p => p.Value!.GetValue<string>()));
+        var loop = template.Root["variables"]!["copy"]!.AsArray().Single(c => (string?)c!["name"] == "complianceScheduleSettings")!;
+        Assert.Equal("[format('Blueshift__Compliance__Schedules__{0}', items(parameters('complianceSchedules'))[copyIndex('complianceScheduleSettings')].key)]", (string?)loop["input"]!["name"]);
+        Assert.Equal("[items(parameters('complianceSchedules'))[copyIndex('complianceScheduleSettings')].value]", (string?)loop["input"]!["value"]);
+        var site = template.Single("Microsoft.Web/sites").Properties!["siteConfig"]!["appSettings"]!.GetValue<string>();
+        Assert.Contains("variables('complianceScheduleSettings')", site, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AppSettings_NameTheEntraAuthorityAndKeyVaultOnlyWhenGiven()
     {
         var entra = template.Root["variables"]!["entraSettings"]!.GetValue<string>();

@@ -102,6 +102,7 @@ public sealed class FunctionsTestHost : IDisposable, IAsyncDisposable
         {
             var t when t == typeof(TimerInfo) => new TimerInfo { IsPastDue = false },
             var t when t == typeof(CancellationToken) => (object)cancellationToken,
+            var t when t == typeof(DurableTaskClient) => Services.GetRequiredService<DurableTaskClient>(),
             var t => throw new InvalidOperationException($"Timer function '{name}': cannot bind parameter '{p.Name}' of type {t.Name}."),
         }).ToArray();
         var target = method.IsStatic ? null : ActivatorUtilities.CreateInstance(scope.ServiceProvider, method.DeclaringType!);

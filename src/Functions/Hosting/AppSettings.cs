@@ -42,11 +42,18 @@ public static class AppSettings
     /// <summary>The scheme Blueshift probes slot host names with: https in Azure, http against the emulator.</summary>
     public const string ReleasesSlotScheme = "Blueshift__Releases__SlotScheme";
 
+    /// <summary>
+    /// The NCRONTAB schedule of each compliance job's timer (six fields, UTC), as <c>Blueshift__Compliance__Schedules__{Job}</c>;
+    /// the timers name them <c>%Blueshift:Compliance:Schedules:{Job}%</c> (<see cref="Compliance.ComplianceJobs.ScheduleSetting"/>).
+    /// </summary>
+    public static IReadOnlyList<string> ComplianceSchedules { get; } =
+        [.. Compliance.ComplianceJobs.All.Select(job => Compliance.ComplianceJobs.ScheduleSetting(job).Replace(":", "__", StringComparison.Ordinal))];
+
     public static IReadOnlyList<string> All { get; } =
     [
         AzureWebJobsStorage, FunctionsWorkerRuntime, TaskHub, HealthStorageTimeout, DiagnosticsEnabled,
         ApiAllowLoopbackHttp, SecurityAppServiceAuthentication, SecurityFunctionKeyCallerId,
-        AzureResourceManagerEndpoint, AzureCredential, ReleasesSlotScheme,
+        AzureResourceManagerEndpoint, AzureCredential, ReleasesSlotScheme, .. ComplianceSchedules,
     ];
 
     /// <summary>The configuration key (<c>A:B</c>) for an app setting named with the <c>A__B</c> convention.</summary>

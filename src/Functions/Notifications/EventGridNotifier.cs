@@ -12,16 +12,27 @@ internal sealed class EventGridNotifier(NotificationOptions options, TokenCreden
 
     public async Task PostAsync(Uri endpoint, ReleaseNotification notification, CancellationToken cancellationToken)
     {
-        var client = string.IsNullOrEmpty(options.EventGridKey)
-            ? new EventGridPublisherClient(endpoint, credential)
-            : new EventGridPublisherClient(endpoint, new AzureKeyCredential(options.EventGridKey));
         var cloudEvent = new CloudEvent($"/blueshift/apps/{notification.App}/releases/{notification.ReleaseId}", "Blueshift." + notification.Event, notification)
         {
             Time = notification.Time,
             Subject = notification.App,
         };
-        await client.SendEventAsync(cloudEvent, cancellationToken);
+        await Client(endpoint).SendEventAsync(cloudEvent, cancellationToken);
     }
+
+    public async Task PostAsync(Uri endpoint, ComplianceNotification notification, CancellationToken cancellationToken)
+    {
+        var cloudEvent = new CloudEvent($"/blueshift/apps/{notification.App}/compliance/{notification.Job}", "Blueshift." + notification.Event, notification)
+        {
+            Time = notification.Time,
+            Subject = notification.App,
+        };
+        await Client(endpoint).SendEventAsync(cloudEvent, cancellationToken);
+    }
+
+    private EventGridPublisherClient Client(Uri endpoint) => string.IsNullOrEmpty(options.EventGridKey)
+        ? new EventGridPublisherClient(endpoint, credential)
+        : new EventGridPublisherClient(endpoint, new AzureKeyCredential(options.EventGridKey));
 }
 
 /// <summary>Settings of the notification channels (configuration section <c>Blueshift:Notifications</c>).</summary>

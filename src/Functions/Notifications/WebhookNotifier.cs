@@ -28,6 +28,28 @@ internal sealed class WebhookNotifier(HttpClient httpClient) : INotifier
             notification.Contact,
             Text = notification.ToText(),
         };
+        await PostJsonAsync(endpoint, body, cancellationToken);
+    }
+
+    public Task PostAsync(Uri endpoint, ComplianceNotification notification, CancellationToken cancellationToken) =>
+        PostJsonAsync(endpoint, new
+        {
+            notification.Event,
+            notification.Time,
+            notification.App,
+            notification.Job,
+            notification.RunId,
+            notification.Kind,
+            notification.Subject,
+            notification.Severity,
+            notification.Summary,
+            notification.Evidence,
+            notification.FirstSeen,
+            Text = notification.ToText(),
+        }, cancellationToken);
+
+    private async Task PostJsonAsync<T>(Uri endpoint, T body, CancellationToken cancellationToken)
+    {
         using var response = await httpClient.PostAsJsonAsync(endpoint, body, Json, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {

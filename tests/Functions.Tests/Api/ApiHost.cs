@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Blueshift.Functions.Tests.Security;
 using Blueshift.Testing;
+using Blueshift.Functions.Compliance;
 using Blueshift.Functions.Releases.Orchestration;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
@@ -54,7 +55,7 @@ internal static class ApiHost
             });
         }
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var durable = DurableTestHosts.StartAsync(registry => registry.AddReleaseOrchestrations(), services =>
+        var durable = DurableTestHosts.StartAsync(registry => registry.AddReleaseOrchestrations().AddComplianceOrchestrations(), services =>
         {
             services.AddSingleton<IConfiguration>(configuration);
             services.AddBlueshiftFunctions(configuration);

@@ -36,7 +36,7 @@ public sealed class ComplianceCheckRegistrationTests(AzuriteFixture azurite) : I
         var checks = app.GetServices<IComplianceCheck>().ToList();
 
         Assert.Equal(
-            [ComplianceJob.BackupVerification, ComplianceJob.DrReminders, ComplianceJob.SecretRotation, ComplianceJob.ConfigDrift, ComplianceJob.Governance],
+            [ComplianceJob.BackupRpo, ComplianceJob.BackupVerification, ComplianceJob.DrReminders, ComplianceJob.SecretRotation, ComplianceJob.ConfigDrift, ComplianceJob.Governance],
             checks.Select(c => c.Job).Order());
     }
 

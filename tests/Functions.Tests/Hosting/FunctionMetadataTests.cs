@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Blueshift.Functions.Compliance;
 using Blueshift.Testing;
 using Xunit;
 
@@ -55,6 +56,9 @@ public sealed class FunctionMetadataTests(PublishedPackage package) : IClassFixt
         { "DiagnosticsInvocations", "httpTrigger", "diagnostics/invocations", "get", "Admin", null },
         { "DiagnosticsEcho", "httpTrigger", "diagnostics/echo/{id}", "get,post,put", "Function", null },
         { "DiagnosticsTimer", "timerTrigger", null, null, null, "0 0 * * * *" },
+        { "ListComplianceFindings", "httpTrigger", "compliance/findings", "get", "Function", null },
+        { "GetComplianceStatus", "httpTrigger", "compliance/status", "get", "Function", null },
+        { "RunComplianceJobNow", "httpTrigger", "compliance/jobs/{job}/run", "post", "Admin", null },
         { "RunRelease", "orchestrationTrigger", null, null, null, null },
         { "RunRollback", "orchestrationTrigger", null, null, null, null },
         { "DescribeSlots", "activityTrigger", null, null, null, null },
@@ -84,6 +88,19 @@ public sealed class FunctionMetadataTests(PublishedPackage package) : IClassFixt
         { "RestoreTestProbe", "activityTrigger", null, null, null, null },
         { "RestoreTestCleanUp", "activityTrigger", null, null, null, null },
         { "RestoreTestRecord", "activityTrigger", null, null, null, null },
+        { "ComplianceBackupRpo", "timerTrigger", null, null, null, "%Blueshift:Compliance:Schedules:BackupRpo%" },
+        { "ComplianceBackupVerification", "timerTrigger", null, null, null, "%Blueshift:Compliance:Schedules:BackupVerification%" },
+        { "ComplianceRestoreTest", "timerTrigger", null, null, null, "%Blueshift:Compliance:Schedules:RestoreTest%" },
+        { "ComplianceDrReminders", "timerTrigger", null, null, null, "%Blueshift:Compliance:Schedules:DrReminders%" },
+        { "ComplianceSecretRotation", "timerTrigger", null, null, null, "%Blueshift:Compliance:Schedules:SecretRotation%" },
+        { "ComplianceConfigDrift", "timerTrigger", null, null, null, "%Blueshift:Compliance:Schedules:ConfigDrift%" },
+        { "ComplianceGovernance", "timerTrigger", null, null, null, "%Blueshift:Compliance:Schedules:Governance%" },
+        { "RunComplianceJob", "orchestrationTrigger", null, null, null, null },
+        { "BeginComplianceRun", "activityTrigger", null, null, null, null },
+        { "ListComplianceApps", "activityTrigger", null, null, null, null },
+        { "CheckAppCompliance", "activityTrigger", null, null, null, null },
+        { "RecordComplianceFindings", "activityTrigger", null, null, null, null },
+        { "FinishComplianceRun", "activityTrigger", null, null, null, null },
     };
 
     [Theory]
@@ -109,11 +126,26 @@ public sealed class FunctionMetadataTests(PublishedPackage package) : IClassFixt
     [InlineData("RollBackRelease")]
     [InlineData("ListReleases")]
     [InlineData("AlertWebhook")]
+    [InlineData("RunComplianceJobNow")]
     public void Metadata_FunctionsThatSignalReleases_BindADurableClient(string name)
     {
         var function = package.Functions.Single(f => (string?)f!["name"] == name)!;
 
         Assert.Contains(function["bindings"]!.AsArray(), b => (string?)b!["type"] == "durableClient" && ((string?)b["direction"])!.Equals("In", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void Metadata_ComplianceTimers_OnePerJobNamingItsScheduleSettingAndBindingADurableClient()
+    {
+        foreach (var job in ComplianceJobs.All)
+        {
+            var name = "Compliance" + job;
+            Assert.Equal($"%{ComplianceJobs.ScheduleSetting(job)}%", (string?)package.Trigger(name)["schedule"]);
+            var function = package.Functions.Single(f => (string?)f!["name"] == name)!;
+            Assert.Contains(function["bindings"]!.AsArray(), b => (string?)b!["type"] == "durableClient");
+            // The default the infra template and the sample settings give is a valid six-field schedule.
+            Assert.NotNull(NCrontab.CrontabSchedule.TryParse(ComplianceJobs.DefaultSchedule(job), new NCrontab.CrontabSchedule.ParseOptions { IncludingSeconds = true }));
+        }
     }
 
     [Fact]

@@ -82,6 +82,21 @@ public sealed class BlueshiftLocalHostTests(AzuriteFixture azurite) : IClassFixt
     }
 
     [Fact]
+    public void Build_ComplianceScheduleSetting_ResolvesItsColonNameAndDefaultsTheOthers()
+    {
+        var settings = Settings();
+
+        // The timer names %Blueshift:Compliance:Schedules:BackupRpo%; the setting is written with '__'. A schedule the host
+        // refuses shows the setting reached that timer, and only that one: the other jobs' schedules took their defaults.
+        var ex = Assert.Throws<FunctionAppHostException>(() => BlueshiftLocalHost.Build(new LocalHostOptions(settings, 0,
+            new Dictionary<string, string> { ["Blueshift__Compliance__Schedules__BackupRpo"] = "every hour" })));
+
+        Assert.Contains("Function ComplianceBackupRpo: 'every hour' is not a 6-field NCRONTAB expression", ex.Message);
+        Assert.DoesNotContain("ComplianceGovernance", ex.Message);
+        Assert.DoesNotContain("not set", ex.Message);
+    }
+
+    [Fact]
     public void Build_TaskHubSetting_NamesTheDurableTaskHub()
     {
         var settings = Settings();

@@ -1,4 +1,5 @@
 using Blueshift.Functions;
+using Blueshift.Functions.Compliance;
 using Blueshift.Functions.Hosting;
 using Blueshift.LocalFunctionsHost.Durable;
 
@@ -23,6 +24,12 @@ public static class BlueshiftLocalHost
         foreach (var key in file?.HostKeys ?? [])
         {
             hostOptions.FunctionKeys.Add(key);
+        }
+        // The compliance timers' schedules are app settings the infra template always sets; a local run that leaves them out
+        // gets the same defaults, so that every settings file written before the jobs existed still starts the host.
+        foreach (var job in ComplianceJobs.All)
+        {
+            hostOptions.Settings[ComplianceJobs.ScheduleSetting(job).Replace(":", "__", StringComparison.Ordinal)] = ComplianceJobs.DefaultSchedule(job);
         }
         foreach (var (name, value) in file?.Values ?? new Dictionary<string, string>())
         {
