@@ -155,7 +155,7 @@ write_local_settings() {
       Blueshift__Azure__ResourceManagerEndpoint: emulator + "/",
       Blueshift__Azure__Credential: "Development",
       Blueshift__Releases__SlotScheme: "http",
-      // A demo started inside the seed's weekly freeze (Tuesday 17:00 to Thursday 22:00 UTC) would otherwise wait it out.
+      // A demo started inside the weekly freeze of the seed (Tuesday 17:00 to Thursday 22:00 UTC) would otherwise wait it out.
       Blueshift__Releases__WeeklyCodeFreeze: "false",
       Blueshift__Releases__Orchestration__BakeTime: "00:01:15",
       Blueshift__Releases__Orchestration__PostSwapWatch: "00:01:15",
@@ -163,6 +163,9 @@ write_local_settings() {
       Blueshift__Releases__Orchestration__PollInterval: "00:00:01",
       Blueshift__Releases__Orchestration__ProbeInterval: "00:00:01",
       Blueshift__Releases__Orchestration__BaselineWindow: "00:05:00",
+      // The demo app is registered without backups: the hourly backup-rpo job runs every minute here, so the demo shows
+      // its finding (GET /api/compliance/findings) a minute or so after the releases.
+      Blueshift__Compliance__Schedules__BackupRpo: "0 */1 * * * *",
       Blueshift__Security__DevelopmentIdentity__UserId: "local-developer",
       Blueshift__Security__DevelopmentIdentity__DisplayName: "Local developer",
     });
@@ -237,6 +240,9 @@ Try it:
   curl -s -X POST -H "x-functions-key: $HOST_KEY" -H 'content-type: application/json' http://127.0.0.1:$PORT/api/releases \\
     -d '{"app":"$DEMO_APP","version":"2.1.0","package":"$EMULATOR/_emulator/packages/my-2.1.0","releaseType":"Patch","changeClass":"Standard"}'
   curl -s -H "x-functions-key: $HOST_KEY" http://127.0.0.1:$PORT/api/releases/RELEASE_ID
+  curl -s -H "x-functions-key: $HOST_KEY" "http://127.0.0.1:$PORT/api/compliance/findings?app=$DEMO_APP&status=open"
+  curl -s -H "x-functions-key: $HOST_KEY" http://127.0.0.1:$PORT/api/compliance/status
+  curl -s -X POST -H "x-functions-key: \$(node -p 'require(\"$SETTINGS\").Keys.Master')" http://127.0.0.1:$PORT/api/compliance/jobs/dr-reminders/run
 Press Ctrl+C to stop; the stack also stops if one of its services does.
 INFO
 }

@@ -6,7 +6,7 @@ public sealed record DemoOptions
     public const string Usage =
         "usage: Blueshift.ReleaseDemo --api http://127.0.0.1:7071 --key KEY --emulator http://127.0.0.1:7200/ " +
         "[--app demo-app] [--subscription ID] [--resource-group blueshift] [--bake-time PT10S] [--post-swap-watch PT10S] " +
-        "[--traffic-steps 25,100] [--requests-per-second 40] [--timeout 00:06:00]";
+        "[--traffic-steps 25,100] [--requests-per-second 40] [--timeout 00:06:00] [--compliance-wait 00:03:00]";
 
     public required Uri Api { get; init; }
 
@@ -34,6 +34,9 @@ public sealed record DemoOptions
     public TimeSpan ReleaseTimeout { get; init; } = TimeSpan.FromMinutes(6);
 
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long to wait for the backup-rpo job's finding on the app after the releases; zero skips the compliance part.</summary>
+    public TimeSpan ComplianceWait { get; init; } = TimeSpan.FromMinutes(3);
 
     public string ResourceId => $"/subscriptions/{SubscriptionId}/resourceGroups/{ResourceGroup}/providers/Microsoft.Web/sites/{App}";
 
@@ -64,6 +67,7 @@ public sealed record DemoOptions
             TrafficSteps = [.. Optional("traffic-steps", "25,100").Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture))],
             RequestsPerSecond = double.Parse(Optional("requests-per-second", "40"), System.Globalization.CultureInfo.InvariantCulture),
             ReleaseTimeout = TimeSpan.Parse(Optional("timeout", "00:06:00"), System.Globalization.CultureInfo.InvariantCulture),
+            ComplianceWait = TimeSpan.Parse(Optional("compliance-wait", "00:03:00"), System.Globalization.CultureInfo.InvariantCulture),
         };
         if (values.Count > 0)
         {

@@ -8,10 +8,16 @@ namespace Blueshift.ReleaseDemo;
 /// <summary>The outcome of one release as the demo saw it.</summary>
 public sealed record ReleaseOutcome(string Id, string Version, string Status, string? StatusReason, int TimelineEvents, int Analyses);
 
-/// <summary>Both releases of the demo: the healthy one is expected to succeed, the faulty one to roll back.</summary>
-public sealed record DemoOutcome(ReleaseOutcome Healthy, ReleaseOutcome Faulty)
+/// <summary>An open compliance finding as <c>GET /api/compliance/findings</c> lists it.</summary>
+public sealed record FindingSeen(string Job, string Kind, string Severity, string Summary);
+
+/// <summary>
+/// Both releases of the demo: the healthy one is expected to succeed, the faulty one to roll back; and, unless the
+/// compliance part is skipped, the app (registered without backups) is expected to get a backup-rpo finding.
+/// </summary>
+public sealed record DemoOutcome(ReleaseOutcome Healthy, ReleaseOutcome Faulty, IReadOnlyList<FindingSeen>? Findings = null)
 {
-    public bool AsExpected => Healthy.Status == "Succeeded" && Faulty.Status == "RolledBack";
+    public bool AsExpected => Healthy.Status == "Succeeded" && Faulty.Status == "RolledBack" && (Findings is null || Findings.Any(f => f.Job == "backup-rpo"));
 }
 
 /// <summary>
@@ -38,9 +44,12 @@ public sealed class DemoScenario(DemoOptions options, TextWriter output)
         var healthy = await ReleaseAsync(api, "2.0.0", healthyPackage, "expected to succeed", cancellationToken);
         var faulty = await ReleaseAsync(api, "3.0.0", faultyPackage, "20 % of its requests fail: expected to roll back", cancellationToken);
 
-        var outcome = new DemoOutcome(healthy, faulty);
+        var findings = options.ComplianceWait > TimeSpan.Zero ? await ComplianceAsync(api, cancellationToken) : null;
+
+        var outcome = new DemoOutcome(healthy, faulty, findings);
         output.WriteLine();
-        output.WriteLine($"2.0.0: {healthy.Status} (expected Succeeded); 3.0.0: {faulty.Status} (expected RolledBack) — {(outcome.AsExpected ? "demo passed" : "demo did NOT go as expected")}");
+        var compliance = findings is null ? "" : $"; compliance: {(findings.Any(f => f.Job == "backup-rpo") ? "backup-rpo finding open" : "no backup-rpo finding (expected one)")}";
+        output.WriteLine($"2.0.0: {healthy.Status} (expected Succeeded); 3.0.0: {faulty.Status} (expected RolledBack){compliance} — {(outcome.AsExpected ? "demo passed" : "demo did NOT go as expected")}");
         return outcome;
     }
 
@@ -183,6 +192,38 @@ public sealed class DemoScenario(DemoOptions options, TextWriter output)
 
     private static string Number(JsonNode? node) =>
         node is null ? "-" : node.GetValue<double>().ToString("0.####", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The app was registered without backups: the backup-rpo job's timer (its schedule is an app setting) checks every
+    /// managed app and opens a finding for it. Waits for that finding in the findings API, then prints the app's findings.
+    /// </summary>
+    private async Task<IReadOnlyList<FindingSeen>> ComplianceAsync(HttpClient api, CancellationToken cancellationToken)
+    {
+        output.WriteLine();
+        output.WriteLine($"=== Compliance: {options.App} has no backups configured ===");
+        var status = await EnsureAsync(await api.GetAsync("api/compliance/status", cancellationToken), "GET /api/compliance/status", cancellationToken);
+        var job = status?["jobs"]?.AsArray().FirstOrDefault(j => Text(j?["job"]) == "backup-rpo");
+        output.WriteLine($"GET /api/compliance/status: backup-rpo runs on '{Text(job?["schedule"])}', next at {Text(job?["nextRun"])}; waiting up to {options.ComplianceWait} for its finding");
+        var clock = Stopwatch.StartNew();
+        List<FindingSeen> findings = [];
+        while (true)
+        {
+            var page = await EnsureAsync(await api.GetAsync($"api/compliance/findings?app={Uri.EscapeDataString(options.App)}&status=open", cancellationToken),
+                "GET /api/compliance/findings", cancellationToken);
+            findings = [.. (page?["findings"]?.AsArray() ?? []).Select(f => new FindingSeen(Text(f?["job"]), Text(f?["kind"]), Text(f?["severity"]), Text(f?["summary"])))];
+            if (findings.Any(f => f.Job == "backup-rpo") || clock.Elapsed >= options.ComplianceWait)
+            {
+                break;
+            }
+            await Task.Delay(options.PollInterval * 5, cancellationToken);
+        }
+        output.WriteLine($"{Elapsed(clock)} GET /api/compliance/findings?app={options.App}&status=open: {findings.Count} open");
+        foreach (var finding in findings)
+        {
+            output.WriteLine($"{"",12}{finding.Kind} ({finding.Severity}): {finding.Summary}");
+        }
+        return findings;
+    }
 
     private static async Task<JsonNode?> EnsureAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
     {

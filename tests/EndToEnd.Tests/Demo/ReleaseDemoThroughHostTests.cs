@@ -48,6 +48,8 @@ public sealed class ReleaseDemoThroughHostTests : IAsyncLifetime
             ["Blueshift__Releases__Orchestration__PollInterval"] = "00:00:01",
             ["Blueshift__Releases__Orchestration__ProbeInterval"] = "00:00:01",
             ["Blueshift__Releases__Orchestration__BaselineWindow"] = "00:05:00",
+            // As run.sh: the backup-rpo job every minute, so the demo's app (registered without backups) gets its finding.
+            ["Blueshift__Compliance__Schedules__BackupRpo"] = "0 */1 * * * *",
             ["Blueshift__Security__DevelopmentIdentity__UserId"] = "e2e-developer",
             ["Blueshift__Security__DevelopmentIdentity__Roles__0"] = "Blueshift.Releaser",
             ["Blueshift__Security__DevelopmentIdentity__Roles__1"] = "Blueshift.Admin",
@@ -107,6 +109,9 @@ public sealed class ReleaseDemoThroughHostTests : IAsyncLifetime
         Assert.True(outcome.Faulty.Status == "RolledBack", $"3.0.0 ended {outcome.Faulty.Status}: {outcome.Faulty.StatusReason}\n{output}");
         Assert.Contains("error rate", outcome.Faulty.StatusReason, StringComparison.OrdinalIgnoreCase);
         Assert.True(outcome.Healthy.Analyses >= 2, output.ToString());
+        var finding = Assert.Single(outcome.Findings!, f => f.Job == "backup-rpo");
+        Assert.Equal("backup-rpo.not-configured", finding.Kind);
+        Assert.True(outcome.AsExpected, output.ToString());
         // The rollback left production on the healthy version, as the front door serves it.
         var production = _emulator.GetSite(Subscription, ResourceGroup, App).Slot("production");
         using var client = new HttpClient();

@@ -12,6 +12,23 @@ public sealed partial class RunScriptTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// bash parses a function only when it reaches it, so the cases below (which stop early) would not see a quoting
+    /// mistake in the functions that start the stack: check the whole script's syntax, and the other scripts'.
+    /// </summary>
+    [Theory]
+    [InlineData("run.sh")]
+    [InlineData("test.sh")]
+    [InlineData(".ci/run")]
+    public async Task Script_ParsesAsAWhole(string script)
+    {
+        using var check = ChildProcess.Start("bash", ["-n", RepositoryPaths.InRepository(script)], RepositoryPaths.Root);
+
+        var exitCode = await check.WaitForExitAsync(Bound);
+
+        Assert.True(exitCode == 0, $"bash -n {script} exited {exitCode}: {check.Output}");
+    }
+
     [Fact]
     public async Task Help_ListsEveryOptionAndTheReadmeDocumentsEach()
     {
