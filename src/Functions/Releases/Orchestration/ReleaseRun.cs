@@ -28,8 +28,10 @@ internal sealed class ReleaseRun
     // anew for every bake could leave a promote raised in between to a cancelled waiter, and lose it.
     private Task<ReleaseCommand>? _promote;
     private readonly List<AnalysisSummary> _analyses = [];
-    // Audit records noted but not yet written: written together before the next wait (FlushAuditAsync).
+    // Audit records noted but not yet written: written together before the next wait (FlushAuditAsync), under the
+    // identity of the batch whose write failed, if one did, so that records it may have written are not written twice.
     private readonly List<AuditRecord> _unwritten = [];
+    private string? _unwrittenBatchId;
     // What the API shows, published with the status (bounded: ReleaseProgressLimits).
     private readonly List<ApprovalView> _approvalViews = [];
     private readonly List<AnalysisView> _analysisViews = [];
@@ -743,16 +745,23 @@ internal sealed class ReleaseRun
     /// before every wait (durable timer, external event, sub-orchestration), before a swap is requested and before the
     /// release ends, so a record is never late by more than the activities between two waits.
     /// </summary>
-    public Task FlushAuditAsync()
+    /// <remarks>
+    /// A write that fails beyond its retries keeps its records and its identity: the next write (the rollback's, at the
+    /// latest the release's last) sends them again under the same identities, with the records noted since after them,
+    /// so that whatever the failed write did store is kept once.
+    /// </remarks>
+    public async Task FlushAuditAsync()
     {
         if (_unwritten.Count == 0)
         {
-            return Task.CompletedTask;
+            return;
         }
-        // Taken before the call, so that a replay builds the same batch with the same identity.
-        var batch = OrchestrationSteps.Audit(_context, [.. _unwritten]);
-        _unwritten.Clear();
-        return CallAsync<int>(ReleaseActivityNames.RecordAudit, batch);
+        // Fixed by the orchestration (see OrchestrationSteps.Audit): a replay builds the same batch with the same identity.
+        _unwrittenBatchId ??= _context.NewGuid().ToString("N");
+        var batch = new AuditBatch(_unwrittenBatchId, [.. _unwritten]);
+        await CallAsync<int>(ReleaseActivityNames.RecordAudit, batch);
+        _unwritten.RemoveRange(0, batch.Records.Count);
+        _unwrittenBatchId = null;
     }
 
     private void Publish() => _context.SetCustomStatus(new ReleaseProgress(

@@ -1,6 +1,7 @@
 using Blueshift.AppServiceEmulator;
 using Blueshift.Domain.Analysis;
 using Blueshift.Domain.Releases;
+using Blueshift.Functions.Releases.Orchestration;
 using Blueshift.Testing;
 using Xunit;
 
@@ -47,13 +48,45 @@ public sealed class ReleaseAuditBatchingTests(AzuriteFixture azurite) : IClassFi
         Assert.Single(world.Emulator.SwapLog.Snapshot());
     }
 
+    [Fact]
+    public async Task RunRelease_AuditBatchFailsBeyondItsRetries_RollsBackAndTheRollbackWritesItOnce()
+    {
+        // The third batch (before the first bake) fails on every attempt the retry policy allows; the trail then recovers.
+        var transport = new AuditWrites(() => 0, failFrom: 3, failures: OrchestrationWorld.Settings.MaxActivityAttempts);
+        await using var world = await OrchestrationWorld.StartAsync(azurite, auditTransport: transport);
+        world.StartUsers();
+
+        var (_, outcome) = await world.RunAsync(world.Release("rel-audit-down", new AppBehaviour("2.0.0")), TimeSpan.FromSeconds(90));
+
+        Assert.True(outcome.Phase == ReleasePhase.RolledBack, $"{outcome.Phase}: {outcome.StatusReason}");
+        Assert.Contains(ReleaseActivityNames.RecordAudit, outcome.StatusReason, StringComparison.Ordinal);
+        Assert.Equal(OrchestrationWorld.Settings.MaxActivityAttempts, transport.Failed);
+        var trail = await world.AuditRecordsAsync("rel-audit-down");
+        Assert.Equal(trail.Count, trail.Select(r => (r.At, r.Action, r.Reason)).Distinct().Count());
+        // The failed batch's records were written by the rollback's first batch, once, before its own.
+        Assert.Single(trail, r => r.Action == "release.traffic-shifted");
+        Assert.Equal(
+            [ReleasePhase.AwaitingWindow, ReleasePhase.CapturingBaseline, ReleasePhase.Deploying, ReleasePhase.Stamping, ReleasePhase.Verifying,
+             ReleasePhase.SmokeTesting, ReleasePhase.Shifting, ReleasePhase.RollingBack, ReleasePhase.RolledBack],
+            trail.Where(r => r.Details?.ContainsKey("to") == true).OrderBy(r => r.At).Select(r => Enum.Parse<ReleasePhase>(r.Details!["to"])));
+        Assert.Contains(trail, r => r.Action == "release.notified");
+    }
+
     /// <summary>A write to the audit table: how many records it held (two rows each), and how many swaps had started when it was answered.</summary>
     private sealed record AuditWrite(int Records, bool HoldsSwapRequest, int SwapsWhenWritten);
 
-    /// <summary>The audit trail's network, watched: each entity group transaction (one RecordAudit batch) as it is answered.</summary>
-    private sealed class AuditWrites(Func<int> swaps) : DelegatingHandler(new HttpClientHandler())
+    /// <summary>
+    /// The audit trail's network, watched: each entity group transaction (one RecordAudit batch) as it is answered. Sends
+    /// number <paramref name="failFrom"/> on (counted from 1) fail <paramref name="failures"/> times in a row without
+    /// reaching storage, as an outage would.
+    /// </summary>
+    private sealed class AuditWrites(Func<int> swaps, int failFrom = int.MaxValue, int failures = 0) : DelegatingHandler(new HttpClientHandler())
     {
         private readonly List<AuditWrite> _writes = [];
+        private int _sends;
+        private int _failed;
+
+        public int Failed => Volatile.Read(ref _failed);
 
         public IReadOnlyList<AuditWrite> Writes
         {
@@ -65,6 +98,12 @@ public sealed class ReleaseAuditBatchingTests(AzuriteFixture azurite) : IClassFi
             if (request.Method != HttpMethod.Post || !request.RequestUri!.AbsolutePath.EndsWith("/$batch", StringComparison.Ordinal))
             {
                 return await base.SendAsync(request, cancellationToken);
+            }
+            var send = Interlocked.Increment(ref _sends);
+            if (send >= failFrom && send < failFrom + failures)
+            {
+                Interlocked.Increment(ref _failed);
+                throw new HttpRequestException(HttpRequestError.ConnectionError, "Storage is unreachable (injected outage).");
             }
             // Buffered, so that the handler below sends the same bytes.
             var body = await request.Content!.ReadAsStringAsync(cancellationToken);
