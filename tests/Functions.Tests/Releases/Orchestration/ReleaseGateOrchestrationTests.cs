@@ -54,7 +54,8 @@ public sealed class ReleaseGateOrchestrationTests(AzuriteFixture azurite) : ICla
         world.StartUsers();
         var policy = OrchestrationWorld.Policy() with { Timeouts = OrchestrationWorld.Policy().Timeouts with { Window = TimeSpan.FromSeconds(8) } };
         var id = await world.StartAsync(world.Release("rel-frozen", new AppBehaviour("2.0.0"), policy));
-        var waiting = await world.WaitForProgressAsync(id, p => p.Phase == ReleasePhase.AwaitingWindow && p.StatusReason is not null);
+        // Until the window gate's first answer comes back, the status says the release is checking the windows.
+        var waiting = await world.WaitForProgressAsync(id, p => p.Phase == ReleasePhase.AwaitingWindow && p.StatusReason?.Contains("test freeze", StringComparison.Ordinal) == true);
         Assert.Contains("test freeze", waiting.StatusReason, StringComparison.Ordinal);
 
         // The freeze is lifted early; the release judges the window again when its wait ends, by its own clock.
