@@ -14,6 +14,7 @@ using Blueshift.Functions.Traffic;
 using Blueshift.LocalFunctionsHost;
 using Blueshift.LocalFunctionsHost.Durable;
 using Blueshift.Testing;
+using Blueshift.Testing.Releases;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -336,30 +337,24 @@ internal static class OrchestrationBenchmark
     /// <summary>A release of seconds: the default checks, short durations, timeouts long enough that lateness is measured, not punished.</summary>
     private static ReleaseInput Release(string releaseId, EmulatedSite site, Uri package, Run run)
     {
-        var settings = new ReleaseOrchestrationOptions
+        var settings = ShortReleases.Settings(options =>
         {
-            PollInterval = TimeSpan.FromSeconds(1),
-            SwapSettleTime = TimeSpan.FromSeconds(1),
-            RetryInterval = TimeSpan.FromSeconds(1),
-            MaxRetryInterval = TimeSpan.FromSeconds(8),
-            BaselineWindow = TimeSpan.FromMinutes(1),
-            Contact = "ops-oncall@shop.example",
-        }.ToRunSettings();
-        var policy = new ReleasePolicy(
-            TrafficSteps: run.TrafficSteps,
-            BakeTime: run.Bake,
+            options.PollInterval = TimeSpan.FromSeconds(1);
+            options.RetryInterval = TimeSpan.FromSeconds(1);
+            options.MaxRetryInterval = TimeSpan.FromSeconds(8);
+            options.BaselineWindow = TimeSpan.FromMinutes(1);
+        });
+        var policy = ShortReleases.Policy(run.Bake, run.TrafficSteps, run.Watch) with
+        {
             // The emulator's latency varies with this machine's load, which says nothing about the version under test.
-            Canary: new CanaryPolicy(MaxLatencyRatio: 20, MinimumRequests: 5, MaxInconclusiveExtensions: 3),
-            PostSwap: new PostSwapPolicy(MaxLatencyRatio: 20, WatchDuration: run.Watch, MinimumRequests: 5),
-            HealthGate: new HealthGatePolicy(ConsecutiveSuccessesToPass: 2, ConsecutiveFailuresToFail: 3, MaxProbes: 10),
-            WarmUp: TimeSpan.FromMilliseconds(500),
-            ProbeInterval: TimeSpan.FromMilliseconds(500),
-            HealthCheckPath: "/health",
-            SmokeTests: [],
-            Timeouts: new PhaseTimeouts(Approval: TimeSpan.FromMinutes(5), Window: TimeSpan.FromMinutes(5), Operation: TimeSpan.FromMinutes(5),
-                Verification: TimeSpan.FromMinutes(5), Slack: TimeSpan.FromMinutes(5)));
-        return new ReleaseInput(releaseId, "2.0.0", package, ReleaseStrategies.Canary, "Patch", "Standard", "ci-pipeline",
-            new ManagedApp(site.Name, site.ResourceId, "staging", "/health"), policy, settings);
+            Canary = new CanaryPolicy(MaxLatencyRatio: 20, MinimumRequests: 5, MaxInconclusiveExtensions: 3),
+            PostSwap = new PostSwapPolicy(MaxLatencyRatio: 20, WatchDuration: run.Watch, MinimumRequests: 5),
+            WarmUp = TimeSpan.FromMilliseconds(500),
+            ProbeInterval = TimeSpan.FromMilliseconds(500),
+            Timeouts = new PhaseTimeouts(Approval: TimeSpan.FromMinutes(5), Window: TimeSpan.FromMinutes(5), Operation: TimeSpan.FromMinutes(5),
+                Verification: TimeSpan.FromMinutes(5), Slack: TimeSpan.FromMinutes(5)),
+        };
+        return ShortReleases.Input(releaseId, "2.0.0", package, site.Name, site.ResourceId, policy, settings);
     }
 
     /// <summary>Steady production traffic on every app, so each bake's window has requests to judge.</summary>

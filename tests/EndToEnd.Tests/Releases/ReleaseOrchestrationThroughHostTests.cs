@@ -8,6 +8,7 @@ using Blueshift.Functions.Releases.Orchestration;
 using Blueshift.Functions.Traffic;
 using Blueshift.LocalFunctionsHost.Blueshift;
 using Blueshift.Testing;
+using Blueshift.Testing.Releases;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -108,38 +109,6 @@ public sealed class ReleaseOrchestrationThroughHostTests : IAsyncLifetime
     }
 
     /// <summary>A release of seconds: the checks are the defaults, the durations short (as the orchestration tests run them).</summary>
-    private ReleaseInput Release(string releaseId, AppBehaviour behaviour)
-    {
-        var settings = new ReleaseOrchestrationOptions
-        {
-            PollInterval = TimeSpan.FromMilliseconds(300),
-            SwapSettleTime = TimeSpan.FromSeconds(1),
-            RetryInterval = TimeSpan.FromMilliseconds(500),
-            MaxRetryInterval = TimeSpan.FromSeconds(4),
-            Contact = "ops-oncall@shop.example",
-        }.ToRunSettings();
-        var policy = new ReleasePolicy(
-            TrafficSteps: [50, 100],
-            BakeTime: TimeSpan.FromSeconds(2),
-            Canary: new CanaryPolicy(MinimumRequests: 20, MaxInconclusiveExtensions: 2),
-            PostSwap: new PostSwapPolicy(WatchDuration: TimeSpan.FromSeconds(2), MinimumRequests: 20),
-            HealthGate: new HealthGatePolicy(ConsecutiveSuccessesToPass: 2, ConsecutiveFailuresToFail: 3, MaxProbes: 10),
-            WarmUp: TimeSpan.FromMilliseconds(200),
-            ProbeInterval: TimeSpan.FromMilliseconds(300),
-            HealthCheckPath: "/health",
-            SmokeTests: [],
-            Timeouts: new PhaseTimeouts(Approval: TimeSpan.FromMinutes(1), Window: TimeSpan.FromMinutes(1), Operation: TimeSpan.FromSeconds(30),
-                Verification: TimeSpan.FromSeconds(30), Slack: TimeSpan.FromSeconds(10)));
-        return new ReleaseInput(
-            releaseId,
-            behaviour.Version,
-            _emulator.PutPackage($"{App}-{behaviour.Version}-{releaseId}.zip", SamplePackage.Create(behaviour)),
-            ReleaseStrategies.Canary,
-            "Patch",
-            "Standard",
-            "ci-pipeline",
-            new ManagedApp(App, _site.ResourceId, "staging", "/health"),
-            policy,
-            settings);
-    }
+    private ReleaseInput Release(string releaseId, AppBehaviour behaviour) => ShortReleases.Input(
+        releaseId, behaviour.Version, _emulator.PutPackage($"{App}-{behaviour.Version}-{releaseId}.zip", SamplePackage.Create(behaviour)), App, _site.ResourceId);
 }

@@ -47,6 +47,7 @@ internal static class ReleaseOrchestrator
         }
         finally
         {
+            await release.FlushAuditBestEffortAsync();
             release.StopListening();
         }
     }

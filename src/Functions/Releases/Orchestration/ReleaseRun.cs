@@ -28,6 +28,10 @@ internal sealed class ReleaseRun
     // anew for every bake could leave a promote raised in between to a cancelled waiter, and lose it.
     private Task<ReleaseCommand>? _promote;
     private readonly List<AnalysisSummary> _analyses = [];
+    // Audit records noted but not yet written: written together before the next wait (FlushAuditAsync), under the
+    // identity of the batch whose write failed, if one did, so that records it may have written are not written twice.
+    private readonly List<AuditRecord> _unwritten = [];
+    private string? _unwrittenBatchId;
     // What the API shows, published with the status (bounded: ReleaseProgressLimits).
     private readonly List<ApprovalView> _approvalViews = [];
     private readonly List<AnalysisView> _analysisViews = [];
@@ -83,11 +87,11 @@ internal sealed class ReleaseRun
             {
                 if (ReleaseGates.ParseChangeClass(_input.ChangeClass) == ChangeClass.Emergency)
                 {
-                    await AuditAsync("release.post-hoc-approval-owed", $"Emergency change: a post-hoc approval is owed. {result.Reason}");
+                    Audit("release.post-hoc-approval-owed", $"Emergency change: a post-hoc approval is owed. {result.Reason}");
                 }
                 // Said at once, before the window gate's first answer comes back.
                 _statusReason = "Approved; checking the deployment windows and freezes.";
-                await MoveToAsync(ReleasePhase.AwaitingWindow, result.Reason, details: new Dictionary<string, string>
+                MoveTo(ReleasePhase.AwaitingWindow, result.Reason, details: new Dictionary<string, string>
                 {
                     ["approvers"] = string.Join(", ", result.CountedApprovals.Select(a => $"{a.Approver} ({a.Role})")),
                     ["requiredRoles"] = string.Join(", ", result.RequiredRoles),
@@ -95,6 +99,7 @@ internal sealed class ReleaseRun
                 return;
             }
             Waiting(result.Reason);
+            await FlushAuditAsync();
             using var losers = new CancellationTokenSource();
             var approval = _context.WaitForExternalEvent<ApprovalCommand>(ReleaseEvents.Approve, losers.Token);
             var expiry = _context.CreateTimer(Deadline(), losers.Token);
@@ -116,7 +121,7 @@ internal sealed class ReleaseRun
             }
             AddEvent($"Approved by {command.Approver} as {command.Role}.");
             Publish();
-            await AuditAsync("release.approved", command.Comment ?? $"Approved as {command.Role}.",
+            Audit("release.approved", command.Comment ?? $"Approved as {command.Role}.",
                 new Dictionary<string, string> { ["role"] = command.Role }, command.Approver);
         }
     }
@@ -131,7 +136,7 @@ internal sealed class ReleaseRun
             if (decision.IsAllowed)
             {
                 _statusReason = null;
-                await MoveToAsync(ReleasePhase.CapturingBaseline, decision.Reason);
+                MoveTo(ReleasePhase.CapturingBaseline, decision.Reason);
                 return;
             }
             Waiting(decision.Reason);
@@ -150,7 +155,7 @@ internal sealed class ReleaseRun
         _slots = await CallAsync<SlotsSnapshot>(ReleaseActivityNames.DescribeSlots, app);
         _baseline = await CallAsync<MetricWindow>(ReleaseActivityNames.MeasureWindow,
             new WindowRequest(app, null, OrchestrationSteps.At(Now - _input.Settings.BaselineWindow), OrchestrationSteps.At(Now)));
-        await MoveToAsync(ReleasePhase.Deploying,
+        MoveTo(ReleasePhase.Deploying,
             $"Baseline captured: production runs {_slots.ProductionVersion ?? "an untracked version"} with {_baseline.Requests} requests, " +
             $"{_baseline.ServerErrors} server errors over the last {_input.Settings.BaselineWindow:g}.",
             details: new Dictionary<string, string>
@@ -179,7 +184,7 @@ internal sealed class ReleaseRun
             }
             if (operation.State == SlotOperationState.Succeeded)
             {
-                await MoveToAsync(ReleasePhase.Stamping, $"Deployed {_input.Version} to the {_input.Target.StagingSlot} slot.");
+                MoveTo(ReleasePhase.Stamping, $"Deployed {_input.Version} to the {_input.Target.StagingSlot} slot.");
                 return;
             }
             Log.DeploymentFailed(_logger, _input.ReleaseId, attempt, operation.Detail ?? "no detail");
@@ -197,7 +202,7 @@ internal sealed class ReleaseRun
             throw new RollbackRequired(RollbackCause.NotViable, EngineActor,
                 $"The release marker {ReleaseMarker.ReleaseIdSetting} did not read back from the {_input.Target.StagingSlot} slot.");
         }
-        await MoveToAsync(ReleasePhase.Verifying,
+        MoveTo(ReleasePhase.Verifying,
             $"Stamped {ReleaseMarker.ReleaseIdSetting}={_input.ReleaseId} on the {_input.Target.StagingSlot} slot; warming up for {_input.Policy.WarmUp:g}.");
     }
 
@@ -212,13 +217,13 @@ internal sealed class ReleaseRun
             var verdict = HealthGate.Evaluate(probes, _input.Policy.HealthGate);
             if (verdict.Outcome == VerdictOutcome.Successful)
             {
-                await RecordAnalysisAsync("health-gate", verdict);
-                await MoveToAsync(ReleasePhase.SmokeTesting, $"The {_input.Target.StagingSlot} slot is healthy.");
+                RecordAnalysis("health-gate", verdict);
+                MoveTo(ReleasePhase.SmokeTesting, $"The {_input.Target.StagingSlot} slot is healthy.");
                 return;
             }
             if (verdict.Outcome != VerdictOutcome.Inconclusive)
             {
-                await RecordAnalysisAsync("health-gate", verdict);
+                RecordAnalysis("health-gate", verdict);
                 throw new RollbackRequired(RollbackCause.NotViable, EngineActor, verdict.Summary);
             }
             ThrowIfPastDeadline();
@@ -231,7 +236,7 @@ internal sealed class ReleaseRun
         if (_input.Policy.SmokeTests.Count > 0)
         {
             var verdict = await CallAsync<AnalysisVerdict>(ReleaseActivityNames.RunSmokeTests, new SmokeTestRequest(StagingHost, _input.Policy.SmokeTests));
-            await RecordAnalysisAsync("smoke-tests", verdict);
+            RecordAnalysis("smoke-tests", verdict);
             if (verdict.Outcome == VerdictOutcome.Failed)
             {
                 throw new RollbackRequired(RollbackCause.NotViable, EngineActor, verdict.Summary);
@@ -239,7 +244,7 @@ internal sealed class ReleaseRun
         }
         if (_input.Strategy == ReleaseStrategies.BlueGreen)
         {
-            await MoveToAsync(ReleasePhase.Swapping, "Verified; swapping into production (blue-green).");
+            MoveTo(ReleasePhase.Swapping, "Verified; swapping into production (blue-green).");
         }
     }
 
@@ -254,7 +259,7 @@ internal sealed class ReleaseRun
         _step = step;
         if (step == 0)
         {
-            await MoveToAsync(ReleasePhase.Shifting, $"Verified; shifting {percent} % of production traffic.");
+            MoveTo(ReleasePhase.Shifting, $"Verified; shifting {percent} % of production traffic.");
         }
         else
         {
@@ -267,7 +272,7 @@ internal sealed class ReleaseRun
         _maxTrafficPercent = Math.Max(_maxTrafficPercent, percent);
         AddEvent($"{percent} % of production traffic routed to {_input.Version}.");
         Publish();
-        await AuditAsync("release.traffic-shifted", $"{percent} % of production traffic routed to {_input.Version}.", new Dictionary<string, string>
+        Audit("release.traffic-shifted", $"{percent} % of production traffic routed to {_input.Version}.", new Dictionary<string, string>
         {
             ["trafficPercent"] = percent.ToString(CultureInfo.InvariantCulture),
             ["step"] = step.ToString(CultureInfo.InvariantCulture),
@@ -283,14 +288,14 @@ internal sealed class ReleaseRun
             var windows = await CallAsync<CanaryWindows>(ReleaseActivityNames.MeasureCanary,
                 new WindowRequest(_input.Target, null, OrchestrationSteps.At(bakeStart), OrchestrationSteps.At(windowEnd)));
             var verdict = CanaryAnalysis.Assess(windows.Baseline, windows.Canary, _input.Policy.Canary);
-            await RecordAnalysisAsync("canary", verdict);
+            RecordAnalysis("canary", verdict);
             switch (verdict.Outcome)
             {
                 case VerdictOutcome.Successful:
                     Log.StepPassed(_logger, _input.ReleaseId, step + 1, percent, promoted);
                     if (step + 1 == steps.Count && _input.Strategy != ReleaseStrategies.BlueGreen)
                     {
-                        await MoveToAsync(ReleasePhase.Swapping, $"Last step passed{(promoted ? " (promoted)" : "")}; swapping into production.");
+                        MoveTo(ReleasePhase.Swapping, $"Last step passed{(promoted ? " (promoted)" : "")}; swapping into production.");
                     }
                     return;
                 case VerdictOutcome.Failed:
@@ -322,9 +327,9 @@ internal sealed class ReleaseRun
             throw new RollbackRequired(RollbackCause.CheckFailed, EngineActor, swap.Detail);
         }
         _swappedAt = Now;
-        await AuditAsync("release.swapped", $"Production holds {_input.Version} (marker {_input.ReleaseId}).",
+        Audit("release.swapped", $"Production holds {_input.Version} (marker {_input.ReleaseId}).",
             new Dictionary<string, string> { ["requests"] = swap.Progress.Attempts.ToString(CultureInfo.InvariantCulture) });
-        await MoveToAsync(ReleasePhase.ClearingRoute,
+        MoveTo(ReleasePhase.ClearingRoute,
             $"Swap recorded: production serves {_input.Version}; {_slots?.ProductionVersion ?? "the previous version"} waits in the {_input.Target.StagingSlot} slot.");
     }
 
@@ -336,9 +341,11 @@ internal sealed class ReleaseRun
     {
         _swap = progress;
         Publish();
-        await AuditAsync("release.swap-requested",
+        Audit("release.swap-requested",
             $"Swap {progress.Attempts} of the {_input.Target.StagingSlot} slot ({_input.Version}, marker {_input.ReleaseId}) into production is being requested.",
             new Dictionary<string, string> { ["attempt"] = progress.Attempts.ToString(CultureInfo.InvariantCulture) });
+        // In the trail before the request is made, with whatever else waits to be written.
+        await FlushAuditAsync();
     }
 
     /// <summary>After the swap the rule would send traffic to the staging slot, which now holds the previous version.</summary>
@@ -347,7 +354,7 @@ internal sealed class ReleaseRun
         await CallAsync<int>(ReleaseActivityNames.ClearRouting, _input.Target);
         _trafficPercent = 100;
         _maxTrafficPercent = 100;
-        await MoveToAsync(ReleasePhase.Watching, $"Routing rule cleared; watching production for {_input.Policy.PostSwap.WatchDuration:g}.");
+        MoveTo(ReleasePhase.Watching, $"Routing rule cleared; watching production for {_input.Policy.PostSwap.WatchDuration:g}.");
     }
 
     /// <summary>
@@ -359,7 +366,7 @@ internal sealed class ReleaseRun
         if (_input.Policy.SmokeTests.Count > 0)
         {
             var smoke = await CallAsync<AnalysisVerdict>(ReleaseActivityNames.RunSmokeTests, new SmokeTestRequest(ProductionHost, _input.Policy.SmokeTests));
-            await RecordAnalysisAsync("post-swap-smoke-tests", smoke);
+            RecordAnalysis("post-swap-smoke-tests", smoke);
             if (smoke.Outcome == VerdictOutcome.Failed)
             {
                 throw new RollbackRequired(RollbackCause.CheckFailed, EngineActor, smoke.Summary);
@@ -378,14 +385,14 @@ internal sealed class ReleaseRun
             var verdict = PostSwapAnalysis.Assess(_baseline, window, healthFailures, _input.Policy.PostSwap);
             if (verdict.Outcome == VerdictOutcome.Failed)
             {
-                await RecordAnalysisAsync("post-swap", verdict);
+                RecordAnalysis("post-swap", verdict);
                 throw new RollbackRequired(RollbackCause.CheckFailed, EngineActor, verdict.Summary, AnalysisDetails(verdict));
             }
             if (due < watchUntil)
             {
                 continue;
             }
-            await RecordAnalysisAsync("post-swap", verdict);
+            RecordAnalysis("post-swap", verdict);
             if (verdict.Outcome == VerdictOutcome.Successful)
             {
                 return;
@@ -405,7 +412,8 @@ internal sealed class ReleaseRun
         _statusReason = $"{_input.Version} is in production and passed the post-swap watch.";
         // The app is free before anyone reads Succeeded, so a next release started on seeing it is not refused.
         await BestEffortAsync(FinishAsync(ReleasePhase.Succeeded));
-        await MoveToAsync(ReleasePhase.Succeeded, _statusReason);
+        MoveTo(ReleasePhase.Succeeded, _statusReason);
+        await FlushAuditAsync();
         return Outcome();
     }
 
@@ -422,6 +430,7 @@ internal sealed class ReleaseRun
         }
         _rollbackWindowEndsAt = Now + _input.RollbackWindow;
         Publish();
+        await FlushAuditAsync();
         using var losers = new CancellationTokenSource();
         var expiry = _context.CreateTimer(_rollbackWindowEndsAt.Value, losers.Token);
         var winner = await Task.WhenAny(expiry, _stop);
@@ -453,8 +462,9 @@ internal sealed class ReleaseRun
         {
             AddEvent($"Rollback requested by {command.Actor} refused: another release of {_input.Target.Name} has started since, or holds it.");
             Publish();
-            await BestEffortAsync(AuditAsync("release.rollback-refused", command.Reason,
-                new Dictionary<string, string> { ["requestedBy"] = command.Actor }, command.Actor));
+            Audit("release.rollback-refused", command.Reason,
+                new Dictionary<string, string> { ["requestedBy"] = command.Actor }, command.Actor);
+            await BestEffortAsync(FlushAuditAsync());
             return succeeded;
         }
         throw new RollbackRequired(RollbackCause.Requested, command.Actor, command.Reason,
@@ -475,7 +485,9 @@ internal sealed class ReleaseRun
         var from = _phase;
         _statusReason = stop.Message;
         var details = new Dictionary<string, string>(stop.Details) { ["cause"] = stop.Cause.ToString() };
-        await BestEffortAsync(MoveToAsync(ReleasePhase.RollingBack, (stop.Cause == RollbackCause.Aborted ? "Aborting: " : "Rolling back: ") + stop.Message, stop.Actor, details));
+        MoveTo(ReleasePhase.RollingBack, (stop.Cause == RollbackCause.Aborted ? "Aborting: " : "Rolling back: ") + stop.Message, stop.Actor, details);
+        // The rollback waits (its own timers): what this release has to say is in the trail before it does.
+        await BestEffortAsync(FlushAuditAsync());
         var input = new RollbackInput(_input.ReleaseId, _input.Version, _slots?.ProductionVersion, _input.Target, stop.Cause, stop.Message, stop.Actor,
             from, _swap, ReachedSwapping: _swap is not null || from is ReleasePhase.Swapping or ReleasePhase.ClearingRoute or ReleasePhase.Watching,
             _maxTrafficPercent, _slots?.ProductionHost, _input.Policy.HealthCheckPath,
@@ -494,7 +506,8 @@ internal sealed class ReleaseRun
                 $"Needs an operator: check which slot serves which version (app setting {ReleaseMarker.ReleaseIdSetting}) and the routing rule.";
             rolledBack = new RollbackOutcome(ReleasePhase.Failed, stuck, "not verified");
             rollbackFailed = true;
-            await BestEffortAsync(AuditAsync("release.stuck", stuck, new Dictionary<string, string> { ["from"] = from.ToString(), ["cause"] = stop.Cause.ToString() }));
+            Audit("release.stuck", stuck, new Dictionary<string, string> { ["from"] = from.ToString(), ["cause"] = stop.Cause.ToString() });
+            await BestEffortAsync(FlushAuditAsync());
             await BestEffortAsync(RollbackOrchestrator.NotifyAsync(_context, input, "release.stuck", stuck, "not verified", _retries));
         }
         // After a failed rollback nobody knows what the routing rule says: the status keeps the last share set.
@@ -502,14 +515,18 @@ internal sealed class ReleaseRun
         _statusReason = rolledBack.StatusReason;
         var previous = _slots?.ProductionVersion ?? "the previous version";
         await BestEffortAsync(FinishAsync(rolledBack.Phase));
-        await BestEffortAsync(MoveToAsync(rolledBack.Phase, rolledBack.Phase switch
+        MoveTo(rolledBack.Phase, rolledBack.Phase switch
         {
             ReleasePhase.Aborted => $"Aborted; production runs {previous}.",
             ReleasePhase.Failed => $"Failed: {rolledBack.StatusReason}",
             _ => $"Rolled back; production runs {previous}.",
-        } + $" Production after the rollback: {rolledBack.Verification}.", stop.Actor));
+        } + $" Production after the rollback: {rolledBack.Verification}.", stop.Actor);
+        await BestEffortAsync(FlushAuditAsync());
         return Outcome();
     }
+
+    /// <summary>The net under every path out of the release: records still unwritten are written before it ends, as far as the trail allows.</summary>
+    public Task FlushAuditBestEffortAsync() => BestEffortAsync(FlushAuditAsync());
 
     /// <summary>A step of the rollback's bookkeeping that must not stop it: its failure is logged, and the rollback goes on.</summary>
     private async Task BestEffortAsync(Task step)
@@ -531,6 +548,7 @@ internal sealed class ReleaseRun
     /// <returns>True when a promote event ended the bake.</returns>
     private async Task<bool> BakeAsync(DateTime until)
     {
+        await FlushAuditAsync();
         _promote ??= _context.WaitForExternalEvent<ReleaseCommand>(ReleaseEvents.Promote, _listening.Token);
         using var losers = new CancellationTokenSource();
         var timer = _context.CreateTimer(until, losers.Token);
@@ -544,7 +562,7 @@ internal sealed class ReleaseRun
         {
             var command = await _promote;
             _promote = null;
-            await AuditAsync("release.promoted", $"Bake of step {_step + 1} ended early: {command.Reason}", actor: command.Actor);
+            Audit("release.promoted", $"Bake of step {_step + 1} ended early: {command.Reason}", actor: command.Actor);
             return true;
         }
         return false;
@@ -553,6 +571,7 @@ internal sealed class ReleaseRun
     /// <summary>A durable wait that an abort or rollback ends at once.</summary>
     private async Task DelayAsync(DateTime until)
     {
+        await FlushAuditAsync();
         using var losers = new CancellationTokenSource();
         var timer = _context.CreateTimer(until, losers.Token);
         var winner = await Task.WhenAny(timer, _stop);
@@ -621,6 +640,8 @@ internal sealed class ReleaseRun
         {
             return await CallAsync<T>(activity, input);
         }
+        // The deadline is a durable timer, and the call may hang until it fires.
+        await FlushAuditAsync();
         using var losers = new CancellationTokenSource();
         var call = CallAsync<T>(activity, input);
         var timer = _context.CreateTimer(deadline, losers.Token);
@@ -651,7 +672,7 @@ internal sealed class ReleaseRun
         }
     }
 
-    private async Task MoveToAsync(ReleasePhase to, string message, string actor = EngineActor, IReadOnlyDictionary<string, string>? details = null)
+    private void MoveTo(ReleasePhase to, string message, string actor = EngineActor, IReadOnlyDictionary<string, string>? details = null)
     {
         var from = _phase;
         if (!ReleaseTransitions.IsAllowed(from, to))
@@ -673,7 +694,7 @@ internal sealed class ReleaseRun
             ["to"] = to.ToString(),
             ["trafficPercent"] = _trafficPercent.ToString(CultureInfo.InvariantCulture),
         };
-        await AuditAsync(ActionFor(to), message, all, actor);
+        Audit(ActionFor(to), message, all, actor);
     }
 
     private static string ActionFor(ReleasePhase to) => to switch
@@ -686,7 +707,7 @@ internal sealed class ReleaseRun
         _ => "release.phase-changed",
     };
 
-    private async Task RecordAnalysisAsync(string kind, AnalysisVerdict verdict)
+    private void RecordAnalysis(string kind, AnalysisVerdict verdict)
     {
         _analyses.Add(new AnalysisSummary(kind, _phase == ReleasePhase.Shifting ? _step : null, _trafficPercent, verdict.Outcome, verdict.Summary));
         _analysisViews.Add(new AnalysisView(kind, _phase == ReleasePhase.Shifting ? _step : null, _trafficPercent, OrchestrationSteps.At(Now), verdict.Outcome.ToString(),
@@ -709,12 +730,39 @@ internal sealed class ReleaseRun
             details[$"{check.Metric}.baseline"] = Format(check.Baseline);
             details[$"{check.Metric}.threshold"] = Format(check.Threshold);
         }
-        await AuditAsync("release.analysis", verdict.Summary, details);
+        Audit("release.analysis", verdict.Summary, details);
     }
 
-    private Task AuditAsync(string action, string reason, IReadOnlyDictionary<string, string>? details = null, string actor = EngineActor) =>
-        CallAsync<int>(ReleaseActivityNames.RecordAudit, OrchestrationSteps.Audit(_context,
-            [new AuditRecord(OrchestrationSteps.At(Now), actor, action, _input.Target.Name, _input.ReleaseId, reason, _input.ReleaseId, details)]));
+    /// <summary>
+    /// Notes an audit record, stamped with the orchestration's time now; <see cref="FlushAuditAsync"/> writes it with the
+    /// others noted since the last write. A crash loses nothing: the replay notes the same records again.
+    /// </summary>
+    private void Audit(string action, string reason, IReadOnlyDictionary<string, string>? details = null, string actor = EngineActor) =>
+        _unwritten.Add(new AuditRecord(OrchestrationSteps.At(Now), actor, action, _input.Target.Name, _input.ReleaseId, reason, _input.ReleaseId, details));
+
+    /// <summary>
+    /// Writes the records noted since the last write as one batch (one RecordAudit activity), if there are any. Called
+    /// before every wait (durable timer, external event, sub-orchestration), before a swap is requested and before the
+    /// release ends, so a record is never late by more than the activities between two waits.
+    /// </summary>
+    /// <remarks>
+    /// A write that fails beyond its retries keeps its records and its identity: the next write (the rollback's, at the
+    /// latest the release's last) sends them again under the same identities, with the records noted since after them,
+    /// so that whatever the failed write did store is kept once.
+    /// </remarks>
+    public async Task FlushAuditAsync()
+    {
+        if (_unwritten.Count == 0)
+        {
+            return;
+        }
+        // Fixed by the orchestration (see OrchestrationSteps.Audit): a replay builds the same batch with the same identity.
+        _unwrittenBatchId ??= _context.NewGuid().ToString("N");
+        var batch = new AuditBatch(_unwrittenBatchId, [.. _unwritten]);
+        await CallAsync<int>(ReleaseActivityNames.RecordAudit, batch);
+        _unwritten.RemoveRange(0, batch.Records.Count);
+        _unwrittenBatchId = null;
+    }
 
     private void Publish() => _context.SetCustomStatus(new ReleaseProgress(
         _phase, _step, _trafficPercent, _statusReason, _swap, OrchestrationSteps.At(_phaseEnteredAt),

@@ -119,20 +119,31 @@ internal static class RollbackOrchestrator
         return new RollbackOutcome(ReleasePhase.Failed, stuck, "not verified");
     }
 
-    /// <summary>Sends the notification to each of the app's targets and records each outcome in the audit trail.</summary>
+    /// <summary>
+    /// Sends the notification to each of the app's targets and records each outcome in the audit trail, all outcomes in one
+    /// batch once every target has had its notification (nothing waits in between), or as far as it got.
+    /// </summary>
     internal static async Task NotifyAsync(
         TaskOrchestrationContext context, RollbackInput input, string eventName, string reason, string verification, TaskOptions retries, bool? swappedBack = null)
     {
         var notification = BuildNotification(input, eventName, reason, verification, OrchestrationSteps.At(context.CurrentUtcDateTime), swappedBack);
-        foreach (var target in input.Target.Notifications ?? [])
+        var notified = new List<AuditRecord>();
+        try
         {
-            var outcome = await context.CallActivityAsync<string>(ReleaseActivityNames.Notify, new NotifyRequest(input.ReleaseId, target, notification), retries);
-            await context.CallActivityAsync<int>(ReleaseActivityNames.RecordAudit, OrchestrationSteps.Audit(context,
-            [
-                new AuditRecord(OrchestrationSteps.At(context.CurrentUtcDateTime), ReleaseRun.EngineActor, "release.notified", input.Target.Name, input.ReleaseId,
+            foreach (var target in input.Target.Notifications ?? [])
+            {
+                var outcome = await context.CallActivityAsync<string>(ReleaseActivityNames.Notify, new NotifyRequest(input.ReleaseId, target, notification), retries);
+                notified.Add(new AuditRecord(OrchestrationSteps.At(context.CurrentUtcDateTime), ReleaseRun.EngineActor, "release.notified", input.Target.Name, input.ReleaseId,
                     $"{eventName} notification {outcome}.", input.ReleaseId,
-                    new Dictionary<string, string> { ["kind"] = target.Kind, ["host"] = target.Endpoint.Host, ["outcome"] = outcome }),
-            ]), retries);
+                    new Dictionary<string, string> { ["kind"] = target.Kind, ["host"] = target.Endpoint.Host, ["outcome"] = outcome }));
+            }
+        }
+        finally
+        {
+            if (notified.Count > 0)
+            {
+                await context.CallActivityAsync<int>(ReleaseActivityNames.RecordAudit, OrchestrationSteps.Audit(context, notified), retries);
+            }
         }
     }
 

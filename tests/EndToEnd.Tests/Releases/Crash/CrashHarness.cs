@@ -12,6 +12,7 @@ using Blueshift.Functions.Releases;
 using Blueshift.Functions.Releases.Orchestration;
 using Blueshift.Functions.Traffic;
 using Blueshift.Testing;
+using Blueshift.Testing.Releases;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using SdkJsonDataConverter = Microsoft.DurableTask.Converters.JsonDataConverter;
@@ -459,40 +460,8 @@ public sealed class CrashHarness : IAsyncDisposable
         $"{r.At.UtcTicks / TimeSpan.TicksPerMillisecond}|{r.Action}|{r.ReleaseId}|{r.Reason}|{string.Join(",", (r.Details ?? new Dictionary<string, string>()).OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => d.Key + "=" + d.Value))}";
 
     /// <summary>A release of seconds, as ReleaseOrchestrationThroughHostTests runs one.</summary>
-    private ReleaseInput Release(string releaseId, string app, EmulatedSite site, AppBehaviour behaviour)
-    {
-        var settings = new ReleaseOrchestrationOptions
-        {
-            PollInterval = TimeSpan.FromMilliseconds(300),
-            SwapSettleTime = TimeSpan.FromSeconds(1),
-            RetryInterval = TimeSpan.FromMilliseconds(500),
-            MaxRetryInterval = TimeSpan.FromSeconds(4),
-            Contact = "ops-oncall@shop.example",
-        }.ToRunSettings();
-        var policy = new ReleasePolicy(
-            TrafficSteps: [50, 100],
-            BakeTime: TimeSpan.FromSeconds(2),
-            Canary: new CanaryPolicy(MinimumRequests: 20, MaxInconclusiveExtensions: 2),
-            PostSwap: new PostSwapPolicy(WatchDuration: TimeSpan.FromSeconds(2), MinimumRequests: 20),
-            HealthGate: new HealthGatePolicy(ConsecutiveSuccessesToPass: 2, ConsecutiveFailuresToFail: 3, MaxProbes: 10),
-            WarmUp: TimeSpan.FromMilliseconds(200),
-            ProbeInterval: TimeSpan.FromMilliseconds(300),
-            HealthCheckPath: "/health",
-            SmokeTests: [],
-            Timeouts: new PhaseTimeouts(Approval: TimeSpan.FromMinutes(1), Window: TimeSpan.FromMinutes(1), Operation: TimeSpan.FromSeconds(30),
-                Verification: TimeSpan.FromSeconds(30), Slack: TimeSpan.FromSeconds(10)));
-        return new ReleaseInput(
-            releaseId,
-            behaviour.Version,
-            _emulator!.PutPackage($"{app}-{behaviour.Version}-{releaseId}.zip", SamplePackage.Create(behaviour)),
-            ReleaseStrategies.Canary,
-            "Patch",
-            "Standard",
-            "ci-pipeline",
-            new ManagedApp(app, site.ResourceId, "staging", "/health"),
-            policy,
-            settings);
-    }
+    private ReleaseInput Release(string releaseId, string app, EmulatedSite site, AppBehaviour behaviour) => ShortReleases.Input(
+        releaseId, behaviour.Version, _emulator!.PutPackage($"{app}-{behaviour.Version}-{releaseId}.zip", SamplePackage.Create(behaviour)), app, site.ResourceId);
 
     /// <summary>DTFx's client writes inputs and reads outputs the way the Durable Task SDK's worker does.</summary>
     private sealed class SdkConverter : DurableTask.Core.Serializing.DataConverter

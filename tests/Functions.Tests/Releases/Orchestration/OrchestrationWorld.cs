@@ -17,6 +17,7 @@ using Blueshift.Functions.Releases.Orchestration;
 using Blueshift.Functions.Traffic;
 using Blueshift.Functions.Traffic.AppService;
 using Blueshift.Testing;
+using Blueshift.Testing.Releases;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
@@ -122,30 +123,9 @@ internal sealed class OrchestrationWorld : IAsyncDisposable
     /// <summary>Seconds instead of minutes, so that a release runs in a test; the checks are the defaults otherwise.</summary>
     public static ReleasePolicy Policy(
         TimeSpan? bake = null, IReadOnlyList<int>? steps = null, TimeSpan? watch = null, TimeSpan? approvalTimeout = null, TimeSpan? operationTimeout = null,
-        IReadOnlyList<SmokeTest>? smokeTests = null) => new(
-        TrafficSteps: steps ?? [50, 100],
-        BakeTime: bake ?? TimeSpan.FromSeconds(2),
-        Canary: new CanaryPolicy(MinimumRequests: 20, MaxInconclusiveExtensions: 2),
-        PostSwap: new PostSwapPolicy(WatchDuration: watch ?? TimeSpan.FromSeconds(2), MinimumRequests: 20),
-        HealthGate: new HealthGatePolicy(ConsecutiveSuccessesToPass: 2, ConsecutiveFailuresToFail: 3, MaxProbes: 10),
-        WarmUp: TimeSpan.FromMilliseconds(200),
-        ProbeInterval: TimeSpan.FromMilliseconds(300),
-        HealthCheckPath: "/health",
-        SmokeTests: smokeTests ?? [],
-        Timeouts: new PhaseTimeouts(Approval: approvalTimeout ?? TimeSpan.FromMinutes(1), Window: TimeSpan.FromMinutes(1), Operation: operationTimeout ?? TimeSpan.FromSeconds(30),
-            Verification: TimeSpan.FromSeconds(30), Slack: TimeSpan.FromSeconds(10)));
+        IReadOnlyList<SmokeTest>? smokeTests = null) => ShortReleases.Policy(bake, steps, watch, approvalTimeout, operationTimeout, smokeTests);
 
-    public static ReleaseRunSettings Settings { get; } = new(
-        PollInterval: TimeSpan.FromMilliseconds(300),
-        SwapSettleTime: TimeSpan.FromSeconds(1),
-        MaxSwapAttempts: 3,
-        MaxDeployAttempts: 2,
-        BaselineWindow: TimeSpan.FromMinutes(5),
-        RetryInterval: TimeSpan.FromMilliseconds(500),
-        MaxRetryInterval: TimeSpan.FromSeconds(4),
-        MaxActivityAttempts: 4,
-        Environment: "Production",
-        Contact: "ops-oncall@shop.example");
+    public static ReleaseRunSettings Settings { get; } = ShortReleases.Settings(options => options.BaselineWindow = TimeSpan.FromMinutes(5));
 
     /// <summary>A release of a package that behaves as given, hosted by the emulator.</summary>
     public ReleaseInput Release(
