@@ -254,6 +254,10 @@ internal static class ComplianceSweepBenchmark
                      ["Blueshift__Azure__ResourceManagerEndpoint"] = emulator.ArmEndpoint.ToString(),
                      ["Blueshift__Azure__Credential"] = "Development",
                      ["Blueshift__Releases__SlotScheme"] = "http",
+                     // The operator who registers the apps and runs the jobs (the admin role is what POST .../run needs).
+                     ["Blueshift__Security__DevelopmentIdentity__UserId"] = "bench-operator",
+                     ["Blueshift__Security__DevelopmentIdentity__Roles__0"] = "Blueshift.Admin",
+                     ["Blueshift__Security__DevelopmentIdentity__Roles__1"] = "Blueshift.Releaser",
                      ["Blueshift__Compliance__SecretRotation__VaultEndpoint"] = emulator.KeyVault!.VaultUri.ToString(),
                      ["Blueshift__Compliance__RestoreTest__PollInterval"] = "00:00:01",
                      ["Blueshift__Compliance__RestoreTest__ProbeInterval"] = "00:00:01",

@@ -50,6 +50,27 @@ public sealed class TimerFunctionTests
     }
 
     [Fact]
+    public async Task Tick_YearlySchedule_WaitsInStepsBeyondTaskDelaysLimitAndRunsWhenDue()
+    {
+        // Next 1 January is almost a year away: more than one Task.Delay can wait (about 49 days), which used to stop the host.
+        var clock = new ManualTimeProvider(Start);
+        var recorder = new TickRecorder();
+        await using var app = BuildHost(clock, recorder, "0 0 0 1 1 *");
+        await app.StartAsync();
+        var due = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+        await clock.WaitForTimerAsync(Start + TimerTriggers.TimerFunctionScheduler.MaxWait, Bound);
+        clock.SetUtcNow(due.AddSeconds(-1));
+        await clock.WaitForTimerAsync(due, Bound);
+        clock.SetUtcNow(due);
+        var ticks = await recorder.WaitForTicksAsync(1, Bound);
+        await app.StopAsync();
+
+        Assert.Equal(due, ticks[0].At);
+        Assert.Equal(due.UtcDateTime, ticks[0].Timer.ScheduleStatus!.Next);
+    }
+
+    [Fact]
     public async Task Tick_OccurrencesPassWhileItRuns_AreSkippedAndTheNextIsAfterNow()
     {
         var clock = new ManualTimeProvider(Start);

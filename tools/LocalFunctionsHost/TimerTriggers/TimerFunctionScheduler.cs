@@ -54,6 +54,9 @@ internal sealed class TimerFunctionScheduler(
         return resolved;
     }
 
+    /// <summary>The longest single wait for a due occurrence (well under Task.Delay's limit of 2^32 - 2 ms).</summary>
+    internal static readonly TimeSpan MaxWait = TimeSpan.FromDays(7);
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(schedules.Select(s => RunAsync(s, stoppingToken)));
 
@@ -75,7 +78,8 @@ internal sealed class TimerFunctionScheduler(
                 // A timer may wake early; waking early must not run the occurrence before it is due.
                 try
                 {
-                    await Task.Delay(due - now, timeProvider, stoppingToken);
+                    // Task.Delay takes at most ~49 days; a yearly schedule waits in steps and looks again.
+                    await Task.Delay(due - now < MaxWait ? due - now : MaxWait, timeProvider, stoppingToken);
                 }
                 catch (OperationCanceledException)
                 {
