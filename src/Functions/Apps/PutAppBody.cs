@@ -37,8 +37,9 @@ public sealed record NotificationBody(string? Kind, string? Endpoint);
 
 /// <summary>An app's terms for the compliance jobs; see <see cref="AppComplianceSettings"/>.</summary>
 /// <param name="DesiredSettings">
-/// Production app settings as they should be (name → value). Answers withhold the values of secret-looking settings
-/// (<see cref="Domain.Compliance.ConfigDriftOptions.IsSecret"/>) unless they are Key Vault references, showing null; a
+/// Production app settings as they should be (name → value). Answers withhold the values of secret settings (those the
+/// config drift check holds secret: <c>Blueshift:Compliance:ConfigDrift:SecretNames</c> and secret-looking names,
+/// <see cref="Domain.Compliance.ConfigDriftOptions.IsSecret"/>) unless they are Key Vault references, showing null; a
 /// null value sent back keeps the value stored for that setting. Prefer Key Vault references for secret settings.
 /// </param>
 /// <param name="SettingsMatchingStaging">Settings whose production and staging values must be equal.</param>
@@ -126,21 +127,22 @@ public static class ManagedAppValidation
         !string.IsNullOrEmpty(name) && name.Length <= MaxSettingNameLength && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' or ':');
 
     /// <summary>
-    /// The desired settings as answers show them: values of secret-looking settings (<see cref="Domain.Compliance.ConfigDriftOptions.IsSecret"/>)
-    /// are withheld (null) unless they are Key Vault references, which point at a secret and are none.
+    /// The desired settings as answers show them: values of the settings <paramref name="policy"/> holds secret (the config
+    /// drift check's policy, so the API withholds what findings withhold) are withheld (null) unless they are Key Vault
+    /// references, which point at a secret and are none.
     /// </summary>
-    public static ManagedApp WithheldSecrets(ManagedApp app)
+    public static ManagedApp WithheldSecrets(ManagedApp app, Domain.Compliance.ConfigDriftOptions policy)
     {
+        ArgumentNullException.ThrowIfNull(policy);
         if (app.Compliance?.DesiredSettings is not { Count: > 0 } desired)
         {
             return app;
         }
-        var options = Domain.Compliance.ConfigDriftOptions.Default;
         var shown = new Dictionary<string, string>(desired.Count, StringComparer.Ordinal);
         foreach (var (setting, value) in desired)
         {
             // Null on the wire: "set, value withheld"; sent back, it keeps the stored value.
-            shown[setting] = options.IsSecret(setting) && !Blueshift.Functions.Compliance.KeyVaultReferences.LooksLikeReference(value) ? null! : value;
+            shown[setting] = policy.IsSecret(setting) && !Blueshift.Functions.Compliance.KeyVaultReferences.LooksLikeReference(value) ? null! : value;
         }
         return app with { Compliance = app.Compliance with { DesiredSettings = shown } };
     }

@@ -83,7 +83,7 @@ public sealed class ComplianceValidationTests
             ["API_KEY"] = "@Microsoft.KeyVault(VaultName=kv-shop;SecretName=api-key)",
         }));
 
-        var shown = ManagedAppValidation.WithheldSecrets(app).Compliance!.DesiredSettings!;
+        var shown = ManagedAppValidation.WithheldSecrets(app, Domain.Compliance.ConfigDriftOptions.Default).Compliance!.DesiredSettings!;
 
         Assert.Equal("live", shown["MODE"]);
         Assert.Null(shown["DB_PASSWORD"]);
