@@ -1,6 +1,7 @@
 using Blueshift.Functions.Api;
 using Blueshift.Functions.Audit;
 using Blueshift.Functions.Compliance.ConfigDrift;
+using Blueshift.Functions.Compliance.SecretRotation;
 using Blueshift.Functions.Hosting;
 using Blueshift.Functions.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -38,7 +39,8 @@ public static class AppEndpoints
     }
 
     public static async Task<Results<Created<ManagedApp>, Ok<ManagedApp>, ProblemHttpResult>> PutAsync(
-        string name, HttpContext context, IManagedAppStore store, IAuditTrail audit, IOptions<ApiOptions> options, IOptions<ConfigDriftCheckOptions> drift, TimeProvider time, CancellationToken cancellationToken)
+        string name, HttpContext context, IManagedAppStore store, IAuditTrail audit, IOptions<ApiOptions> options, IOptions<ConfigDriftCheckOptions> drift,
+        IOptions<SecretRotationCheckOptions> secretRotation, TimeProvider time, CancellationToken cancellationToken)
     {
         var body = await JsonBody.ReadAsync<PutAppBody>(context.Request, allowEmpty: false, cancellationToken);
         if (body.Problem is { } problem)
@@ -49,7 +51,7 @@ public static class AppEndpoints
         var stored = body.Value!.Compliance?.DesiredSettings?.Values.Any(v => v is null) == true && FieldRules.IsAppName(name)
             ? (await store.GetAsync(name, cancellationToken))?.Compliance?.DesiredSettings
             : null;
-        var app = ManagedAppValidation.Validate(name, body.Value!, options.Value.AllowLoopbackHttp, out var errors, stored);
+        var app = ManagedAppValidation.Validate(name, body.Value!, options.Value.AllowLoopbackHttp, out var errors, stored, secretRotation.Value.VaultDnsSuffix);
         if (app is null)
         {
             return ApiProblems.Validation(errors);

@@ -53,7 +53,7 @@ public sealed record ComplianceBody(
     IReadOnlyList<PolicySecretBody?>? Secrets = null,
     bool? BackupsRequired = null);
 
-/// <param name="SecretUri">The secret's URI without a version: <c>https://{vault}.vault.azure.net/secrets/{name}</c>.</param>
+/// <param name="SecretUri">The secret's URI without a version: <c>https://{vault}.vault.azure.net/secrets/{name}</c> (the vault DNS suffix of Blueshift's cloud).</param>
 /// <param name="Kind"><c>database-credential</c>, <c>api-key</c>, <c>encryption-key</c> or <c>integration-token</c>; used when the secret has no <c>secret-kind</c> tag.</param>
 public sealed record PolicySecretBody(string? SecretUri, string? Kind = null);
 
@@ -72,9 +72,13 @@ public static class ManagedAppValidation
     public const int MaxComplianceJsonLength = 30_000;
     public const int MaxSettingsMatchingStaging = 250;
     public const int MaxPolicySecrets = 50;
+    public const string DefaultVaultDnsSuffix = "vault.azure.net";
 
     /// <param name="storedDesiredSettings">The desired settings stored now; a null value in the body keeps the stored one.</param>
-    public static ManagedApp? Validate(string name, PutAppBody body, bool allowLoopbackHttp, out IDictionary<string, string[]> errors, IReadOnlyDictionary<string, string>? storedDesiredSettings = null)
+    /// <param name="vaultDnsSuffix">Where the secret rotation check reads vaults (<c>Blueshift:Compliance:SecretRotation:VaultDnsSuffix</c>); secret URIs must name a vault under it.</param>
+    public static ManagedApp? Validate(
+        string name, PutAppBody body, bool allowLoopbackHttp, out IDictionary<string, string[]> errors,
+        IReadOnlyDictionary<string, string>? storedDesiredSettings = null, string vaultDnsSuffix = DefaultVaultDnsSuffix)
     {
         var e = new FieldErrors();
         FieldRules.AppName(e, "name", name);
@@ -104,7 +108,7 @@ public static class ManagedAppValidation
         var smokeTests = FieldRules.SmokeTests(e, "smokeTests", body.SmokeTests);
         var policy = Policy(e, body.Policy);
         var notifications = Notifications(e, body.Notifications, allowLoopbackHttp);
-        var compliance = Compliance(e, body.Compliance, storedDesiredSettings);
+        var compliance = Compliance(e, body.Compliance, storedDesiredSettings, vaultDnsSuffix.Trim('.'));
 
         errors = e.ToDictionary();
         if (e.Any)
@@ -147,7 +151,7 @@ public static class ManagedAppValidation
         return app with { Compliance = app.Compliance with { DesiredSettings = shown } };
     }
 
-    private static AppComplianceSettings? Compliance(FieldErrors e, ComplianceBody? body, IReadOnlyDictionary<string, string>? stored)
+    private static AppComplianceSettings? Compliance(FieldErrors e, ComplianceBody? body, IReadOnlyDictionary<string, string>? stored, string vaultDnsSuffix)
     {
         if (body is null)
         {
@@ -156,7 +160,7 @@ public static class ManagedAppValidation
         var desired = DesiredSettings(e, body.DesiredSettings, stored);
         var matching = SettingsMatchingStaging(e, body.SettingsMatchingStaging);
         FieldRules.SlotName(e, "compliance.drSlot", body.DrSlot);
-        var secrets = PolicySecrets(e, body.Secrets);
+        var secrets = PolicySecrets(e, body.Secrets, vaultDnsSuffix);
         var settings = new AppComplianceSettings(desired, matching, body.DrSlot, secrets, body.BackupsRequired);
         if (!e.Any && System.Text.Json.JsonSerializer.Serialize(settings).Length > MaxComplianceJsonLength)
         {
@@ -247,7 +251,7 @@ public static class ManagedAppValidation
         return result;
     }
 
-    private static List<PolicySecret>? PolicySecrets(FieldErrors e, IReadOnlyList<PolicySecretBody?>? secrets)
+    private static List<PolicySecret>? PolicySecrets(FieldErrors e, IReadOnlyList<PolicySecretBody?>? secrets, string vaultDnsSuffix)
     {
         const string field = "compliance.secrets";
         if (secrets is null)
@@ -269,9 +273,11 @@ public static class ManagedAppValidation
                 e.Add(at, "A secret is an object: {\"secretUri\", \"kind\"}.");
                 continue;
             }
-            if (!Blueshift.Functions.Compliance.KeyVaultReferences.TryParseSecretUri(secret.SecretUri, allowVersion: false, out var reference))
+            if (!Blueshift.Functions.Compliance.KeyVaultReferences.TryParseSecretUri(secret.SecretUri, allowVersion: false, out var reference)
+                || !reference!.IsHostedUnder(vaultDnsSuffix))
             {
-                e.Add($"{at}.secretUri", "Required: the secret's https URI without a version, 'https://{vault}.vault.azure.net/secrets/{name}'.");
+                e.Add($"{at}.secretUri", $"Required: the secret's https URI without a version, 'https://{{vault}}.{vaultDnsSuffix}/secrets/{{name}}'.");
+                reference = null;
             }
             else if (!subjects.Add(reference!.Subject))
             {

@@ -91,4 +91,19 @@ public sealed class ComplianceValidationTests
         Assert.Equal("@Microsoft.KeyVault(VaultName=kv-shop;SecretName=api-key)", shown["API_KEY"]);
         Assert.Equal("hunter2", app.Compliance!.DesiredSettings!["DB_PASSWORD"]);
     }
+
+    [Theory]
+    [InlineData("https://kv-shop.vault.attacker.example/secrets/a", "vault.azure.net", false)]
+    [InlineData("https://kv-shop.vault.azure.net.attacker.example/secrets/a", "vault.azure.net", false)]
+    [InlineData("https://kv-gov.vault.usgovcloudapi.net/secrets/a", "vault.azure.net", false)]
+    [InlineData("https://kv-gov.vault.usgovcloudapi.net/secrets/a", "vault.usgovcloudapi.net", true)]
+    [InlineData("https://kv-shop.vault.azure.net/secrets/a", "vault.azure.net", true)]
+    public void Validate_SecretUriOutsideTheVaultSuffix_IsAFieldError(string secretUri, string suffix, bool valid)
+    {
+        var app = ManagedAppValidation.Validate("shop-web", new PutAppBody(SiteId, Compliance: new ComplianceBody(Secrets: [new PolicySecretBody(secretUri)])),
+            false, out var errors, vaultDnsSuffix: suffix);
+
+        Assert.Equal(valid, app is not null);
+        Assert.Equal(valid ? [] : ["compliance.secrets[0].secretUri"], errors.Keys);
+    }
 }
