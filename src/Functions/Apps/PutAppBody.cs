@@ -38,8 +38,8 @@ public sealed record NotificationBody(string? Kind, string? Endpoint);
 /// <summary>An app's terms for the compliance jobs; see <see cref="AppComplianceSettings"/>.</summary>
 /// <param name="DesiredSettings">
 /// Production app settings as they should be (name → value). Answers withhold the values of secret settings (those the
-/// config drift check holds secret: <c>Blueshift:Compliance:ConfigDrift:SecretNames</c> and secret-looking names,
-/// <see cref="Domain.Compliance.ConfigDriftOptions.IsSecret"/>) unless they are Key Vault references, showing null; a
+/// config drift check holds secret: <c>Blueshift:Compliance:ConfigDrift:SecretNames</c>, secret-looking names and values
+/// carrying a credential, <see cref="Domain.Compliance.ConfigDriftOptions.LooksSecret"/>) unless they are Key Vault references, showing null; a
 /// null value sent back keeps the value stored for that setting. Prefer Key Vault references for secret settings.
 /// </param>
 /// <param name="SettingsMatchingStaging">Settings whose production and staging values must be equal.</param>
@@ -131,9 +131,9 @@ public static class ManagedAppValidation
         !string.IsNullOrEmpty(name) && name.Length <= MaxSettingNameLength && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' or ':');
 
     /// <summary>
-    /// The desired settings as answers show them: values of the settings <paramref name="policy"/> holds secret (the config
-    /// drift check's policy, so the API withholds what findings withhold) are withheld (null) unless they are Key Vault
-    /// references, which point at a secret and are none.
+    /// The desired settings as answers show them: values of the settings <paramref name="policy"/> holds secret by name or
+    /// value (the config drift check's policy, so the API withholds what findings withhold) are withheld (null) unless they
+    /// are Key Vault references, which point at a secret and are none.
     /// </summary>
     public static ManagedApp WithheldSecrets(ManagedApp app, Domain.Compliance.ConfigDriftOptions policy)
     {
@@ -146,7 +146,7 @@ public static class ManagedAppValidation
         foreach (var (setting, value) in desired)
         {
             // Null on the wire: "set, value withheld"; sent back, it keeps the stored value.
-            shown[setting] = policy.IsSecret(setting) && !Blueshift.Functions.Compliance.KeyVaultReferences.LooksLikeReference(value) ? null! : value;
+            shown[setting] = policy.LooksSecret(setting, value) && !Blueshift.Functions.Compliance.KeyVaultReferences.LooksLikeReference(value) ? null! : value;
         }
         return app with { Compliance = app.Compliance with { DesiredSettings = shown } };
     }

@@ -92,6 +92,25 @@ public sealed class ComplianceValidationTests
         Assert.Equal("hunter2", app.Compliance!.DesiredSettings!["DB_PASSWORD"]);
     }
 
+    [Fact]
+    public void WithheldSecrets_CredentialInTheValueOfAPlainName_IsNull()
+    {
+        const string sas = "https://shop.blob.core.windows.net/exports?sv=2024-08-04&sp=r&sig=c2lnbmF0dXJl";
+        const string connection = "DefaultEndpointsProtocol=https;AccountName=shop;AccountKey=a2V5;EndpointSuffix=core.windows.net";
+        var app = new ManagedApp("shop-web", SiteId, Compliance: new AppComplianceSettings(new Dictionary<string, string>
+        {
+            ["EXPORTS"] = sas,
+            ["STORAGE"] = connection,
+            ["FEED"] = "https://shop.blob.core.windows.net/exports",
+        }));
+
+        var shown = ManagedAppValidation.WithheldSecrets(app, Domain.Compliance.ConfigDriftOptions.Default).Compliance!.DesiredSettings!;
+
+        Assert.Null(shown["EXPORTS"]);
+        Assert.Null(shown["STORAGE"]);
+        Assert.Equal("https://shop.blob.core.windows.net/exports", shown["FEED"]);
+    }
+
     [Theory]
     [InlineData("https://kv-shop.vault.attacker.example/secrets/a", "vault.azure.net", false)]
     [InlineData("https://kv-shop.vault.azure.net.attacker.example/secrets/a", "vault.azure.net", false)]
