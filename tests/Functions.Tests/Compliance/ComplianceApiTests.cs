@@ -86,6 +86,26 @@ public sealed class ComplianceApiTests(AzuriteFixture azurite) : IClassFixture<A
     }
 
     [Fact]
+    public async Task ListFindings_TokenOfAnotherQueryOrMangled_Returns400()
+    {
+        await using var host = Start();
+        for (var i = 0; i < 3; i++)
+        {
+            await host.Findings.SaveAsync(Finding("shop", "backup-rpo.breach", $"s{i}"), default);
+        }
+        using var reader = host.App.As("reader-1");
+        var token = (string?)(await JsonAsync(await reader.GetAsync("/api/compliance/findings?app=shop&pageSize=1")))["continuationToken"];
+        Assert.NotNull(token);
+
+        foreach (var query in new[] { $"?app=blog&pageSize=1&continuationToken={token}", $"?app=shop&pageSize=1&continuationToken={token[..^2]}" })
+        {
+            var problem = await ProblemAssert.IsProblemAsync(await reader.GetAsync("/api/compliance/findings" + query), HttpStatusCode.BadRequest);
+            Assert.Equal(["continuationToken"], ProblemAssert.ErrorFields(problem));
+        }
+        Assert.Single((await JsonAsync(await reader.GetAsync($"/api/compliance/findings?app=shop&pageSize=1&continuationToken={token}")))["findings"]!.AsArray());
+    }
+
+    [Fact]
     public async Task ListFindings_Filters_ByAppKindStatusAndJob()
     {
         await using var host = Start();
@@ -117,6 +137,9 @@ public sealed class ComplianceApiTests(AzuriteFixture azurite) : IClassFixture<A
     [InlineData("?pageSize=ten", "pageSize")]
     [InlineData("?continuationToken=not%20a%20token", "continuationToken")]
     [InlineData("?continuationToken=", "continuationToken")]
+    [InlineData("?continuationToken=aGVsbG8", "continuationToken")]
+    [InlineData("?continuationToken=YQpiIGM", "continuationToken")]
+    [InlineData("?continuationToken=MSE4IWMyaHZjQS0tIDEhOCFlSHg0ZUEtLQ", "continuationToken")]
     public async Task ListFindings_BadQueryValue_Returns400NamingTheField(string query, string field)
     {
         await using var host = Start();
