@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Blueshift.Domain.Compliance;
 
 public enum DriftKind
@@ -12,7 +14,7 @@ public enum DriftKind
     Extra,
 }
 
-/// <summary>One drifted setting. <see cref="Reason"/> shows values only for settings that are not secret.</summary>
+/// <summary>One drifted setting. <see cref="Reason"/> shows values only for settings that are not secret by name or value.</summary>
 public sealed record DriftItem(string Name, DriftKind Kind, bool IsSecret, string Reason);
 
 public sealed record DriftReport(IReadOnlyList<DriftItem> Items)
@@ -22,9 +24,10 @@ public sealed record DriftReport(IReadOnlyList<DriftItem> Items)
 
 /// <summary>
 /// Which settings are secret. Names listed in <see cref="SecretNames"/> are secret; so, to be safe by default, is any name
-/// that looks like a credential (contains one of <see cref="SecretNameMarkers"/>).
+/// that looks like a credential (contains one of <see cref="SecretNameMarkers"/>), and any value that carries one
+/// (<see cref="LooksSecret"/>: a SAS signature, a connection string's key or password, a password in a URL).
 /// </summary>
-public sealed record ConfigDriftOptions
+public sealed partial record ConfigDriftOptions
 {
     public static ConfigDriftOptions Default { get; } = new();
 
@@ -40,6 +43,26 @@ public sealed record ConfigDriftOptions
 
     public bool IsSecret(string name) =>
         SecretNames.Contains(name) || SecretNameMarkers.Any(m => name.Contains(m, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// True when the setting is secret by its name (<see cref="IsSecret"/>) or its value carries a credential whatever the
+    /// name: a <c>key=value</c> pair of a connection string or query (<c>AccountKey=</c>, <c>Password=</c>, <c>pwd=</c>,
+    /// <c>SharedAccessKey=</c>, <c>SharedAccessSignature=</c>, a SAS <c>sig=</c>, …) or a URL with a password
+    /// (<c>scheme://user:password@host</c>).
+    /// </summary>
+    public bool LooksSecret(string name, string? value) => IsSecret(name) || ValueCarriesCredential(value);
+
+    private static bool ValueCarriesCredential(string? value) =>
+        !string.IsNullOrEmpty(value) && (CredentialPair().IsMatch(value) || UrlWithPassword().IsMatch(value));
+
+    // The pair's name at the start, or after ';', '?', '&' or a space, so "signature-version=" or "a password" do not count.
+    [GeneratedRegex(
+        @"(?:^|[;?&\s])\s*(?:AccountKey|AccessKey|SharedAccessKey|SharedAccessSignature|sig|Password|Passwd|Pwd|ClientSecret|client_secret|Secret|access_token|refresh_token|Token|ApiKey|api_key|api-key)\s*=\s*[^;&\s]",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex CredentialPair();
+
+    [GeneratedRegex(@"[a-z][a-z0-9+.-]*://[^/\s@:]*:[^/\s@]+@", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex UrlWithPassword();
 }
 
 public static class ConfigDrift
@@ -67,8 +90,10 @@ public static class ConfigDrift
             {
                 continue;
             }
-            var secret = options.IsSecret(name);
-            if (!actualByName.TryGetValue(name, out var have))
+            var present = actualByName.TryGetValue(name, out var have);
+            // Either side's value can make the setting secret: a SAS put in place of a plain URL is shown on neither side.
+            var secret = options.LooksSecret(name, want) || options.LooksSecret(name, have);
+            if (!present)
             {
                 items.Add(new DriftItem(name, DriftKind.Missing, secret, $"Setting '{name}' is missing."));
             }
@@ -84,7 +109,7 @@ public static class ConfigDrift
         {
             foreach (var name in actualByName.Keys.Where(n => !desiredNames.Contains(n) && !options.IgnoredNames.Contains(n)).Order(StringComparer.OrdinalIgnoreCase))
             {
-                items.Add(new DriftItem(name, DriftKind.Extra, options.IsSecret(name), $"Setting '{name}' exists but is not in the desired configuration."));
+                items.Add(new DriftItem(name, DriftKind.Extra, options.LooksSecret(name, actualByName[name]), $"Setting '{name}' exists but is not in the desired configuration."));
             }
         }
         return new DriftReport(items);

@@ -1,5 +1,7 @@
 using Blueshift.Functions.Api;
 using Blueshift.Functions.Audit;
+using Blueshift.Functions.Compliance.ConfigDrift;
+using Blueshift.Functions.Compliance.SecretRotation;
 using Blueshift.Functions.Hosting;
 using Blueshift.Functions.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -37,7 +39,8 @@ public static class AppEndpoints
     }
 
     public static async Task<Results<Created<ManagedApp>, Ok<ManagedApp>, ProblemHttpResult>> PutAsync(
-        string name, HttpContext context, IManagedAppStore store, IAuditTrail audit, IOptions<ApiOptions> options, TimeProvider time, CancellationToken cancellationToken)
+        string name, HttpContext context, IManagedAppStore store, IAuditTrail audit, IOptions<ApiOptions> options, IOptions<ConfigDriftCheckOptions> drift,
+        IOptions<SecretRotationCheckOptions> secretRotation, TimeProvider time, CancellationToken cancellationToken)
     {
         var body = await JsonBody.ReadAsync<PutAppBody>(context.Request, allowEmpty: false, cancellationToken);
         if (body.Problem is { } problem)
@@ -48,7 +51,7 @@ public static class AppEndpoints
         var stored = body.Value!.Compliance?.DesiredSettings?.Values.Any(v => v is null) == true && FieldRules.IsAppName(name)
             ? (await store.GetAsync(name, cancellationToken))?.Compliance?.DesiredSettings
             : null;
-        var app = ManagedAppValidation.Validate(name, body.Value!, options.Value.AllowLoopbackHttp, out var errors, stored);
+        var app = ManagedAppValidation.Validate(name, body.Value!, options.Value.AllowLoopbackHttp, out var errors, stored, secretRotation.Value.VaultDnsSuffix);
         if (app is null)
         {
             return ApiProblems.Validation(errors);
@@ -76,27 +79,29 @@ public static class AppEndpoints
                 new Dictionary<string, string> { ["resourceId"] = app.ResourceId, ["stagingSlot"] = app.StagingSlot }),
             cancellationToken);
 
-        var shown = ManagedAppValidation.WithheldSecrets(app);
+        var shown = ManagedAppValidation.WithheldSecrets(app, drift.Value.ToPolicy());
         return created
             ? TypedResults.Created($"/api/apps/{Uri.EscapeDataString(app.Name)}", shown)
             : TypedResults.Ok(shown);
     }
 
-    public static async Task<Results<Ok<ManagedApp>, ProblemHttpResult>> GetAsync(string name, IManagedAppStore store, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<ManagedApp>, ProblemHttpResult>> GetAsync(
+        string name, IManagedAppStore store, IOptions<ConfigDriftCheckOptions> drift, CancellationToken cancellationToken)
     {
         if (!FieldRules.IsAppName(name) || await store.GetAsync(name, cancellationToken) is not { } app)
         {
             return ApiProblems.NotFound("app", name);
         }
-        return TypedResults.Ok(ManagedAppValidation.WithheldSecrets(app));
+        return TypedResults.Ok(ManagedAppValidation.WithheldSecrets(app, drift.Value.ToPolicy()));
     }
 
-    public static async Task<Ok<List<ManagedApp>>> ListAsync(IManagedAppStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<List<ManagedApp>>> ListAsync(IManagedAppStore store, IOptions<ConfigDriftCheckOptions> drift, CancellationToken cancellationToken)
     {
+        var policy = drift.Value.ToPolicy();
         var apps = new List<ManagedApp>();
         await foreach (var app in store.ListAsync(cancellationToken))
         {
-            apps.Add(ManagedAppValidation.WithheldSecrets(app));
+            apps.Add(ManagedAppValidation.WithheldSecrets(app, policy));
         }
         return TypedResults.Ok(apps);
     }

@@ -37,8 +37,9 @@ public sealed record NotificationBody(string? Kind, string? Endpoint);
 
 /// <summary>An app's terms for the compliance jobs; see <see cref="AppComplianceSettings"/>.</summary>
 /// <param name="DesiredSettings">
-/// Production app settings as they should be (name → value). Answers withhold the values of secret-looking settings
-/// (<see cref="Domain.Compliance.ConfigDriftOptions.IsSecret"/>) unless they are Key Vault references, showing null; a
+/// Production app settings as they should be (name → value). Answers withhold the values of secret settings (those the
+/// config drift check holds secret: <c>Blueshift:Compliance:ConfigDrift:SecretNames</c>, secret-looking names and values
+/// carrying a credential, <see cref="Domain.Compliance.ConfigDriftOptions.LooksSecret"/>) unless they are Key Vault references, showing null; a
 /// null value sent back keeps the value stored for that setting. Prefer Key Vault references for secret settings.
 /// </param>
 /// <param name="SettingsMatchingStaging">Settings whose production and staging values must be equal.</param>
@@ -52,7 +53,7 @@ public sealed record ComplianceBody(
     IReadOnlyList<PolicySecretBody?>? Secrets = null,
     bool? BackupsRequired = null);
 
-/// <param name="SecretUri">The secret's URI without a version: <c>https://{vault}.vault.azure.net/secrets/{name}</c>.</param>
+/// <param name="SecretUri">The secret's URI without a version: <c>https://{vault}.vault.azure.net/secrets/{name}</c> (the vault DNS suffix of Blueshift's cloud).</param>
 /// <param name="Kind"><c>database-credential</c>, <c>api-key</c>, <c>encryption-key</c> or <c>integration-token</c>; used when the secret has no <c>secret-kind</c> tag.</param>
 public sealed record PolicySecretBody(string? SecretUri, string? Kind = null);
 
@@ -71,9 +72,13 @@ public static class ManagedAppValidation
     public const int MaxComplianceJsonLength = 30_000;
     public const int MaxSettingsMatchingStaging = 250;
     public const int MaxPolicySecrets = 50;
+    public const string DefaultVaultDnsSuffix = "vault.azure.net";
 
     /// <param name="storedDesiredSettings">The desired settings stored now; a null value in the body keeps the stored one.</param>
-    public static ManagedApp? Validate(string name, PutAppBody body, bool allowLoopbackHttp, out IDictionary<string, string[]> errors, IReadOnlyDictionary<string, string>? storedDesiredSettings = null)
+    /// <param name="vaultDnsSuffix">Where the secret rotation check reads vaults (<c>Blueshift:Compliance:SecretRotation:VaultDnsSuffix</c>); secret URIs must name a vault under it.</param>
+    public static ManagedApp? Validate(
+        string name, PutAppBody body, bool allowLoopbackHttp, out IDictionary<string, string[]> errors,
+        IReadOnlyDictionary<string, string>? storedDesiredSettings = null, string vaultDnsSuffix = DefaultVaultDnsSuffix)
     {
         var e = new FieldErrors();
         FieldRules.AppName(e, "name", name);
@@ -103,7 +108,7 @@ public static class ManagedAppValidation
         var smokeTests = FieldRules.SmokeTests(e, "smokeTests", body.SmokeTests);
         var policy = Policy(e, body.Policy);
         var notifications = Notifications(e, body.Notifications, allowLoopbackHttp);
-        var compliance = Compliance(e, body.Compliance, storedDesiredSettings);
+        var compliance = Compliance(e, body.Compliance, storedDesiredSettings, vaultDnsSuffix.Trim('.'));
 
         errors = e.ToDictionary();
         if (e.Any)
@@ -126,26 +131,27 @@ public static class ManagedAppValidation
         !string.IsNullOrEmpty(name) && name.Length <= MaxSettingNameLength && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' or ':');
 
     /// <summary>
-    /// The desired settings as answers show them: values of secret-looking settings (<see cref="Domain.Compliance.ConfigDriftOptions.IsSecret"/>)
-    /// are withheld (null) unless they are Key Vault references, which point at a secret and are none.
+    /// The desired settings as answers show them: values of the settings <paramref name="policy"/> holds secret by name or
+    /// value (the config drift check's policy, so the API withholds what findings withhold) are withheld (null) unless they
+    /// are Key Vault references, which point at a secret and are none.
     /// </summary>
-    public static ManagedApp WithheldSecrets(ManagedApp app)
+    public static ManagedApp WithheldSecrets(ManagedApp app, Domain.Compliance.ConfigDriftOptions policy)
     {
+        ArgumentNullException.ThrowIfNull(policy);
         if (app.Compliance?.DesiredSettings is not { Count: > 0 } desired)
         {
             return app;
         }
-        var options = Domain.Compliance.ConfigDriftOptions.Default;
         var shown = new Dictionary<string, string>(desired.Count, StringComparer.Ordinal);
         foreach (var (setting, value) in desired)
         {
             // Null on the wire: "set, value withheld"; sent back, it keeps the stored value.
-            shown[setting] = options.IsSecret(setting) && !Blueshift.Functions.Compliance.KeyVaultReferences.LooksLikeReference(value) ? null! : value;
+            shown[setting] = policy.LooksSecret(setting, value) && !Blueshift.Functions.Compliance.KeyVaultReferences.LooksLikeReference(value) ? null! : value;
         }
         return app with { Compliance = app.Compliance with { DesiredSettings = shown } };
     }
 
-    private static AppComplianceSettings? Compliance(FieldErrors e, ComplianceBody? body, IReadOnlyDictionary<string, string>? stored)
+    private static AppComplianceSettings? Compliance(FieldErrors e, ComplianceBody? body, IReadOnlyDictionary<string, string>? stored, string vaultDnsSuffix)
     {
         if (body is null)
         {
@@ -154,7 +160,7 @@ public static class ManagedAppValidation
         var desired = DesiredSettings(e, body.DesiredSettings, stored);
         var matching = SettingsMatchingStaging(e, body.SettingsMatchingStaging);
         FieldRules.SlotName(e, "compliance.drSlot", body.DrSlot);
-        var secrets = PolicySecrets(e, body.Secrets);
+        var secrets = PolicySecrets(e, body.Secrets, vaultDnsSuffix);
         var settings = new AppComplianceSettings(desired, matching, body.DrSlot, secrets, body.BackupsRequired);
         if (!e.Any && System.Text.Json.JsonSerializer.Serialize(settings).Length > MaxComplianceJsonLength)
         {
@@ -245,7 +251,7 @@ public static class ManagedAppValidation
         return result;
     }
 
-    private static List<PolicySecret>? PolicySecrets(FieldErrors e, IReadOnlyList<PolicySecretBody?>? secrets)
+    private static List<PolicySecret>? PolicySecrets(FieldErrors e, IReadOnlyList<PolicySecretBody?>? secrets, string vaultDnsSuffix)
     {
         const string field = "compliance.secrets";
         if (secrets is null)
@@ -267,9 +273,11 @@ public static class ManagedAppValidation
                 e.Add(at, "A secret is an object: {\"secretUri\", \"kind\"}.");
                 continue;
             }
-            if (!Blueshift.Functions.Compliance.KeyVaultReferences.TryParseSecretUri(secret.SecretUri, allowVersion: false, out var reference))
+            if (!Blueshift.Functions.Compliance.KeyVaultReferences.TryParseSecretUri(secret.SecretUri, allowVersion: false, out var reference)
+                || !reference!.IsHostedUnder(vaultDnsSuffix))
             {
-                e.Add($"{at}.secretUri", "Required: the secret's https URI without a version, 'https://{vault}.vault.azure.net/secrets/{name}'.");
+                e.Add($"{at}.secretUri", $"Required: the secret's https URI without a version, 'https://{{vault}}.{vaultDnsSuffix}/secrets/{{name}}'.");
+                reference = null;
             }
             else if (!subjects.Add(reference!.Subject))
             {

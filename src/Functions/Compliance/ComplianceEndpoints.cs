@@ -123,12 +123,22 @@ public static partial class ComplianceEndpoints
         var last = await runs.ListAsync(cancellationToken);
         var jobs = ComplianceJobs.All.Select(job =>
         {
-            var schedule = configuration[ComplianceJobs.ScheduleSetting(job)] is { Length: > 0 } set ? set.Trim() : ComplianceJobs.DefaultSchedule(job);
+            // What the timer runs on is the setting itself: in Azure a timer whose %setting% is missing fails at indexing
+            // and never runs, so the status says so instead of showing the default as if it ran.
+            var setting = ComplianceJobs.ScheduleSetting(job);
+            var schedule = configuration[setting] is { } set && !string.IsNullOrWhiteSpace(set) ? set.Trim() : null;
+            var next = schedule is null ? null : NextRun(schedule, now);
+            var problem = schedule is null
+                ? $"The app setting {setting.Replace(":", "__", StringComparison.Ordinal)} is not set, so this job's timer does not run; set it to a six-field NCRONTAB schedule, e.g. '{ComplianceJobs.DefaultSchedule(job)}'."
+                : next is null
+                    ? $"The app setting {setting.Replace(":", "__", StringComparison.Ordinal)} is not a six-field NCRONTAB schedule ('{{second}} {{minute}} {{hour}} {{day}} {{month}} {{day of week}}'), so this job's timer does not run."
+                    : null;
             return new ComplianceJobStatus(
                 ComplianceJobs.Name(job),
                 schedule,
-                NextRun(schedule, now),
-                last.TryGetValue(job, out var run) ? ComplianceRunView.From(run) : null);
+                next,
+                last.TryGetValue(job, out var run) ? ComplianceRunView.From(run) : null,
+                problem);
         }).ToList();
         return TypedResults.Ok(new ComplianceStatus(now, jobs));
     }
@@ -178,8 +188,10 @@ public sealed record FindingsPage(IReadOnlyList<FindingView> Findings, string? C
 
 public sealed record ComplianceStatus(DateTimeOffset Now, IReadOnlyList<ComplianceJobStatus> Jobs);
 
-/// <param name="NextRun">The schedule's next occurrence (UTC); null when the schedule does not parse.</param>
-public sealed record ComplianceJobStatus(string Job, string Schedule, DateTimeOffset? NextRun, ComplianceRunView? LastRun);
+/// <param name="Schedule">The schedule the job's timer is configured with; null when its app setting is missing.</param>
+/// <param name="NextRun">The schedule's next occurrence (UTC); null when the schedule is missing or does not parse.</param>
+/// <param name="Problem">Why the timer does not run (its schedule setting is missing or does not parse), naming the setting; null when it runs.</param>
+public sealed record ComplianceJobStatus(string Job, string? Schedule, DateTimeOffset? NextRun, ComplianceRunView? LastRun, string? Problem = null);
 
 /// <param name="Result"><c>running</c>, <c>succeeded</c> or <c>failed</c>.</param>
 public sealed record ComplianceRunView(string RunId, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, string Result, ComplianceTallies Tallies, string? Error)

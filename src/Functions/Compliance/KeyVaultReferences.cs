@@ -10,6 +10,17 @@ public sealed record KeyVaultSecretRef(string Vault, string Name, Uri? VaultUri 
 {
     /// <summary>How findings name the secret: <c>{vault}/{secret}</c>, lowercase (Key Vault names ignore case).</summary>
     public string Subject => $"{Vault}/{Name.ToLowerInvariant()}";
+
+    /// <summary>
+    /// True when the reference reaches its vault at <c>{vault}.{vaultDnsSuffix}</c> (always for <c>VaultName=</c> references).
+    /// Blueshift sends its identity only there: a <c>SecretUri=</c> naming any other host (<c>{vault}.vault.example.com</c>)
+    /// could point it at a server that is no Key Vault of the cloud it runs in.
+    /// </summary>
+    public bool IsHostedUnder(string vaultDnsSuffix)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(vaultDnsSuffix);
+        return VaultUri is null || VaultUri.IdnHost.Equals($"{Vault}.{vaultDnsSuffix.Trim('.')}", StringComparison.OrdinalIgnoreCase);
+    }
 }
 
 /// <summary>

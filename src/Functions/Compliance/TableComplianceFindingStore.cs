@@ -1,5 +1,7 @@
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Azure;
 using Azure.Data.Tables;
 
 namespace Blueshift.Functions.Compliance;
@@ -31,8 +33,6 @@ public sealed class TableComplianceFindingStore(TableClient table) : ICompliance
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
-        var token = continuationToken is null ? null : DecodeToken(continuationToken);
-        await EnsureTableAsync(cancellationToken);
         var conditions = new List<string>();
         if (query.App is not null)
         {
@@ -51,10 +51,20 @@ public sealed class TableComplianceFindingStore(TableClient table) : ICompliance
             conditions.Add(TableClient.CreateQueryFilter($"Status eq {status.ToString()}"));
         }
         var filter = conditions.Count == 0 ? null : string.Join(" and ", conditions);
-        await foreach (var page in table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken).AsPages(token, pageSize))
+        var token = continuationToken is null ? null : DecodeToken(continuationToken, filter);
+        await EnsureTableAsync(cancellationToken);
+        try
         {
-            // A filtered page may come back short (even empty) with a token: the service stops at its own limits.
-            return new FindingPage([.. page.Values.Select(FromEntity)], page.ContinuationToken is { Length: > 0 } next ? EncodeToken(next) : null);
+            await foreach (var page in table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken).AsPages(token, pageSize))
+            {
+                // A filtered page may come back short (even empty) with a token: the service stops at its own limits.
+                return new FindingPage([.. page.Values.Select(FromEntity)], page.ContinuationToken is { Length: > 0 } next ? EncodeToken(next, filter) : null);
+            }
+        }
+        catch (RequestFailedException ex) when (ex.Status == 400 && token is not null)
+        {
+            // A token made to pass the check (the check holds no secret) still names keys the service refuses.
+            throw new FormatException(NotOurToken, ex);
         }
         return new FindingPage([], null);
     }
@@ -68,27 +78,41 @@ public sealed class TableComplianceFindingStore(TableClient table) : ICompliance
         }
     }
 
-    // The service's token names the next keys (app names, escaped kinds): opaque and URL-safe for the API's callers.
-    private static string EncodeToken(string token) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(token)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    private const string NotOurToken = "The continuation token is not one this API gave out for this query.";
 
-    private static string DecodeToken(string token)
+    // The service's token names the next keys (app names, escaped kinds): opaque and URL-safe for the API's callers. A
+    // check over the token and the query's filter turns a mangled token, or one of another query, into a clear 400
+    // before any request (Azurite ignores keys it does not know; the Table service answers 400).
+    private static string EncodeToken(string token, string? filter) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{token}\n{Check(token, filter)}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static string DecodeToken(string token, string? filter)
     {
         if (token.Length is 0 or > 4096 || token.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
         {
-            throw new FormatException("The continuation token is not one this API gave out.");
+            throw new FormatException(NotOurToken);
         }
         var base64 = token.Replace('-', '+').Replace('_', '/');
         base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
+        string decoded;
         try
         {
-            return Encoding.UTF8.GetString(Convert.FromBase64String(base64));
+            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(base64));
         }
         catch (FormatException)
         {
-            throw new FormatException("The continuation token is not one this API gave out.");
+            throw new FormatException(NotOurToken);
         }
+        var separator = decoded.LastIndexOf('\n');
+        if (separator <= 0 || !string.Equals(decoded[(separator + 1)..], Check(decoded[..separator], filter), StringComparison.Ordinal))
+        {
+            throw new FormatException(NotOurToken);
+        }
+        return decoded[..separator];
     }
+
+    private static string Check(string token, string? filter) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"compliance-findings/1\n{filter}\n{token}")), 0, 8);
 
     private static TableEntity ToEntity(ComplianceFinding f) => new(f.App, f.Id)
     {

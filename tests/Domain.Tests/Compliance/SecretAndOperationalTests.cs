@@ -141,6 +141,50 @@ public class ConfigDriftTests
         Assert.Contains("values not shown", item.Reason);
     }
 
+    [Theory]
+    [InlineData("https://shop.blob.core.windows.net/exports?sv=2024-08-04&se=2027-01-01&sr=c&sp=r&sig=c2VjcmV0c2lnbmF0dXJl")]
+    [InlineData("DefaultEndpointsProtocol=https;AccountName=shop;AccountKey=c2VjcmV0a2V5;EndpointSuffix=core.windows.net")]
+    [InlineData("Server=tcp:shop.database.windows.net;Database=orders;User ID=app;Password=hunter2;")]
+    [InlineData("Host=db;Username=app;pwd=hunter2")]
+    [InlineData("Endpoint=sb://shop.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=c2VjcmV0")]
+    [InlineData("SharedAccessSignature=sv=2024&sig=abc")]
+    [InlineData("https://app:hunter2@feeds.example.com/v3/index.json")]
+    [InlineData("postgres://app:hunter2@db.example.com:5432/orders")]
+    public void LooksSecret_CredentialInTheValue_IsSecretWhateverTheName(string value)
+    {
+        Assert.False(ConfigDriftOptions.Default.IsSecret("EXPORTS"));
+
+        Assert.True(ConfigDriftOptions.Default.LooksSecret("EXPORTS", value));
+    }
+
+    [Theory]
+    [InlineData("live")]
+    [InlineData("https://shop.blob.core.windows.net/exports")]
+    [InlineData("https://api.example.com/v1?region=eu&signature-version=2")]
+    [InlineData("Server=tcp:shop.database.windows.net;Database=orders;Authentication=Active Directory Managed Identity")]
+    [InlineData("the password policy changed")]
+    [InlineData(null)]
+    public void LooksSecret_PlainValueOfAPlainName_IsNotSecret(string? value)
+    {
+        Assert.False(ConfigDriftOptions.Default.LooksSecret("EXPORTS", value));
+        Assert.True(ConfigDriftOptions.Default.LooksSecret("DB_PASSWORD", value));
+    }
+
+    [Fact]
+    public void Compare_SecretLookingValueUnderAPlainName_ValuesNeverInReason()
+    {
+        var report = ConfigDrift.Compare(
+            new Dictionary<string, string?> { ["EXPORTS"] = "https://shop.blob.core.windows.net/c?sv=2024&sig=desired-s3cr3t" },
+            new Dictionary<string, string?> { ["EXPORTS"] = "https://shop.blob.core.windows.net/c" },
+            ConfigDriftOptions.Default);
+
+        var item = Assert.Single(report.Items);
+        Assert.True(item.IsSecret);
+        Assert.DoesNotContain("s3cr3t", item.Reason);
+        Assert.DoesNotContain("blob.core", item.Reason);
+        Assert.Contains("values not shown", item.Reason);
+    }
+
     [Fact]
     public void Compare_IgnoredAndExtraDisabled_NotReported()
     {

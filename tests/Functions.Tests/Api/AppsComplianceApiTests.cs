@@ -63,6 +63,34 @@ public sealed class AppsComplianceApiTests(AzuriteFixture azurite) : IClassFixtu
     }
 
     [Fact]
+    public async Task PutApp_SettingConfiguredSecret_WithheldAndKeptWhenSentBackNull()
+    {
+        // REGION does not look like a credential; the operator declares it secret for the drift check, and the API follows.
+        using var app = ApiHost.Create(azurite, new Dictionary<string, string?> { ["Blueshift:Compliance:ConfigDrift:SecretNames:0"] = "REGION" });
+        using var admin = app.As("admin-1", Roles.Admin);
+
+        using var created = await admin.PutAsync("/api/apps/shop-web", ApiHost.Json($$"""
+            { "resourceId": "{{Site}}", "compliance": { "desiredSettings": { "MODE": "live", "REGION": "declared-secret-4f2" } } }
+            """));
+        var answer = await created.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.DoesNotContain("declared-secret-4f2", answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("declared-secret-4f2", await admin.GetStringAsync("/api/apps"), StringComparison.Ordinal);
+        var read = await admin.GetFromJsonAsync<JsonObject>("/api/apps/shop-web");
+        var desired = read!["compliance"]!["desiredSettings"]!.AsObject();
+        Assert.Equal("live", (string?)desired["MODE"]);
+        Assert.True(desired.ContainsKey("REGION"));
+        Assert.Null(desired["REGION"]);
+
+        using var replaced = await admin.PutAsync("/api/apps/shop-web", ApiHost.Json(read.ToJsonString()));
+        Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
+        Assert.DoesNotContain("declared-secret-4f2", await replaced.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var store = app.Services.GetRequiredService<IManagedAppStore>();
+        Assert.Equal("declared-secret-4f2", (await store.GetAsync("shop-web", CancellationToken.None))!.Compliance!.DesiredSettings!["REGION"]);
+    }
+
+    [Fact]
     public async Task PutApp_NullDesiredValueWithNothingStored_Returns400()
     {
         using var app = ApiHost.Create(azurite);

@@ -83,12 +83,46 @@ public sealed class ComplianceValidationTests
             ["API_KEY"] = "@Microsoft.KeyVault(VaultName=kv-shop;SecretName=api-key)",
         }));
 
-        var shown = ManagedAppValidation.WithheldSecrets(app).Compliance!.DesiredSettings!;
+        var shown = ManagedAppValidation.WithheldSecrets(app, Domain.Compliance.ConfigDriftOptions.Default).Compliance!.DesiredSettings!;
 
         Assert.Equal("live", shown["MODE"]);
         Assert.Null(shown["DB_PASSWORD"]);
         Assert.Null(shown["STORAGE_SAS"]);
         Assert.Equal("@Microsoft.KeyVault(VaultName=kv-shop;SecretName=api-key)", shown["API_KEY"]);
         Assert.Equal("hunter2", app.Compliance!.DesiredSettings!["DB_PASSWORD"]);
+    }
+
+    [Fact]
+    public void WithheldSecrets_CredentialInTheValueOfAPlainName_IsNull()
+    {
+        const string sas = "https://shop.blob.core.windows.net/exports?sv=2024-08-04&sp=r&sig=c2lnbmF0dXJl";
+        const string connection = "DefaultEndpointsProtocol=https;AccountName=shop;AccountKey=a2V5;EndpointSuffix=core.windows.net";
+        var app = new ManagedApp("shop-web", SiteId, Compliance: new AppComplianceSettings(new Dictionary<string, string>
+        {
+            ["EXPORTS"] = sas,
+            ["STORAGE"] = connection,
+            ["FEED"] = "https://shop.blob.core.windows.net/exports",
+        }));
+
+        var shown = ManagedAppValidation.WithheldSecrets(app, Domain.Compliance.ConfigDriftOptions.Default).Compliance!.DesiredSettings!;
+
+        Assert.Null(shown["EXPORTS"]);
+        Assert.Null(shown["STORAGE"]);
+        Assert.Equal("https://shop.blob.core.windows.net/exports", shown["FEED"]);
+    }
+
+    [Theory]
+    [InlineData("https://kv-shop.vault.attacker.example/secrets/a", "vault.azure.net", false)]
+    [InlineData("https://kv-shop.vault.azure.net.attacker.example/secrets/a", "vault.azure.net", false)]
+    [InlineData("https://kv-gov.vault.usgovcloudapi.net/secrets/a", "vault.azure.net", false)]
+    [InlineData("https://kv-gov.vault.usgovcloudapi.net/secrets/a", "vault.usgovcloudapi.net", true)]
+    [InlineData("https://kv-shop.vault.azure.net/secrets/a", "vault.azure.net", true)]
+    public void Validate_SecretUriOutsideTheVaultSuffix_IsAFieldError(string secretUri, string suffix, bool valid)
+    {
+        var app = ManagedAppValidation.Validate("shop-web", new PutAppBody(SiteId, Compliance: new ComplianceBody(Secrets: [new PolicySecretBody(secretUri)])),
+            false, out var errors, vaultDnsSuffix: suffix);
+
+        Assert.Equal(valid, app is not null);
+        Assert.Equal(valid ? [] : ["compliance.secrets[0].secretUri"], errors.Keys);
     }
 }

@@ -86,6 +86,26 @@ public sealed class ComplianceApiTests(AzuriteFixture azurite) : IClassFixture<A
     }
 
     [Fact]
+    public async Task ListFindings_TokenOfAnotherQueryOrMangled_Returns400()
+    {
+        await using var host = Start();
+        for (var i = 0; i < 3; i++)
+        {
+            await host.Findings.SaveAsync(Finding("shop", "backup-rpo.breach", $"s{i}"), default);
+        }
+        using var reader = host.App.As("reader-1");
+        var token = (string?)(await JsonAsync(await reader.GetAsync("/api/compliance/findings?app=shop&pageSize=1")))["continuationToken"];
+        Assert.NotNull(token);
+
+        foreach (var query in new[] { $"?app=blog&pageSize=1&continuationToken={token}", $"?app=shop&pageSize=1&continuationToken={token[..^2]}" })
+        {
+            var problem = await ProblemAssert.IsProblemAsync(await reader.GetAsync("/api/compliance/findings" + query), HttpStatusCode.BadRequest);
+            Assert.Equal(["continuationToken"], ProblemAssert.ErrorFields(problem));
+        }
+        Assert.Single((await JsonAsync(await reader.GetAsync($"/api/compliance/findings?app=shop&pageSize=1&continuationToken={token}")))["findings"]!.AsArray());
+    }
+
+    [Fact]
     public async Task ListFindings_Filters_ByAppKindStatusAndJob()
     {
         await using var host = Start();
@@ -117,6 +137,9 @@ public sealed class ComplianceApiTests(AzuriteFixture azurite) : IClassFixture<A
     [InlineData("?pageSize=ten", "pageSize")]
     [InlineData("?continuationToken=not%20a%20token", "continuationToken")]
     [InlineData("?continuationToken=", "continuationToken")]
+    [InlineData("?continuationToken=aGVsbG8", "continuationToken")]
+    [InlineData("?continuationToken=YQpiIGM", "continuationToken")]
+    [InlineData("?continuationToken=MSE4IWMyaHZjQS0tIDEhOCFlSHg0ZUEtLQ", "continuationToken")]
     public async Task ListFindings_BadQueryValue_Returns400NamingTheField(string query, string field)
     {
         await using var host = Start();
@@ -139,7 +162,9 @@ public sealed class ComplianceApiTests(AzuriteFixture azurite) : IClassFixture<A
     [Fact]
     public async Task Status_EveryJob_ScheduleAndNextRunFromItsSetting()
     {
-        await using var host = Start(new Dictionary<string, string?> { ["Blueshift:Compliance:Schedules:Governance"] = "0 */10 * * * *" });
+        var settings = ComplianceJobs.All.ToDictionary(j => ComplianceJobs.ScheduleSetting(j), j => (string?)ComplianceJobs.DefaultSchedule(j));
+        settings["Blueshift:Compliance:Schedules:Governance"] = "0 */10 * * * *";
+        await using var host = Start(settings);
         using var reader = host.App.As("reader-1");
 
         var status = await JsonAsync(await reader.GetAsync("/api/compliance/status"));
@@ -152,6 +177,25 @@ public sealed class ComplianceApiTests(AzuriteFixture azurite) : IClassFixture<A
         Assert.Equal(Now.AddMinutes(10), jobs["governance"]["nextRun"]!.GetValue<DateTimeOffset>());
         Assert.Equal(new DateTimeOffset(2027, 1, 1, 4, 0, 0, TimeSpan.Zero), jobs["restore-test"]["nextRun"]!.GetValue<DateTimeOffset>());
         Assert.Null(jobs["backup-rpo"]["lastRun"]);
+        Assert.All(jobs.Values, j => Assert.Null((string?)j["problem"]));
+    }
+
+    [Fact]
+    public async Task Status_ScheduleSettingMissingOrBad_NoScheduleAndAProblemNamingTheSetting()
+    {
+        await using var host = Start(new Dictionary<string, string?> { ["Blueshift:Compliance:Schedules:Governance"] = "every ten minutes" });
+        using var reader = host.App.As("reader-1");
+
+        var status = await JsonAsync(await reader.GetAsync("/api/compliance/status"));
+
+        var jobs = status["jobs"]!.AsArray().ToDictionary(j => (string)j!["job"]!, j => j!.AsObject());
+        Assert.Null((string?)jobs["backup-rpo"]["schedule"]);
+        Assert.Null(jobs["backup-rpo"]["nextRun"]);
+        Assert.Contains("Blueshift__Compliance__Schedules__BackupRpo", (string?)jobs["backup-rpo"]["problem"], StringComparison.Ordinal);
+        Assert.Contains("not set", (string?)jobs["backup-rpo"]["problem"], StringComparison.Ordinal);
+        Assert.Equal("every ten minutes", (string?)jobs["governance"]["schedule"]);
+        Assert.Null(jobs["governance"]["nextRun"]);
+        Assert.Contains("Blueshift__Compliance__Schedules__Governance", (string?)jobs["governance"]["problem"], StringComparison.Ordinal);
     }
 
     [Fact]

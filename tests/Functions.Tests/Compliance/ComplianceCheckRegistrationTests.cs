@@ -56,6 +56,19 @@ public sealed class ComplianceCheckRegistrationTests(AzuriteFixture azurite) : I
         Assert.Contains(SecretRotationCheckOptions.SectionName + ":VaultEndpoint", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SecretReader_VaultUriFromTheNameAndSuffixOnly_AndAForeignHostIsRefusedBeforeAnyRequest()
+    {
+        // The managed identity (the default) is never asked for a token here: the reader refuses first.
+        using var app = App(new Dictionary<string, string?> { ["Blueshift:Compliance:SecretRotation:VaultDnsSuffix"] = "vault.usgovcloudapi.net" });
+        var reader = app.GetRequiredService<KeyVaultSecretReader>();
+        Assert.True(KeyVaultReferences.TryParseReference("@Microsoft.KeyVault(SecretUri=https://kv-gov.vault.attacker.example/secrets/db)", out var foreign));
+
+        Assert.Equal(new Uri("https://kv-gov.vault.usgovcloudapi.net/"), reader.VaultUriOf(foreign!));
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => reader.GetCurrentAsync(foreign!, CancellationToken.None));
+        Assert.Contains("vault.usgovcloudapi.net", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("ExpiryWarning", "-1.00:00:00")]
     [InlineData("VaultDnsSuffix", "not a suffix")]

@@ -152,4 +152,22 @@ public sealed class ConfigDriftCheckTests(ComplianceEmulatorFixture world, Azuri
         Assert.Equal(9, observations.Count);
         Assert.DoesNotContain(distinctive, JsonSerializer.Serialize(observations), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Check_CredentialInTheValueOfAPlainName_NoValueAppearsInAnyObservation()
+    {
+        const string sas = "https://shop.blob.core.windows.net/exports?sv=2024-08-04&sp=r&sig=zq-SIG-7c1d";
+        const string connection = "Server=tcp:shop.database.windows.net;Database=orders;User ID=app;Password=zq-PWD-5e9a";
+        var production = new Dictionary<string, string> { ["EXPORTS"] = "https://shop.blob.core.windows.net/exports", ["ORDERS_DB"] = connection };
+        var staging = new Dictionary<string, string> { ["ORDERS_DB"] = "Server=tcp:shop-staging.database.windows.net;Database=orders;User ID=app;Password=zq-PWD-0b2c" };
+        var (_, app) = await AppAsync(new AppComplianceSettings(new Dictionary<string, string> { ["EXPORTS"] = sas, ["ORDERS_DB"] = connection }, ["ORDERS_DB"]), production, staging);
+
+        var observations = (await Check.CheckAsync(app, Now, CancellationToken.None)).ToDictionary(o => (o.Kind, o.Subject));
+
+        Assert.Equal([(ConfigDriftCheck.SettingChanged, "EXPORTS"), (ConfigDriftCheck.SlotMismatch, "ORDERS_DB")], observations.Keys.Order());
+        Assert.All(observations.Values, o => Assert.Equal("true", o.Evidence["secret"]));
+        Assert.All(observations.Values, o => Assert.Contains("values not shown", o.Summary, StringComparison.Ordinal));
+        Assert.DoesNotContain("zq-", JsonSerializer.Serialize(observations.Values), StringComparison.Ordinal);
+        Assert.DoesNotContain("blob.core", JsonSerializer.Serialize(observations.Values), StringComparison.Ordinal);
+    }
 }

@@ -44,4 +44,19 @@ public sealed class KeyVaultReferencesTests
     [InlineData("https://kv-shop.vault.azure.net/secrets/a#x", false)]
     public void TryParseSecretUri_WithoutVersion_AcceptsOnlyThePlainSecretUri(string uri, bool valid) =>
         Assert.Equal(valid, KeyVaultReferences.TryParseSecretUri(uri, allowVersion: false, out _));
+
+    [Theory]
+    [InlineData("@Microsoft.KeyVault(SecretUri=https://kv-shop.vault.azure.net/secrets/a)", "vault.azure.net", true)]
+    [InlineData("@Microsoft.KeyVault(SecretUri=https://KV-SHOP.Vault.Azure.Net/secrets/a)", ".vault.azure.net.", true)]
+    [InlineData("@Microsoft.KeyVault(VaultName=kv-shop;SecretName=a)", "vault.azure.net", true)]
+    [InlineData("@Microsoft.KeyVault(SecretUri=https://kv-gov.vault.usgovcloudapi.net/secrets/a)", "vault.usgovcloudapi.net", true)]
+    [InlineData("@Microsoft.KeyVault(SecretUri=https://kv-gov.vault.usgovcloudapi.net/secrets/a)", "vault.azure.net", false)]
+    [InlineData("@Microsoft.KeyVault(SecretUri=https://kv-shop.vault.attacker.example/secrets/a)", "vault.azure.net", false)]
+    [InlineData("@Microsoft.KeyVault(SecretUri=https://kv-shop.vault.azure.net.attacker.example/secrets/a)", "vault.azure.net", false)]
+    public void IsHostedUnder_OnlyTheVaultNameUnderTheSuffix(string value, string suffix, bool hosted)
+    {
+        Assert.True(KeyVaultReferences.TryParseReference(value, out var reference));
+
+        Assert.Equal(hosted, reference!.IsHostedUnder(suffix));
+    }
 }

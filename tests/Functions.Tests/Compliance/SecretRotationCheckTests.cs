@@ -222,4 +222,28 @@ public sealed class SecretRotationCheckTests(ComplianceEmulatorFixture world, Az
         // Only version listings: never GET /secrets/{name} or /secrets/{name}/{version}, which return the value.
         Assert.All(world.Vault.Requests().Where(r => r.Authenticated), r => Assert.EndsWith("/versions", r.Path, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Check_ReferenceToAHostOutsideTheVaultSuffix_IsAnObservationAndNoVaultRequest()
+    {
+        var secret = Unique("db");
+        var listed = Unique("listed");
+        Seed(secret, "database-credential", Now.AddDays(-1));
+        Seed(listed, "api-key", Now.AddDays(-1));
+        var compliance = new AppComplianceSettings(Secrets: [new PolicySecret(new Uri($"https://{Vault}.vault.elsewhere.example/secrets/{listed}"), "api-key")]);
+        var (_, app) = await AppAsync(new Dictionary<string, string>
+        {
+            ["DB"] = $"@Microsoft.KeyVault(SecretUri=https://{Vault}.vault.attacker.example/secrets/{secret})",
+        }, compliance);
+        world.Vault.ClearRequests();
+
+        var observations = await Check.CheckAsync(app, Now, CancellationToken.None);
+
+        Assert.Equal(new[] { $"{Vault}/{listed}", $"{Vault}/{secret}" }.Order(), observations.Select(o => o.Subject).Order());
+        Assert.All(observations, o => Assert.Equal((SecretRotationCheck.UntrustedVault, FindingSeverity.Medium), (o.Kind, o.Severity)));
+        var referenced = Assert.Single(observations, o => o.Subject == $"{Vault}/{secret}");
+        Assert.Equal($"{Vault}.vault.attacker.example", referenced.Evidence["host"]);
+        Assert.Contains("vault.azure.net", referenced.Summary, StringComparison.Ordinal);
+        Assert.Empty(world.Vault.Requests());
+    }
 }

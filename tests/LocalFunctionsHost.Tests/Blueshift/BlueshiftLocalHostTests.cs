@@ -47,6 +47,26 @@ public sealed class BlueshiftLocalHostTests(AzuriteFixture azurite) : IClassFixt
     }
 
     [Fact]
+    public async Task ComplianceStatus_SettingsWithoutSchedules_ShowsTheDefaultsThisHostRunsAndNoProblem()
+    {
+        await using var host = await StartAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/compliance/status");
+        request.Headers.Add("x-functions-key", HostKey);
+
+        using var response = await host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var jobs = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["jobs"]!.AsArray().ToDictionary(j => (string)j!["job"]!);
+        Assert.All(global::Blueshift.Functions.Compliance.ComplianceJobs.All, job =>
+        {
+            var status = jobs[global::Blueshift.Functions.Compliance.ComplianceJobs.Name(job)]!;
+            Assert.Equal(global::Blueshift.Functions.Compliance.ComplianceJobs.DefaultSchedule(job), (string?)status["schedule"]);
+            Assert.NotNull(status["nextRun"]);
+            Assert.Null(status["problem"]);
+        });
+    }
+
+    [Fact]
     public async Task OpenApi_ThroughTheHost_ServesTheDocumentOfEveryFunction()
     {
         await using var host = await StartAsync();

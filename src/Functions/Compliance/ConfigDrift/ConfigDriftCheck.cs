@@ -35,7 +35,9 @@ public sealed class ConfigDriftCheckOptions
 /// (<see cref="AppComplianceSettings.DesiredSettings"/>) and against its staging slot for the settings that must match
 /// (<see cref="AppComplianceSettings.SettingsMatchingStaging"/>), and a routing rule to the staging slot left on while no
 /// release holds the app. A secret setting's value never appears in an observation: secret settings are those whose
-/// names look like credentials, those configured as secret, and those whose value is a Key Vault reference on either side.
+/// names look like credentials, those configured as secret, those whose value carries a credential on either side (a SAS,
+/// a connection string's key or password: <see cref="ConfigDriftOptions.LooksSecret"/>), and those whose value is a Key
+/// Vault reference on either side.
 /// </summary>
 /// <remarks>ARM calls per app: production settings (when there is anything to compare), production <c>config/web</c>, the
 /// staging settings (when settings must match), the staging site (only when a rule routes traffic).</remarks>
@@ -128,7 +130,8 @@ internal sealed class ConfigDriftCheck(WebSitesClient arm, ReleaseRegistry relea
             {
                 continue;
             }
-            var secret = policy.IsSecret(name) || KeyVaultReferences.LooksLikeReference(inProduction) || KeyVaultReferences.LooksLikeReference(inStaging);
+            var secret = policy.LooksSecret(name, inProduction) || policy.LooksSecret(name, inStaging)
+                || KeyVaultReferences.LooksLikeReference(inProduction) || KeyVaultReferences.LooksLikeReference(inStaging);
             var summary = (inProduction, inStaging) switch
             {
                 (null, _) => $"Setting '{name}' is missing in production but set in the '{stagingSlot}' slot; the two must match.",

@@ -34,17 +34,29 @@ public sealed class KeyVaultSecretReader(TokenCredential credential, SecretRotat
     /// <summary>Why no vault can be read with this configuration (every read then throws saying so); null when it can.</summary>
     public string? Unavailable { get; init; }
 
-    /// <summary>Where <paramref name="secret"/>'s vault is reached: the configured endpoint (the emulator), the URI the reference names, or <c>https://{vault}.{suffix}/</c>.</summary>
-    public Uri VaultUriOf(KeyVaultSecretRef secret) =>
-        options.VaultEndpoint ?? secret.VaultUri ?? new Uri($"https://{secret.Vault}.{options.VaultDnsSuffix.Trim('.')}/");
+    /// <summary>
+    /// Where <paramref name="secret"/>'s vault is reached: the configured endpoint (the emulator), else
+    /// <c>https://{vault}.{suffix}/</c>, built from the vault's name and the configured suffix only, never from a host a
+    /// reference names.
+    /// </summary>
+    public Uri VaultUriOf(KeyVaultSecretRef secret)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        return options.VaultEndpoint ?? new Uri($"https://{secret.Vault}.{options.VaultDnsSuffix.Trim('.')}/");
+    }
 
     /// <summary>The properties of the secret's current version (the newest), or null when the vault has no such secret.</summary>
+    /// <exception cref="ArgumentException">The secret's URI names a host other than <c>{vault}.{suffix}</c>: nothing is sent.</exception>
     public async Task<SecretVersionProperties?> GetCurrentAsync(KeyVaultSecretRef secret, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(secret);
         if (Unavailable is not null)
         {
             throw new InvalidOperationException(Unavailable);
+        }
+        if (!secret.IsHostedUnder(options.VaultDnsSuffix))
+        {
+            throw new ArgumentException($"Secret '{secret.Subject}' is not in a vault under {options.VaultDnsSuffix.Trim('.')}; Blueshift reads vaults there only.", nameof(secret));
         }
         var client = _clients.GetOrAdd(VaultUriOf(secret), CreateClient);
         SecretProperties? current = null;

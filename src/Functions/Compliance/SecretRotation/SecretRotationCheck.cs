@@ -23,6 +23,7 @@ internal sealed class SecretRotationCheck(WebSitesClient arm, ISecretPropertiesR
     public const string Expiring = "secret-rotation.expiring";
     public const string Expired = "secret-rotation.expired";
     public const string Missing = "secret-rotation.missing";
+    public const string UntrustedVault = "secret-rotation.untrusted-vault";
 
     public ComplianceJob Job => ComplianceJob.SecretRotation;
 
@@ -30,11 +31,18 @@ internal sealed class SecretRotationCheck(WebSitesClient arm, ISecretPropertiesR
     {
         ArgumentNullException.ThrowIfNull(app);
         var settings = await arm.ListAppSettingsAsync(SiteId.Parse(app.ResourceId).Production, cancellationToken);
-        var secrets = Referenced(app, settings);
+        var suffix = options.Value.VaultDnsSuffix.Trim('.');
+        var secrets = Referenced(app, settings, suffix);
         var policy = SecretRotationPolicy.Default with { DueSoonWithin = options.Value.DueSoonWithin };
         var observations = new List<Observation>();
         foreach (var used in secrets.Values.OrderBy(s => s.Secret.Subject, StringComparer.Ordinal))
         {
+            if (!used.Secret.IsHostedUnder(suffix))
+            {
+                // Never a request: the host is the app owner's choice, and Blueshift's identity must not be sent to it.
+                observations.Add(Untrusted(used, suffix));
+                continue;
+            }
             var current = await vault.GetCurrentAsync(used.Secret, cancellationToken);
             observations.AddRange(Judge(used, current, now, policy, options.Value.ExpiryWarning));
         }
@@ -44,9 +52,13 @@ internal sealed class SecretRotationCheck(WebSitesClient arm, ISecretPropertiesR
     /// <summary>A secret the app uses: the settings that reference it (none when only policy lists it) and the kind policy gives it.</summary>
     private sealed record UsedSecret(KeyVaultSecretRef Secret, List<string> Settings, string? PolicyKind);
 
-    // One entry per secret (by vault and name, ignoring case) however many settings reference it.
-    private static Dictionary<string, UsedSecret> Referenced(ManagedApp app, IReadOnlyDictionary<string, string> settings)
+    // One entry per secret (by vault and name, ignoring case) however many settings reference it; a reference to a host
+    // outside the vault suffix is an entry of its own, so it neither hides nor is hidden by the real vault's secret.
+    private static Dictionary<string, UsedSecret> Referenced(ManagedApp app, IReadOnlyDictionary<string, string> settings, string suffix)
     {
+        static string Key(KeyVaultSecretRef secret, string suffix) =>
+            secret.IsHostedUnder(suffix) ? secret.Subject : $"{secret.VaultUri!.IdnHost}|{secret.Subject}";
+
         var used = new Dictionary<string, UsedSecret>(StringComparer.Ordinal);
         foreach (var (name, value) in settings.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
@@ -54,9 +66,10 @@ internal sealed class SecretRotationCheck(WebSitesClient arm, ISecretPropertiesR
             {
                 continue;
             }
-            if (!used.TryGetValue(reference!.Subject, out var secret))
+            var key = Key(reference!, suffix);
+            if (!used.TryGetValue(key, out var secret))
             {
-                used[reference.Subject] = secret = new UsedSecret(reference, [], null);
+                used[key] = secret = new UsedSecret(reference!, [], null);
             }
             secret.Settings.Add(name);
         }
@@ -64,12 +77,30 @@ internal sealed class SecretRotationCheck(WebSitesClient arm, ISecretPropertiesR
         {
             if (KeyVaultReferences.TryParseSecretUri(listed.SecretUri.OriginalString, allowVersion: false, out var reference))
             {
-                used[reference!.Subject] = used.TryGetValue(reference.Subject, out var known)
+                var key = Key(reference!, suffix);
+                used[key] = used.TryGetValue(key, out var known)
                     ? known with { PolicyKind = listed.Kind }
-                    : new UsedSecret(reference, [], listed.Kind);
+                    : new UsedSecret(reference!, [], listed.Kind);
             }
         }
         return used;
+    }
+
+    private static Observation Untrusted(UsedSecret used, string suffix)
+    {
+        var subject = used.Secret.Subject;
+        var host = used.Secret.VaultUri!.IdnHost;
+        return new Observation(UntrustedVault, subject, FindingSeverity.Medium,
+            $"Secret '{subject}' is {Where(used)} at host '{host}', which is not a vault under {suffix}; Blueshift does not send its " +
+            $"identity there, so the secret is not checked. Name it as https://{used.Secret.Vault}.{suffix}/secrets/{used.Secret.Name}.",
+            new Dictionary<string, string>
+            {
+                ["vault"] = used.Secret.Vault,
+                ["secret"] = used.Secret.Name,
+                ["host"] = host,
+                ["vaultDnsSuffix"] = suffix,
+                ["referencedBy"] = used.Settings.Count > 0 ? string.Join(",", used.Settings) : "policy",
+            });
     }
 
     private static IEnumerable<Observation> Judge(UsedSecret used, SecretVersionProperties? current, DateTimeOffset now, SecretRotationPolicy policy, TimeSpan expiryWarning)

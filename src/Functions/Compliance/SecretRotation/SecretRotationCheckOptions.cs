@@ -11,8 +11,11 @@ public sealed class SecretRotationCheckOptions
     /// <summary>A secret due for rotation within this window is a finding (<c>secret-rotation.due-soon</c>).</summary>
     public TimeSpan DueSoonWithin { get; set; } = TimeSpan.FromDays(14);
 
-    /// <summary>The DNS suffix of vaults that <c>VaultName=</c> references name: <c>vault.azure.net</c> in Azure's public cloud.</summary>
-    public string VaultDnsSuffix { get; set; } = "vault.azure.net";
+    /// <summary>
+    /// The DNS suffix of the vaults Blueshift reads: <c>vault.azure.net</c> in Azure's public cloud. A reference to a vault
+    /// elsewhere is an observation, never a request.
+    /// </summary>
+    public string VaultDnsSuffix { get; set; } = Apps.ManagedAppValidation.DefaultVaultDnsSuffix;
 
     /// <summary>
     /// Reaches every vault at this endpoint instead of its own host name: the App Service emulator's Key Vault stand-in in
