@@ -53,7 +53,7 @@ public sealed class RestoreTestOrchestrationTests(AzuriteFixture azurite, ITestO
         Assert.Equal(RestoreTestWorld.ProductionSettings, world.Site.Slot(RestoreTestWorld.DrSlot).AppSettings);
         Assert.True(world.Site.Slot(RestoreTestWorld.DrSlot).IsStopped);
         AssertProductionUntouched(world);
-        Assert.Contains(world.Emulator.ArmCallLog.Snapshot(), c => c.Method == "POST" && c.Path.EndsWith("/slots/dr/backups/1/restore", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(world.Emulator.ArmCallLog.Snapshot(), c => c.Method == "POST" && c.Path.EndsWith("/slots/dr/backups/0/restore", StringComparison.OrdinalIgnoreCase));
         Assert.DoesNotContain(world.Emulator.ArmCallLog.Snapshot(), c => c.Query.Contains("sig=", StringComparison.Ordinal));
     }
 
