@@ -18,7 +18,7 @@ public static class ComplianceJobOrchestrator
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
         var tallies = input.Tallies ?? new ComplianceTallies();
-        if (input.RestoreTestAvailable is null)
+        if (input.IsFirstBatch)
         {
             var start = await context.CallActivityAsync<ComplianceRunStart>(ComplianceActivityNames.BeginRun, new ComplianceRunStep(input.Job, input.RunId, input.StartedAt), Retries);
             if (start.Error is { } error)
@@ -27,7 +27,6 @@ public static class ComplianceJobOrchestrator
                     new ComplianceRunStep(input.Job, input.RunId, input.StartedAt, ComplianceRunStatus.Failed, tallies, error), Retries);
                 throw new InvalidOperationException(error);
             }
-            input = input with { RestoreTestAvailable = start.RestoreTestAvailable };
         }
 
         List<Apps.ManagedApp> batch;
@@ -75,11 +74,6 @@ public static class ComplianceJobOrchestrator
             }
         }
 
-        if (input.RestoreTestAvailable != true)
-        {
-            return new AppComplianceResult(app.Name, AppComplianceOutcome.Skipped,
-                Detail: $"The restore test orchestration ({ComplianceOrchestrationNames.RestoreTest}) is not part of this deployment; the app was not tested.");
-        }
         if (app.Compliance?.BackupsRequired == false)
         {
             return new AppComplianceResult(app.Name, AppComplianceOutcome.Skipped, Detail: "The app does not require backups.");

@@ -130,7 +130,7 @@ public sealed class ComplianceJobOrchestrationTests(AzuriteFixture azurite, ITes
             await world.AddAppAsync(name, withStaging: false);
         }
         var input = new ComplianceJobInput(ComplianceJob.BackupRpo, "backup-rpo-resumed", ComplianceJobWorld.Start, new RestoreTestOptions().ToTimings(), 10,
-            Cursor: "bravo", Tallies: new ComplianceTallies(Apps: 2, Checked: 2, Opened: 4, Open: 4), RestoreTestAvailable: false);
+            Cursor: "bravo", Tallies: new ComplianceTallies(Apps: 2, Checked: 2, Opened: 4, Open: 4));
 
         var id = await world.Client.ScheduleNewOrchestrationInstanceAsync(ComplianceJobOrchestrator.Name, input, new Microsoft.DurableTask.StartOrchestrationOptions(ComplianceJobRuns.InstanceId(ComplianceJob.BackupRpo)));
         var (instance, tallies) = await world.CompletionAsync(id);
