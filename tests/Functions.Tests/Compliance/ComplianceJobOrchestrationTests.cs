@@ -145,6 +145,25 @@ public sealed class ComplianceJobOrchestrationTests(AzuriteFixture azurite, ITes
     }
 
     [Fact]
+    public async Task RestoreTest_AppThatNoLongerRequiresBackups_IsNotTested_AndItsEarlierFindingsResolve()
+    {
+        await using var world = await ComplianceJobWorld.StartAsync(azurite);
+        var (app, _) = await world.AddAppAsync("ledger", backupsRequired: false, withStaging: false);
+        // An earlier test, while the app still required backups, found it had none.
+        var recorder = new ComplianceFindingsRecorder(world.Findings, world.Audit, [], Microsoft.Extensions.Logging.Abstractions.NullLogger<ComplianceFindingsRecorder>.Instance);
+        await recorder.RecordAsync(ComplianceJob.RestoreTest, app, "restore-test-earlier", ComplianceJobWorld.Start.AddDays(-30),
+            [new Observation(Blueshift.Functions.Compliance.RestoreTest.RestoreTestKinds.NoBackup, "production", FindingSeverity.High, "The app has no backup.", new Dictionary<string, string>())], default);
+        world.Emulator.ArmCallLog.Clear();
+
+        var (instance, tallies) = await world.RunAsync(ComplianceJob.RestoreTest);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, instance.RuntimeStatus);
+        Assert.Equal(new ComplianceTallies(Apps: 1, Checked: 1, Resolved: 1), tallies);
+        Assert.DoesNotContain(await world.Findings.ListAsync(app.Name, ComplianceJobs.Name(ComplianceJob.RestoreTest), default), f => f.Status == FindingStatus.Open);
+        Assert.Empty(world.Emulator.ArmCallLog.Snapshot());
+    }
+
+    [Fact]
     public async Task StartAsync_WhileARunIsGoing_StartsNothing()
     {
         await using var world = await ComplianceJobWorld.StartAsync(azurite);
