@@ -38,6 +38,10 @@ public sealed class ComplianceJobRuns(TimeProvider time, IOptions<ComplianceOpti
             // The last run ended; its result is in the runs table, so its history can go and the id can be used again,
             // with its sub-orchestrations (the restore tests, compliance-restore-test-{runId}-{app}).
             await client.PurgeInstanceAsync(instanceId, new PurgeInstanceOptions { Recursive = true }, cancellationToken);
+            if (RunIdOf(existing) is { } lastRun)
+            {
+                await PurgeSubOrchestrationsAsync(client, ComplianceJobOrchestrator.RestoreTestInstanceId(instanceId, lastRun, ""), cancellationToken);
+            }
         }
 
         var now = time.GetUtcNow();
@@ -59,6 +63,26 @@ public sealed class ComplianceJobRuns(TimeProvider time, IOptions<ComplianceOpti
         }
         Log.RunScheduled(logger, name, runId);
         return new ComplianceJobStart(true, instanceId, runId);
+    }
+
+    /// <summary>
+    /// Purges what a recursive purge left of a run's sub-orchestrations (the local host's task hub purges one instance
+    /// only): those whose id starts with <paramref name="prefix"/> and that ended.
+    /// </summary>
+    private static async Task PurgeSubOrchestrationsAsync(DurableTaskClient client, string prefix, CancellationToken cancellationToken)
+    {
+        var ended = new List<string>();
+        await foreach (var child in client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = prefix }).WithCancellation(cancellationToken))
+        {
+            if (!IsGoing(child.RuntimeStatus))
+            {
+                ended.Add(child.InstanceId);
+            }
+        }
+        foreach (var id in ended)
+        {
+            await client.PurgeInstanceAsync(id, cancellation: cancellationToken);
+        }
     }
 
     private static string? RunIdOf(OrchestrationMetadata instance)

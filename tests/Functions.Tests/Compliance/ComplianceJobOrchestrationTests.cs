@@ -164,6 +164,28 @@ public sealed class ComplianceJobOrchestrationTests(AzuriteFixture azurite, ITes
     }
 
     [Fact]
+    public async Task StartAsync_AfterARunEnded_PurgesItsInstanceAndItsEndedSubOrchestrations()
+    {
+        await using var world = await ComplianceJobWorld.StartAsync(azurite);
+        await world.AddAppAsync("alpha", withStaging: false);
+        var (first, _) = await world.RunAsync(ComplianceJob.BackupRpo);
+        var firstRun = first.ReadInputAs<ComplianceJobInput>()!.RunId;
+        // What a restore test of the run leaves behind: an ended instance under the run's sub-orchestration ids.
+        var child = await world.Client.ScheduleNewOrchestrationInstanceAsync(ComplianceJobOrchestrator.Name,
+            new ComplianceJobInput(ComplianceJob.BackupRpo, firstRun + "-child", ComplianceJobWorld.Start, new RestoreTestOptions().ToTimings(), 10, Cursor: "zzz", Tallies: new ComplianceTallies()),
+            new Microsoft.DurableTask.StartOrchestrationOptions(ComplianceJobOrchestrator.RestoreTestInstanceId(first.InstanceId, firstRun, "alpha")));
+        await world.CompletionAsync(child);
+        world.Clock.Advance(TimeSpan.FromMinutes(1));
+
+        var second = await world.JobRuns.StartAsync(world.Client, ComplianceJob.BackupRpo, default);
+        await world.CompletionAsync(second.InstanceId);
+
+        Assert.True(second.Started);
+        Assert.NotEqual(firstRun, second.RunId);
+        Assert.Null(await world.Client.GetInstanceAsync(child));
+    }
+
+    [Fact]
     public async Task StartAsync_WhileARunIsGoing_StartsNothing()
     {
         await using var world = await ComplianceJobWorld.StartAsync(azurite);
