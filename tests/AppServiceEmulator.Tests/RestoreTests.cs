@@ -38,7 +38,7 @@ public sealed class RestoreTests : EmulatorTestBase
         Emulator.SetContent(Site.Production, new AppBehaviour("2.0.0"));
         Emulator.ArmCallLog.Clear();
 
-        using var accepted = await Arm.SendAsync(HttpMethod.Post, SitePath("staging") + $"/backups/{id}/restore", RestoreBody(blob));
+        using var accepted = await Arm.SendAsync(HttpMethod.Post, SitePath("staging") + "/backups/0/restore", RestoreBody(blob));
         using var final = await Arm.PollLocationAsync(accepted);
 
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
@@ -49,6 +49,30 @@ public sealed class RestoreTests : EmulatorTestBase
         var restore = Assert.Single(Emulator.GetOperations(), o => o.Kind == OperationKind.Restore);
         Assert.Equal("staging", restore.Slot);
         Assert.DoesNotContain(Emulator.ArmCallLog.Snapshot(), c => c.Path.Contains("secret", StringComparison.Ordinal) || c.Query.Contains("secret", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RestoreIntoSlot_IdOfABackupTheSlotDidNotMake_Answers404AndChangesNothing()
+    {
+        var (id, blob) = await BackUpProductionAsync();
+        Emulator.SetContent(Site.Slot("staging"), new AppBehaviour("7.0.0"));
+
+        using var refused = await Arm.SendAsync(HttpMethod.Post, SitePath("staging") + $"/backups/{id}/restore", RestoreBody(blob));
+
+        Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+        Assert.Equal("7.0.0", Site.Slot("staging").Version);
+        Assert.DoesNotContain(Emulator.GetOperations(), o => o.Kind == OperationKind.Restore);
+    }
+
+    [Fact]
+    public async Task RestoreIntoSlot_BackupZeroWithoutBlobName_Answers404()
+    {
+        await BackUpProductionAsync();
+
+        using var refused = await Arm.SendAsync(HttpMethod.Post, SitePath("staging") + "/backups/0/restore", RestoreBody());
+
+        Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+        Assert.DoesNotContain(Emulator.GetOperations(), o => o.Kind == OperationKind.Restore);
     }
 
     [Fact]
@@ -72,7 +96,7 @@ public sealed class RestoreTests : EmulatorTestBase
         var (id, blob) = await BackUpProductionAsync();
         Emulator.SetContent(Site.Slot("staging"), new AppBehaviour("7.0.0"));
 
-        using var refused = await Arm.SendAsync(HttpMethod.Post, SitePath("staging") + $"/backups/{id}/restore", RestoreBody(blob, siteName, overwrite));
+        using var refused = await Arm.SendAsync(HttpMethod.Post, SitePath("staging") + "/backups/0/restore", RestoreBody(blob, siteName, overwrite));
 
         Assert.Equal(expected, refused.StatusCode);
         Assert.Equal("7.0.0", Site.Slot("staging").Version);
@@ -85,7 +109,7 @@ public sealed class RestoreTests : EmulatorTestBase
         var (id, blob) = await BackUpProductionAsync();
         using var fault = await Arm.Http.PostAsJsonAsync("/_emulator/faults/restore", new { site = "app", unhealthy = true });
 
-        using var accepted = await Arm.SendAsync(HttpMethod.Post, SitePath("staging") + $"/backups/{id}/restore", RestoreBody(blob));
+        using var accepted = await Arm.SendAsync(HttpMethod.Post, SitePath("staging") + "/backups/0/restore", RestoreBody(blob));
         using var final = await Arm.PollLocationAsync(accepted);
         using var client = new HttpClient();
         using var health = await client.GetAsync(new Uri(Site.Slot("staging").Endpoint, "/health"));
@@ -105,7 +129,7 @@ public sealed class RestoreTests : EmulatorTestBase
         Emulator.Faults.SlowNextRestore(TimeSpan.FromMinutes(10), "app");
         Emulator.SetContent(Site.Slot("staging"), new AppBehaviour("7.0.0"));
 
-        using var accepted = await Arm.SendAsync(HttpMethod.Post, SitePath("staging") + $"/backups/{id}/restore", RestoreBody(blob));
+        using var accepted = await Arm.SendAsync(HttpMethod.Post, SitePath("staging") + "/backups/0/restore", RestoreBody(blob));
         for (var i = 0; i < 5; i++)
         {
             using var polled = await Arm.Http.GetAsync(accepted.Headers.Location);

@@ -97,6 +97,13 @@ public sealed class DurableHostOptions
     /// <summary>How long an idle orchestration keeps its session. Host.json: <c>extensions.durableTask.extendedSessionIdleTimeoutInSeconds</c>.</summary>
     public TimeSpan ExtendedSessionIdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Whether a start may overwrite an instance with the same id that is still pending or running (false: it fails, as
+    /// with <c>NonRunningStates</c>). Host.json: <c>extensions.durableTask.overridableExistingInstanceStates</c>,
+    /// <c>AnyState</c> (the default) or <c>NonRunningStates</c>.
+    /// </summary>
+    public bool OverrideRunningInstances { get; set; } = true;
+
     /// <summary>The Azure Storage provider's settings from these options, on the account of <paramref name="connectionString"/>.</summary>
     internal AzureStorageOrchestrationServiceSettings ToProviderSettings(string connectionString, ILoggerFactory loggerFactory) => new()
     {
@@ -111,6 +118,8 @@ public sealed class DurableHostOptions
         MaxConcurrentTaskOrchestrationWorkItems = MaxConcurrentOrchestrations,
         ExtendedSessionsEnabled = ExtendedSessionsEnabled,
         ExtendedSessionIdleTimeout = ExtendedSessionIdleTimeout,
+        // As the Functions host: a start refused by its dedupe statuses fails (AlreadyExists) rather than doing nothing.
+        ThrowExceptionOnInvalidDedupeStatus = true,
         LeaseInterval = LeaseInterval,
         LeaseRenewInterval = LeaseRenewInterval,
         LeaseAcquireInterval = LeaseAcquireInterval,

@@ -1,9 +1,7 @@
-using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using Blueshift.Functions.Apps;
 using Blueshift.Functions.Audit;
-using Microsoft.Azure.Functions.Worker;
 
 namespace Blueshift.Functions.Compliance;
 
@@ -20,11 +18,6 @@ internal sealed class ComplianceActivities(
     TimeProvider time,
     ILogger<ComplianceActivities> logger)
 {
-    /// <summary>Whether the app declares the restore-test orchestration (another part of Blueshift provides it).</summary>
-    internal static bool RestoreTestDeclared { get; } = typeof(ComplianceActivities).Assembly.GetExportedTypes()
-        .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
-        .Any(m => m.GetCustomAttribute<FunctionAttribute>()?.Name == ComplianceOrchestrationNames.RestoreTest);
-
     public async Task<ComplianceRunStart> BeginAsync(ComplianceRunStep step, CancellationToken cancellationToken)
     {
         var name = ComplianceJobs.Name(step.Job);
@@ -38,7 +31,7 @@ internal sealed class ComplianceActivities(
             step.StartedAt, ComplianceFindingsRecorder.Actor, "compliance.job-started", null, null, null, step.RunId,
             new Dictionary<string, string> { ["job"] = name }))], cancellationToken);
         Log.RunStarted(logger, name, step.RunId);
-        return new ComplianceRunStart(error, RestoreTestDeclared);
+        return new ComplianceRunStart(error);
     }
 
     public async Task<List<ManagedApp>> ListAppsAsync(ComplianceAppsQuery query, CancellationToken cancellationToken)

@@ -18,7 +18,7 @@ public static class ComplianceJobOrchestrator
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
         var tallies = input.Tallies ?? new ComplianceTallies();
-        if (input.RestoreTestAvailable is null)
+        if (input.IsFirstBatch)
         {
             var start = await context.CallActivityAsync<ComplianceRunStart>(ComplianceActivityNames.BeginRun, new ComplianceRunStep(input.Job, input.RunId, input.StartedAt), Retries);
             if (start.Error is { } error)
@@ -27,7 +27,6 @@ public static class ComplianceJobOrchestrator
                     new ComplianceRunStep(input.Job, input.RunId, input.StartedAt, ComplianceRunStatus.Failed, tallies, error), Retries);
                 throw new InvalidOperationException(error);
             }
-            input = input with { RestoreTestAvailable = start.RestoreTestAvailable };
         }
 
         List<Apps.ManagedApp> batch;
@@ -60,6 +59,9 @@ public static class ComplianceJobOrchestrator
         return tallies;
     }
 
+    /// <summary>The instance id of one app's restore test in a run: a sub-orchestration of the job's instance.</summary>
+    internal static string RestoreTestInstanceId(string jobInstanceId, string runId, string app) => $"{jobInstanceId}-{runId}-{app}";
+
     private static async Task<AppComplianceResult> CheckAsync(TaskOrchestrationContext context, ComplianceJobInput input, Apps.ManagedApp app)
     {
         if (input.Job != ComplianceJob.RestoreTest)
@@ -75,20 +77,15 @@ public static class ComplianceJobOrchestrator
             }
         }
 
-        if (input.RestoreTestAvailable != true)
-        {
-            return new AppComplianceResult(app.Name, AppComplianceOutcome.Skipped,
-                Detail: $"The restore test orchestration ({ComplianceOrchestrationNames.RestoreTest}) is not part of this deployment; the app was not tested.");
-        }
-        if (app.Compliance?.BackupsRequired == false)
-        {
-            return new AppComplianceResult(app.Name, AppComplianceOutcome.Skipped, Detail: "The app does not require backups.");
-        }
         try
         {
-            var observations = await context.CallSubOrchestratorAsync<List<Observation>>(
-                ComplianceOrchestrationNames.RestoreTest, new RestoreTestRequest(app, input.RunId, input.Timings),
-                new SubOrchestrationOptions { InstanceId = $"{context.InstanceId}-{input.RunId}-{app.Name}" });
+            // An app that does not require backups is not tested, and holds nothing against it: recording no observations
+            // resolves what earlier tests found (as the backup checks do for such an app).
+            var observations = app.Compliance?.BackupsRequired == false
+                ? []
+                : await context.CallSubOrchestratorAsync<List<Observation>>(
+                    ComplianceOrchestrationNames.RestoreTest, new RestoreTestRequest(app, input.RunId, input.Timings),
+                    new SubOrchestrationOptions { InstanceId = RestoreTestInstanceId(context.InstanceId, input.RunId, app.Name) });
             return await context.CallActivityAsync<AppComplianceResult>(ComplianceActivityNames.RecordFindings,
                 new ComplianceRecordRequest(input.Job, app, input.RunId, input.StartedAt, observations ?? []), Retries);
         }

@@ -9,7 +9,9 @@ public sealed record ComplianceJobStart(bool Started, string InstanceId, string?
 
 /// <summary>
 /// Starts compliance job runs: one at a time per job, under the job's own instance id (<c>compliance-backup-rpo</c>), so a
-/// start while a run is pending or running finds it and starts nothing.
+/// start while a run is pending or running finds it and starts nothing. Two starts racing past that read are settled by
+/// the task hub: host.json's <c>overridableExistingInstanceStates</c> is <c>NonRunningStates</c>, so the second schedule
+/// of the id fails while the first run is pending or running (answered here as the run already going).
 /// </summary>
 public sealed class ComplianceJobRuns(TimeProvider time, IOptions<ComplianceOptions> options, IOptions<RestoreTestOptions> restoreTest, ILogger<ComplianceJobRuns> logger)
 {
@@ -33,8 +35,13 @@ public sealed class ComplianceJobRuns(TimeProvider time, IOptions<ComplianceOpti
                 Log.RunAlreadyGoing(logger, name, instanceId, existing.RuntimeStatus.ToString());
                 return new ComplianceJobStart(false, instanceId, RunIdOf(existing));
             }
-            // The last run ended; its result is in the runs table, so its history can go and the id can be used again.
-            await client.PurgeInstanceAsync(instanceId, cancellation: cancellationToken);
+            // The last run ended; its result is in the runs table, so its history can go and the id can be used again,
+            // with its sub-orchestrations (the restore tests, compliance-restore-test-{runId}-{app}).
+            await client.PurgeInstanceAsync(instanceId, new PurgeInstanceOptions { Recursive = true }, cancellationToken);
+            if (RunIdOf(existing) is { } lastRun)
+            {
+                await PurgeSubOrchestrationsAsync(client, ComplianceJobOrchestrator.RestoreTestInstanceId(instanceId, lastRun, ""), cancellationToken);
+            }
         }
 
         var now = time.GetUtcNow();
@@ -56,6 +63,26 @@ public sealed class ComplianceJobRuns(TimeProvider time, IOptions<ComplianceOpti
         }
         Log.RunScheduled(logger, name, runId);
         return new ComplianceJobStart(true, instanceId, runId);
+    }
+
+    /// <summary>
+    /// Purges what a recursive purge left of a run's sub-orchestrations (the local host's task hub purges one instance
+    /// only): those whose id starts with <paramref name="prefix"/> and that ended.
+    /// </summary>
+    private static async Task PurgeSubOrchestrationsAsync(DurableTaskClient client, string prefix, CancellationToken cancellationToken)
+    {
+        var ended = new List<string>();
+        await foreach (var child in client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = prefix }).WithCancellation(cancellationToken))
+        {
+            if (!IsGoing(child.RuntimeStatus))
+            {
+                ended.Add(child.InstanceId);
+            }
+        }
+        foreach (var id in ended)
+        {
+            await client.PurgeInstanceAsync(id, cancellation: cancellationToken);
+        }
     }
 
     private static string? RunIdOf(OrchestrationMetadata instance)

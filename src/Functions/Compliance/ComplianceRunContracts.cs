@@ -5,12 +5,11 @@ namespace Blueshift.Functions.Compliance;
 /// <summary>
 /// The input of <see cref="ComplianceJobOrchestrator.RunComplianceJob"/>, for the first batch and, through ContinueAsNew,
 /// every later one: the apps after <paramref name="Cursor"/> (by name) are next, and <paramref name="Tallies"/> hold what the
-/// batches before found. The orchestration's instance id is the job's (<see cref="ComplianceJobRuns.InstanceId"/>).
+/// batches before found; both are null for the first batch only. The orchestration's instance id is the job's (<see cref="ComplianceJobRuns.InstanceId"/>).
 /// </summary>
 /// <param name="RunId">Identifies this run in findings, audit and notifications (<c>backup-rpo-20261207T050500Z</c>).</param>
 /// <param name="StartedAt">When the run started: the instant findings of the run are recorded at.</param>
 /// <param name="Timings">The restore test's durations (the orchestrator reads no configuration).</param>
-/// <param name="RestoreTestAvailable">Whether the app declares the restore-test orchestration (set by the run's first step).</param>
 public sealed record ComplianceJobInput(
     ComplianceJob Job,
     string RunId,
@@ -18,8 +17,11 @@ public sealed record ComplianceJobInput(
     RestoreTestTimings Timings,
     int BatchSize,
     string? Cursor = null,
-    ComplianceTallies? Tallies = null,
-    bool? RestoreTestAvailable = null);
+    ComplianceTallies? Tallies = null)
+{
+    /// <summary>Whether this is the run's first batch (ContinueAsNew always hands on a cursor and tallies).</summary>
+    public bool IsFirstBatch => Cursor is null && Tallies is null;
+}
 
 /// <summary>What a run found so far, summed over the apps it checked.</summary>
 public sealed record ComplianceTallies(
@@ -76,8 +78,8 @@ public sealed record ComplianceAppsQuery(string? After, int Take);
 /// <summary>The input of BeginComplianceRun and FinishComplianceRun.</summary>
 public sealed record ComplianceRunStep(ComplianceJob Job, string RunId, DateTimeOffset StartedAt, ComplianceRunStatus Status = ComplianceRunStatus.Running, ComplianceTallies? Tallies = null, string? Error = null);
 
-/// <summary>What BeginComplianceRun found: the run can go on (or why not), and whether the restore test is there.</summary>
-public sealed record ComplianceRunStart(string? Error, bool RestoreTestAvailable);
+/// <summary>What BeginComplianceRun found: the run can go on, or <paramref name="Error"/> says why not.</summary>
+public sealed record ComplianceRunStart(string? Error);
 
 public enum ComplianceRunStatus
 {

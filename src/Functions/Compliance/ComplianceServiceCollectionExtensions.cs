@@ -13,7 +13,9 @@ public static class ComplianceServiceCollectionExtensions
     /// <summary>
     /// Registers the compliance jobs' framework: options (validated at start-up), the findings store and recorder on the
     /// <c>AzureWebJobsStorage</c> account's tables, the job runs, and the compliance API. Each job's check
-    /// (<see cref="IComplianceCheck"/>) is registered here too, one line per job.
+    /// (<see cref="IComplianceCheck"/>) is registered here too, one line per job. The restore test's settings, which the job
+    /// runs hand to the restore-test job, are bound and validated once, by
+    /// <see cref="RestoreTest.RestoreTestServiceCollectionExtensions.AddRestoreTest"/>.
     /// </summary>
     public static IServiceCollection AddCompliance(this IServiceCollection services, IConfiguration configuration)
     {
@@ -21,7 +23,6 @@ public static class ComplianceServiceCollectionExtensions
             .Bind(configuration.GetSection(ComplianceOptions.SectionName))
             .Validate(o => o.Validate().Count == 0, "Blueshift:Compliance is invalid: check FindingsTable, RunsTable, BatchSize and MaxPageSize.")
             .ValidateOnStart();
-        services.AddOptions<RestoreTestOptions>().Bind(configuration.GetSection(RestoreTestOptions.SectionName));
         services.TryAddSingleton(TimeProvider.System);
         services.AddBlueshiftStorage(configuration);
         services.TryAddSingleton<IComplianceFindingStore>(sp => new TableComplianceFindingStore(

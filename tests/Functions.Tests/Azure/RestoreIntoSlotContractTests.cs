@@ -42,7 +42,8 @@ public sealed class RestoreIntoSlotContractTests : IAsyncLifetime
         Assert.Equal(2, _server.Requests.Count);
         Assert.Equal(("GET", SitePath + "/backups/12345"), (_server.Requests[0].Method, _server.Requests[0].Path));
         var restore = _server.Requests[1];
-        Assert.Equal(("POST", SitePath + "/slots/dr/backups/12345/restore"), (restore.Method, restore.Path));
+        // A backup id belongs to the slot that made it: into another slot, the restore names the backup by its blob (backup 0).
+        Assert.Equal(("POST", SitePath + "/slots/dr/backups/0/restore"), (restore.Method, restore.Path));
         var body = JsonNode.Parse(restore.Body)!["properties"]!;
         Assert.Equal(properties["storageAccountUrl"]!.GetValue<string>(), body["storageAccountUrl"]!.GetValue<string>());
         Assert.Equal("sitef6141_2024-04-01", body["blobName"]!.GetValue<string>());

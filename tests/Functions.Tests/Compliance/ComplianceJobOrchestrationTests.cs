@@ -130,7 +130,7 @@ public sealed class ComplianceJobOrchestrationTests(AzuriteFixture azurite, ITes
             await world.AddAppAsync(name, withStaging: false);
         }
         var input = new ComplianceJobInput(ComplianceJob.BackupRpo, "backup-rpo-resumed", ComplianceJobWorld.Start, new RestoreTestOptions().ToTimings(), 10,
-            Cursor: "bravo", Tallies: new ComplianceTallies(Apps: 2, Checked: 2, Opened: 4, Open: 4), RestoreTestAvailable: false);
+            Cursor: "bravo", Tallies: new ComplianceTallies(Apps: 2, Checked: 2, Opened: 4, Open: 4));
 
         var id = await world.Client.ScheduleNewOrchestrationInstanceAsync(ComplianceJobOrchestrator.Name, input, new Microsoft.DurableTask.StartOrchestrationOptions(ComplianceJobRuns.InstanceId(ComplianceJob.BackupRpo)));
         var (instance, tallies) = await world.CompletionAsync(id);
@@ -142,6 +142,47 @@ public sealed class ComplianceJobOrchestrationTests(AzuriteFixture azurite, ITes
         Assert.Equal(2, (await world.OpenFindingsAsync("charlie")).Count);
         Assert.Equal(2, (await world.OpenFindingsAsync("delta")).Count);
         Assert.Equal((ComplianceRunStatus.Succeeded, 4), ((await world.Runs.GetAsync(ComplianceJob.BackupRpo, default))!.Status, (await world.Runs.GetAsync(ComplianceJob.BackupRpo, default))!.Tallies.Apps));
+    }
+
+    [Fact]
+    public async Task RestoreTest_AppThatNoLongerRequiresBackups_IsNotTested_AndItsEarlierFindingsResolve()
+    {
+        await using var world = await ComplianceJobWorld.StartAsync(azurite);
+        var (app, _) = await world.AddAppAsync("ledger", backupsRequired: false, withStaging: false);
+        // An earlier test, while the app still required backups, found it had none.
+        var recorder = new ComplianceFindingsRecorder(world.Findings, world.Audit, [], Microsoft.Extensions.Logging.Abstractions.NullLogger<ComplianceFindingsRecorder>.Instance);
+        await recorder.RecordAsync(ComplianceJob.RestoreTest, app, "restore-test-earlier", ComplianceJobWorld.Start.AddDays(-30),
+            [new Observation(Blueshift.Functions.Compliance.RestoreTest.RestoreTestKinds.NoBackup, "production", FindingSeverity.High, "The app has no backup.", new Dictionary<string, string>())], default);
+        world.Emulator.ArmCallLog.Clear();
+
+        var (instance, tallies) = await world.RunAsync(ComplianceJob.RestoreTest);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, instance.RuntimeStatus);
+        Assert.Equal(new ComplianceTallies(Apps: 1, Checked: 1, Resolved: 1), tallies);
+        Assert.DoesNotContain(await world.Findings.ListAsync(app.Name, ComplianceJobs.Name(ComplianceJob.RestoreTest), default), f => f.Status == FindingStatus.Open);
+        Assert.Empty(world.Emulator.ArmCallLog.Snapshot());
+    }
+
+    [Fact]
+    public async Task StartAsync_AfterARunEnded_PurgesItsInstanceAndItsEndedSubOrchestrations()
+    {
+        await using var world = await ComplianceJobWorld.StartAsync(azurite);
+        await world.AddAppAsync("alpha", withStaging: false);
+        var (first, _) = await world.RunAsync(ComplianceJob.BackupRpo);
+        var firstRun = first.ReadInputAs<ComplianceJobInput>()!.RunId;
+        // What a restore test of the run leaves behind: an ended instance under the run's sub-orchestration ids.
+        var child = await world.Client.ScheduleNewOrchestrationInstanceAsync(ComplianceJobOrchestrator.Name,
+            new ComplianceJobInput(ComplianceJob.BackupRpo, firstRun + "-child", ComplianceJobWorld.Start, new RestoreTestOptions().ToTimings(), 10, Cursor: "zzz", Tallies: new ComplianceTallies()),
+            new Microsoft.DurableTask.StartOrchestrationOptions(ComplianceJobOrchestrator.RestoreTestInstanceId(first.InstanceId, firstRun, "alpha")));
+        await world.CompletionAsync(child);
+        world.Clock.Advance(TimeSpan.FromMinutes(1));
+
+        var second = await world.JobRuns.StartAsync(world.Client, ComplianceJob.BackupRpo, default);
+        await world.CompletionAsync(second.InstanceId);
+
+        Assert.True(second.Started);
+        Assert.NotEqual(firstRun, second.RunId);
+        Assert.Null(await world.Client.GetInstanceAsync(child));
     }
 
     [Fact]

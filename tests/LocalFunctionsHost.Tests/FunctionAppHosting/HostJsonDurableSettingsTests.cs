@@ -25,6 +25,7 @@ public sealed class HostJsonDurableSettingsTests : IDisposable
         HostJsonDurableSettings.Apply(options, RepositoryPaths.InRepository("host.json"));
 
         Assert.Empty(options.Problems());
+        Assert.False(options.OverrideRunningInstances);
         Assert.Equal((true, TimeSpan.FromSeconds(30), 50, 50),
             (options.ExtendedSessionsEnabled, options.ExtendedSessionIdleTimeout, options.MaxConcurrentActivities, options.MaxConcurrentOrchestrations));
         Assert.Equal((4, 32, 256, TimeSpan.FromSeconds(5)),
@@ -83,6 +84,7 @@ public sealed class HostJsonDurableSettingsTests : IDisposable
     [InlineData("""{ "storageProvider": { "partitionCount": "four" } }""", "extensions.durableTask.storageProvider.partitionCount is \"four\", not a whole number")]
     [InlineData("""{ "storageProvider": { "maxQueuePollingInterval": 30 } }""", "extensions.durableTask.storageProvider.maxQueuePollingInterval is 30, not a time span")]
     [InlineData("""{ "extendedSessionsEnabled": "yes" }""", "extensions.durableTask.extendedSessionsEnabled is \"yes\", not true or false")]
+    [InlineData("""{ "overridableExistingInstanceStates": "Running" }""", "extensions.durableTask.overridableExistingInstanceStates is \"Running\", not \"AnyState\" or \"NonRunningStates\"")]
     public void Apply_ValueOfTheWrongKind_FailsNamingTheSetting(string durableTask, string expected)
     {
         var path = Write($$"""{ "version": "2.0", "extensions": { "durableTask": {{durableTask}} } }""");

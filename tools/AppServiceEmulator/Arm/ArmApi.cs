@@ -675,6 +675,7 @@ internal sealed class ArmApi(AppServiceEmulatorServer server)
                 properties["databases"] as JsonArray is { } databases ? databases.DeepClone().AsArray() : [])
             {
                 Operation = operation,
+                Slot = slot.Name,
             };
             site.Backups.Add(backup);
         }
@@ -721,10 +722,11 @@ internal sealed class ArmApi(AppServiceEmulatorServer server)
 
     /// <summary>
     /// Restores a backup of the site into the slot the request is posted on (ARM's Restore / Restore Slot: the path names
-    /// the target, so a DR test posts on <c>slots/{dr}/backups/{id}/restore</c>). The backup is found by its id, or by
-    /// <c>blobName</c> when the id names none (the CLI restores backup 0 by blob name). <c>siteName</c>, when given, must
-    /// be the site's own name (restoring into another app is not emulated), and <c>overwrite</c> must be true: the slot
-    /// exists, and ARM refuses to restore over an existing app without it.
+    /// the target). A backup id belongs to the slot that made it, so <c>backups/{id}/restore</c> finds only that slot's
+    /// own backups; a backup of another slot (a DR test restoring production's backup into its DR slot) is restored by
+    /// blob, as the Azure CLI does: <c>slots/{dr}/backups/0/restore</c> with <c>blobName</c>. <c>siteName</c>, when
+    /// given, must be the site's own name (restoring into another app is not emulated), and <c>overwrite</c> must be
+    /// true: the slot exists, and ARM refuses to restore over an existing app without it.
     /// </summary>
     private async Task RestoreAsync(ArmCallContext call, EmulatedSlot slot, string id)
     {
@@ -735,9 +737,14 @@ internal sealed class ArmApi(AppServiceEmulatorServer server)
             return;
         }
         var blobName = properties["blobName"] is JsonValue blob && blob.GetValueKind() == System.Text.Json.JsonValueKind.String ? blob.GetValue<string>() : null;
-        if ((FindBackup(slot, id) ?? (blobName is null ? null : FindBackupByBlob(slot, blobName))) is not { } backup)
+        var backup = id == "0"
+            ? (blobName is null ? null : FindBackupByBlob(slot, blobName))
+            : FindOwnBackup(slot, id);
+        if (backup is null)
         {
-            await ArmResponses.WriteErrorAsync(call.Context, new ArmError(404, "NotFound", $"Backup '{id}' of site '{slot.Site.Name}' was not found."));
+            await ArmResponses.WriteErrorAsync(call.Context, new ArmError(404, "NotFound", id == "0"
+                ? $"No backup blob '{blobName}' of site '{slot.Site.Name}' was found."
+                : $"Backup '{id}' of site '{slot.Site.Name}' slot '{slot.Name}' was not found."));
             return;
         }
         var site = slot.Site;
@@ -791,6 +798,15 @@ internal sealed class ArmApi(AppServiceEmulatorServer server)
         server.Operations.Start(operation);
         WriteOperationHeaders(call, site, operation);
         await ArmResponses.WriteJsonAsync(call.Context, 202, null);
+    }
+
+    private static BackupRecord? FindOwnBackup(EmulatedSlot slot, string id)
+    {
+        lock (slot.Site.Gate)
+        {
+            return slot.Site.Backups.FirstOrDefault(b => b.Id.ToString(CultureInfo.InvariantCulture) == id
+                && string.Equals(b.Slot, slot.Name, StringComparison.OrdinalIgnoreCase));
+        }
     }
 
     private static BackupRecord? FindBackupByBlob(EmulatedSlot slot, string blobName)

@@ -13,5 +13,8 @@ internal sealed class BackupRecord(int id, string name, string storageAccountUrl
     public Dictionary<string, string> Settings { get; } = settings;
     public JsonArray Databases { get; } = databases;
     public required LongRunningOperation Operation { get; init; }
+
+    /// <summary>The slot that made the backup: its id is that slot's (<c>slots/{slot}/backups/{id}</c>), no other's.</summary>
+    public required string Slot { get; init; }
     public DateTimeOffset? LastRestore { get; set; }
 }

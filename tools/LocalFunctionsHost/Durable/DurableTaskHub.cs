@@ -128,7 +128,11 @@ internal sealed class DurableTaskHub : IHostedLifecycleService, IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.Replace(ServiceDescriptor.Singleton(_loggerFactory));
         builder.Services.AddGrpc();
-        builder.Services.AddSingleton(new TaskHubGrpcServer(_sidecarLifetime, _loggerFactory, observed, service,
+        // host.json's overridableExistingInstanceStates, which the Functions host applies to every start it is sent.
+        IOrchestrationServiceClient client = _options.OverrideRunningInstances
+            ? service
+            : new DedupingOrchestrationServiceClient<AzureStorageOrchestrationService>(service, DedupingOrchestrationServiceClient<AzureStorageOrchestrationService>.NonRunningStates);
+        builder.Services.AddSingleton(new TaskHubGrpcServer(_sidecarLifetime, _loggerFactory, observed, client,
             Options.Create(new TaskHubGrpcServerOptions { Mode = TaskHubGrpcServerMode.ApiServerAndDispatcher })));
         _sidecar = builder.Build();
         _sidecar.MapGrpcService<TaskHubGrpcServer>();

@@ -37,6 +37,16 @@ internal static class HostJsonDurableSettings
         Read(durable, "maxConcurrentOrchestratorFunctions", Integer, v => options.MaxConcurrentOrchestrations = v);
         Read(durable, "extendedSessionsEnabled", Boolean, v => options.ExtendedSessionsEnabled = v);
         Read(durable, "extendedSessionIdleTimeoutInSeconds", Integer, v => options.ExtendedSessionIdleTimeout = TimeSpan.FromSeconds(v));
+        if (durable["overridableExistingInstanceStates"] is { } overridable)
+        {
+            options.OverrideRunningInstances = (overridable is JsonValue v && v.TryGetValue<string>(out var s) ? s : null) switch
+            {
+                { } name when name.Equals("AnyState", StringComparison.OrdinalIgnoreCase) => true,
+                { } name when name.Equals("NonRunningStates", StringComparison.OrdinalIgnoreCase) => false,
+                _ => throw new FunctionAppHostException(
+                    $"{hostJsonPath}: extensions.durableTask.overridableExistingInstanceStates is {overridable.ToJsonString()}, not \"AnyState\" or \"NonRunningStates\"."),
+            };
+        }
 
         void Read<T>(JsonObject? section, string name, Func<JsonNode, T?> parse, Action<T> set) where T : struct
         {

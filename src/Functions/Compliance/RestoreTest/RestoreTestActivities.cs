@@ -16,8 +16,8 @@ namespace Blueshift.Functions.Compliance.RestoreTest;
 /// carries the identity the orchestration fixed. None of them ever writes to the production slot: every write names the
 /// DR slot, checked by <see cref="DrSlot"/> first.
 /// </summary>
-/// <param name="exercises">Where DR exercises are kept, when the app has that store; the restore test then records each healthy restore.</param>
-internal sealed class RestoreTestActivities(WebSitesClient arm, ISlotProbe probe, IAuditTrail audit, IDrExerciseStore? exercises = null)
+/// <param name="exercises">Where DR exercises are kept: a restore test that passed (no observations) is recorded there as a <c>restore-test</c> exercise.</param>
+internal sealed class RestoreTestActivities(WebSitesClient arm, ISlotProbe probe, IAuditTrail audit, IDrExerciseStore exercises)
 {
     /// <summary>The newest successful backup of the app (production's backups), by when it finished.</summary>
     public async Task<BackupChoice> FindNewestBackupAsync(ManagedApp app, CancellationToken cancellationToken)
@@ -81,13 +81,14 @@ internal sealed class RestoreTestActivities(WebSitesClient arm, ISlotProbe probe
     }
 
     /// <summary>
-    /// Writes the evidence once (the trail keeps a record per identity) and, when given, the DR exercise, unless the store
-    /// already holds it or a later one (a re-run of this activity after the first wrote it).
+    /// Writes the evidence once (the trail keeps a record per identity) and, when given (the test passed), the DR exercise,
+    /// unless the store already holds it or a later one (a re-run of this activity after the first wrote it).
+    /// Answers 2 when it wrote the exercise now, else 1.
     /// </summary>
     public async Task<int> RecordAsync(RestoreTestEvidence evidence, CancellationToken cancellationToken)
     {
         await audit.RecordOnceAsync([new IdentifiedAuditRecord(evidence.AuditId, evidence.Record)], cancellationToken);
-        if (evidence.Exercise is { App: { } app } exercise && exercises is not null)
+        if (evidence.Exercise is { App: { } app } exercise)
         {
             var latest = await exercises.LatestAsync(app, cancellationToken);
             if (latest.TryGetValue(exercise.Activity, out var recorded) && recorded >= exercise.PerformedAt)

@@ -52,7 +52,7 @@ public sealed record RestoreStart(ManagedApp App, string Slot, long BackupId);
 /// <param name="Succeeded">How many of them succeeded.</param>
 public sealed record BackupChoice(long? BackupId, string? Name, DateTimeOffset? CreatedAt, DateTimeOffset? FinishedAt, long? SizeInBytes, int Listed, int Succeeded);
 
-/// <summary>What the restore test writes when it ends: its audit record (identified by the orchestration) and, when the restore was healthy, the DR exercise.</summary>
+/// <summary>What the restore test writes when it ends: its audit record (identified by the orchestration) and, when the test passed (no observations), the DR exercise.</summary>
 public sealed record RestoreTestEvidence(string AuditId, AuditRecord Record, DrExercise? Exercise);
 
 /// <summary>Where a restore test is (its custom status), for operators and tests.</summary>

@@ -133,7 +133,8 @@ internal static class RestoreTestOrchestrator
         }
 
         await CleanUpAsync(context, target, evidence, observations, retries);
-        var exercise = healthyAt is { } performedAt
+        // Only a test that passed is a DR exercise: an RTO breach or a slot left running is a finding, not a drill done.
+        var exercise = healthyAt is { } performedAt && observations.Count == 0
             ? new DrExercise(DrActivity.RestoreTest, app.Name, At(performedAt), EngineActor, null, EngineActor, At(context.CurrentUtcDateTime))
             : null;
         var reason = observations.Count == 0

@@ -7,7 +7,7 @@ public static class RestoreTestServiceCollectionExtensions
     /// <summary>
     /// The restore test's settings (<see cref="RestoreTestOptions"/>, <c>Blueshift:Compliance:RestoreTest</c>), checked when
     /// the app starts. Its activities use what the app registers anyway (ARM's <c>WebSitesClient</c>, the slot probe, the
-    /// audit trail) and the DR exercise store when one is registered.
+    /// audit trail, the DR exercise store of <c>AddGovernanceCompliance</c>).
     /// </summary>
     public static IServiceCollection AddRestoreTest(this IServiceCollection services, IConfiguration configuration)
     {

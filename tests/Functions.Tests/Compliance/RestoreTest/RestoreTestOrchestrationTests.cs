@@ -1,5 +1,7 @@
 using System.Globalization;
 using Blueshift.AppServiceEmulator;
+using Blueshift.Domain.Compliance;
+using Blueshift.Functions.Analysis;
 using Blueshift.Functions.Compliance;
 using Blueshift.Functions.Compliance.RestoreTest;
 using Blueshift.Testing;
@@ -53,8 +55,28 @@ public sealed class RestoreTestOrchestrationTests(AzuriteFixture azurite, ITestO
         Assert.Equal(RestoreTestWorld.ProductionSettings, world.Site.Slot(RestoreTestWorld.DrSlot).AppSettings);
         Assert.True(world.Site.Slot(RestoreTestWorld.DrSlot).IsStopped);
         AssertProductionUntouched(world);
-        Assert.Contains(world.Emulator.ArmCallLog.Snapshot(), c => c.Method == "POST" && c.Path.EndsWith("/slots/dr/backups/1/restore", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(world.Emulator.ArmCallLog.Snapshot(), c => c.Method == "POST" && c.Path.EndsWith("/slots/dr/backups/0/restore", StringComparison.OrdinalIgnoreCase));
         Assert.DoesNotContain(world.Emulator.ArmCallLog.Snapshot(), c => c.Query.Contains("sig=", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task PassingTest_RecordsOneRestoreTestExercise_AndARerunOfTheRecordActivityAddsNone()
+    {
+        await using var world = await RestoreTestWorld.StartAsync(azurite);
+        var request = Request(world);
+
+        var (_, observations) = await world.RunAsync(request);
+        var exercise = Assert.Single(await world.Exercises.ListAsync(RestoreTestWorld.App, 10, CancellationToken.None));
+        var evidence = Assert.Single(await world.EvidenceAsync(request.RunId));
+        // The task hub delivers at least once: the record activity may run again with the same evidence.
+        var activities = new RestoreTestActivities(world.Arm, new HttpSlotProbe(new HttpClient(), new Blueshift.Functions.Releases.ReleaseOptions()), world.Audit, world.Exercises);
+        var again = await activities.RecordAsync(new RestoreTestEvidence("rerun-" + request.RunId, evidence, exercise), CancellationToken.None);
+
+        Assert.Empty(observations);
+        Assert.Equal((DrActivity.RestoreTest, RestoreTestWorld.App), (exercise.Activity, exercise.App));
+        Assert.InRange(exercise.PerformedAt, DateTimeOffset.Parse(evidence.Details!["restoreStartedAt"], CultureInfo.InvariantCulture), DateTimeOffset.UtcNow);
+        Assert.Equal(1, again);
+        Assert.Equal(exercise, Assert.Single(await world.Exercises.ListAsync(RestoreTestWorld.App, 10, CancellationToken.None)));
     }
 
     [Fact]
@@ -139,6 +161,8 @@ public sealed class RestoreTestOrchestrationTests(AzuriteFixture azurite, ITestO
         Assert.StartsWith("RTO breach", observation.Evidence["rtoCheck"], StringComparison.Ordinal);
         Assert.True(double.Parse(observation.Evidence["measuredSeconds"], CultureInfo.InvariantCulture) >= 1);
         Assert.Equal("rto-breach", Assert.Single(await world.EvidenceAsync(request.RunId)).Details!["outcome"]);
+        // A breach is a finding, not a DR exercise done.
+        Assert.Empty(await world.Exercises.ListAsync(RestoreTestWorld.App, 10, CancellationToken.None));
         Assert.True(world.Site.Slot(RestoreTestWorld.DrSlot).IsStopped);
         AssertProductionUntouched(world);
     }

@@ -34,11 +34,12 @@ internal sealed class RestoreTestWorld : IAsyncDisposable
         ["ConnectionStrings__Ledger"] = "@Microsoft.KeyVault(SecretUri=https://vault-kv.vault.azure.net/secrets/ledger)",
     };
 
-    private RestoreTestWorld(AppServiceEmulatorServer emulator, EmulatedSite site, IAuditTrail audit)
+    private RestoreTestWorld(AppServiceEmulatorServer emulator, EmulatedSite site, IAuditTrail audit, TableDrExerciseStore exercises)
     {
         Emulator = emulator;
         Site = site;
         Audit = audit;
+        Exercises = exercises;
         var options = new AppServiceClientOptions { Endpoint = emulator.ArmEndpoint };
         options.Retry.MaxRetries = 0;
         Arm = new WebSitesClient(StaticTokenCredential.Development(), options);
@@ -49,6 +50,9 @@ internal sealed class RestoreTestWorld : IAsyncDisposable
     public EmulatedSite Site { get; }
 
     public IAuditTrail Audit { get; }
+
+    /// <summary>The DR exercises on Azurite: a passing restore test records one.</summary>
+    public TableDrExerciseStore Exercises { get; }
 
     public WebSitesClient Arm { get; }
 
@@ -83,7 +87,8 @@ internal sealed class RestoreTestWorld : IAsyncDisposable
         var site = await emulator.CreateSiteAsync("00000000-0000-0000-0000-00000000d0b2", "rg-vault", App, ["staging", DrSlot], new AppBehaviour("1.0.0"));
         emulator.SetAppSettings(site.Production, ProductionSettings);
         var audit = new TableAuditTrail(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("rstaud")));
-        var world = new RestoreTestWorld(emulator, site, audit);
+        var exercises = new TableDrExerciseStore(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("rstex")));
+        var world = new RestoreTestWorld(emulator, site, audit, exercises);
         if (backedUp)
         {
             await world.BackUpProductionAsync();
@@ -96,7 +101,8 @@ internal sealed class RestoreTestWorld : IAsyncDisposable
             services => services
                 .AddSingleton(world.Arm)
                 .AddSingleton<ISlotProbe>(new HttpSlotProbe(new HttpClient(), new ReleaseOptions { SlotScheme = "http", ProbeTimeout = TimeSpan.FromSeconds(5) }))
-                .AddSingleton<IAuditTrail>(audit));
+                .AddSingleton<IAuditTrail>(audit)
+                .AddSingleton<IDrExerciseStore>(exercises));
         return world;
     }
 
