@@ -196,7 +196,17 @@ internal static class ComplianceSweepBenchmark
             while (wall.Elapsed < timeout)
             {
                 await Task.Delay(TimeSpan.FromSeconds(1));
-                var status = await api.GetFromJsonAsync<JsonElement>("api/compliance/status", Json);
+                JsonElement status;
+                try
+                {
+                    status = await api.GetFromJsonAsync<JsonElement>("api/compliance/status", Json);
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                {
+                    // A saturated Azurite can keep the status read past its timeout: say so and look again.
+                    Console.WriteLine($"  {wall.Elapsed.TotalSeconds,6:0} s: GET /api/compliance/status failed ({ex.GetType().Name}); polling on");
+                    continue;
+                }
                 var entry = status.GetProperty("jobs").EnumerateArray().First(j => j.GetProperty("job").GetString() == name);
                 if (entry.TryGetProperty("lastRun", out var run) && run.ValueKind == JsonValueKind.Object
                     && run.GetProperty("runId").GetString() == runId && run.TryGetProperty("endedAt", out var ended) && ended.ValueKind != JsonValueKind.Null)
