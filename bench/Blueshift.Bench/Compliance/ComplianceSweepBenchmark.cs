@@ -277,11 +277,7 @@ internal static class ComplianceSweepBenchmark
         {
             options.Settings[name] = value;
         }
-        foreach (var job in ComplianceJobs.All)
-        {
-            // Never due during the run (29 February at 03:00): the bench starts every run itself.
-            options.Settings[ComplianceJobs.ScheduleSetting(job).Replace(":", "__", StringComparison.Ordinal)] = "0 0 3 29 2 *";
-        }
+        OrchestrationBenchmark.NoComplianceTicks(options);
         options.Settings[FunctionHostingServices.HostEndpointKey] = options.Urls;
         return FunctionAppHost.Build(typeof(Functions.Program).Assembly, (services, configuration) =>
         {

@@ -329,9 +329,22 @@ internal static class OrchestrationBenchmark
         {
             options.Settings[name] = value;
         }
+        NoComplianceTicks(options);
         // As BlueshiftLocalHost does: the app learns that a host checks the function keys.
         options.Settings[FunctionHostingServices.HostEndpointKey] = options.Urls;
         return FunctionAppHost.Build(typeof(Functions.Program).Assembly, (services, configuration) => services.AddBlueshiftFunctions(configuration), options);
+    }
+
+    /// <summary>
+    /// Every compliance job's schedule setting (a host refuses a timer whose setting is missing), on a date that does not come
+    /// during a run (29 February at 03:00): the benches measure what they start themselves.
+    /// </summary>
+    internal static void NoComplianceTicks(FunctionAppHostOptions options)
+    {
+        foreach (var job in Functions.Compliance.ComplianceJobs.All)
+        {
+            options.Settings[Functions.Compliance.ComplianceJobs.ScheduleSetting(job).Replace(":", "__", StringComparison.Ordinal)] = "0 0 3 29 2 *";
+        }
     }
 
     /// <summary>A release of seconds: the default checks, short durations, timeouts long enough that lateness is measured, not punished.</summary>
