@@ -1,5 +1,8 @@
 using Azure;
 using Blueshift.AppServiceEmulator;
+using Blueshift.Domain.Analysis;
+using Blueshift.Functions.Analysis.AzureMonitor;
+using Blueshift.Functions.Apps;
 using Blueshift.Functions.Azure.AppService;
 using Blueshift.Functions.Azure.Monitor;
 using Blueshift.Functions.Azure.ResourceManager;
@@ -92,6 +95,26 @@ public sealed class EmulatorContractTests : IAsyncLifetime
         Assert.Equal(0, Total(staging, "Http5xx"));
         Assert.Equal("Count", staging.Find("Requests")!.Unit);
         Assert.Equal(_emulator.TrafficLog.Snapshot().Count(r => r.Slot == "staging"), toStaging);
+    }
+
+    [Fact]
+    public async Task MetricsProvider_WindowEndingWithinAMillisecondOfItsFirstGrain_IsEmptyWithoutAQuery()
+    {
+        var provider = new AzureMonitorMetricsProvider(_metrics, TimeSpan.FromSeconds(1));
+        var app = new ManagedApp("shop", _production.ToString());
+        await _emulator.Traffic.SendAsync(_site, 50, concurrency: 4);
+        var now = _emulatorClock.GetUtcNow();
+        var grainStart = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+        var before = _emulator.ArmCallLog.Count;
+
+        // Starts just after a grain boundary (so the window begins at the next one) and ends 0.4 ms after that boundary:
+        // sent at millisecond precision it would be an empty timespan the service refuses with 400.
+        var almostEmpty = await provider.GetWindowAsync(app, null, grainStart.AddMilliseconds(200), grainStart.AddSeconds(1).AddTicks(4_000), CancellationToken.None);
+        var whole = await provider.GetWindowAsync(app, null, grainStart.AddSeconds(-1), grainStart.AddSeconds(2), CancellationToken.None);
+
+        Assert.Equal(new MetricWindow(0, 0, null), almostEmpty);
+        Assert.Equal(1, _emulator.ArmCallLog.Count - before);
+        Assert.Equal(50, whole.Requests);
     }
 
     [Fact]

@@ -34,7 +34,10 @@ internal sealed class AzureMonitorMetricsProvider(MetricsClient client, TimeSpan
     public async Task<MetricWindow> GetWindowAsync(ManagedApp app, string? slot, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         var start = new DateTimeOffset((from.UtcTicks + Grain.Ticks - 1) / Grain.Ticks * Grain.Ticks, TimeSpan.Zero);
-        if (start >= to)
+        // The timespan travels with millisecond precision: an end less than a millisecond after the start would reach the
+        // service as an empty (start == end) window, which it refuses with 400. Such a window holds no whole grain anyway.
+        var end = new DateTimeOffset(to.UtcTicks - to.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
+        if (start >= end)
         {
             return new MetricWindow(0, 0, null);
         }
@@ -44,7 +47,7 @@ internal sealed class AzureMonitorMetricsProvider(MetricsClient client, TimeSpan
         {
             MetricNames = [Requests, ServerErrors, ResponseTime],
             Start = start,
-            End = to,
+            End = end,
             Interval = Grain,
             Aggregations = MetricAggregation.Total | MetricAggregation.Average,
         }, cancellationToken);
