@@ -25,10 +25,9 @@ internal static class OrchestrationSteps
     public static DateTimeOffset At(DateTime utc) => new(DateTime.SpecifyKind(utc, DateTimeKind.Utc));
 
     /// <summary>
-    /// Audit records for the RecordAudit activity, with an identity the orchestration fixes:
-    /// <see cref="TaskOrchestrationContext.NewGuid"/> derives it from the instance id, the orchestration's time and the
-    /// ids made before, so every replay gives the batch the same one and no other batch shares it. Activities run at least
-    /// once; with it, the trail keeps the records of a re-run once.
+    /// Audit records for the RecordAudit activity, named by the orchestration (<see cref="TaskOrchestrationContext.NewGuid"/>:
+    /// the same on every replay of the episode). Activities run at least once; the trail keeps the records of a re-run once
+    /// because each is identified by its place in the batch and its content (<see cref="AuditActivities.Identified"/>).
     /// </summary>
     public static AuditBatch Audit(TaskOrchestrationContext context, IReadOnlyList<AuditRecord> records) =>
         new(context.NewGuid().ToString("N"), records);

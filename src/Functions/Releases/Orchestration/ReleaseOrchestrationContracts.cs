@@ -193,8 +193,9 @@ public sealed record WindowQuery(string ReleaseType, string ChangeClass, DateTim
 
 /// <summary>Audit records an orchestration writes together, through the RecordAudit activity.</summary>
 /// <param name="Id">
-/// The batch's identity, fixed by the orchestration (<see cref="OrchestrationSteps.Audit"/>): record <c>i</c> is known by
-/// <c>{Id}-{i}</c>, so a re-run of the activity writes nothing twice.
+/// The batch's name, fixed by the orchestration (<see cref="OrchestrationSteps.Audit"/>), for its history and logs. The
+/// records are identified by their place in the batch and their content (<see cref="AuditActivities.Identified"/>), so
+/// that neither a re-run of the activity nor a replay that rebuilds the batch under another name writes one twice.
 /// </param>
 public sealed record AuditBatch(string Id, IReadOnlyList<AuditRecord> Records);
 

@@ -28,8 +28,8 @@ internal sealed class ReleaseRun
     // anew for every bake could leave a promote raised in between to a cancelled waiter, and lose it.
     private Task<ReleaseCommand>? _promote;
     private readonly List<AnalysisSummary> _analyses = [];
-    // Audit records noted but not yet written: written together before the next wait (FlushAuditAsync), under the
-    // identity of the batch whose write failed, if one did, so that records it may have written are not written twice.
+    // Audit records noted but not yet written: written together before the next wait (FlushAuditAsync). Those of a batch
+    // whose write failed stay first, at the same places, so that records it may have written keep their identities.
     private readonly List<AuditRecord> _unwritten = [];
     private string? _unwrittenBatchId;
     // What the API shows, published with the status (bounded: ReleaseProgressLimits).
@@ -746,9 +746,10 @@ internal sealed class ReleaseRun
     /// release ends, so a record is never late by more than the activities between two waits.
     /// </summary>
     /// <remarks>
-    /// A write that fails beyond its retries keeps its records and its identity: the next write (the rollback's, at the
-    /// latest the release's last) sends them again under the same identities, with the records noted since after them,
-    /// so that whatever the failed write did store is kept once.
+    /// A write that fails beyond its retries keeps its records, first and in order: the next write (the rollback's, at the
+    /// latest the release's last) sends them again at the same places, so under the same identities
+    /// (<see cref="AuditActivities.Identified"/>), with the records noted since after them, so that whatever the failed
+    /// write did store is kept once.
     /// </remarks>
     public async Task FlushAuditAsync()
     {
@@ -756,7 +757,7 @@ internal sealed class ReleaseRun
         {
             return;
         }
-        // Fixed by the orchestration (see OrchestrationSteps.Audit): a replay builds the same batch with the same identity.
+        // The batch's name, from the orchestration (see OrchestrationSteps.Audit); the records' identities do not depend on it.
         _unwrittenBatchId ??= _context.NewGuid().ToString("N");
         var batch = new AuditBatch(_unwrittenBatchId, [.. _unwritten]);
         await CallAsync<int>(ReleaseActivityNames.RecordAudit, batch);

@@ -413,7 +413,7 @@ public sealed class CrashHarness : IAsyncDisposable
         return [.. history
             .Where(e => (string?)e?["Name"] == nameof(ReleaseOrchestrationFunctions.RecordAudit) && e?["Input"] is not null)
             .Select(e => ReadBatch((string)e!["Input"]!))
-            .SelectMany(batch => IdentifiedAuditRecord.Numbered(batch.Id, batch.Records))
+            .SelectMany(batch => AuditActivities.Identified(batch.Records))
             .DistinctBy(r => r.Id)];
     }
 

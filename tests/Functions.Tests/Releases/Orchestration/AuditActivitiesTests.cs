@@ -32,15 +32,39 @@ public sealed class AuditActivitiesTests(AzuriteFixture azurite) : IClassFixture
         Assert.Equal(["release.traffic-shifted", "release.analysis"], stored.Select(r => r.Action));
     }
 
+    /// <summary>
+    /// A host killed after an episode scheduled its batch but before the episode's history was saved runs that batch; the
+    /// replayed episode builds it again under another batch id (its clock differs) with the records noted in earlier
+    /// episodes first and unchanged, and those must not be kept twice.
+    /// </summary>
     [Fact]
-    public async Task RecordAsync_BatchesWithTheSameRecordsButOtherIds_AreKeptApart()
+    public async Task RecordAsync_EarlierRecordsRebuiltUnderAnotherBatchId_AreKeptOnce()
+    {
+        var trail = new TableAuditTrail(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("audit")));
+        var activities = new AuditActivities(trail);
+        var noted = Record("release.approved");
+        var crashedEpisode = Record("release.traffic-shifted");
+        var replayedEpisode = crashedEpisode with { At = At.AddSeconds(2) };
+
+        await activities.RecordAsync(new AuditBatch("first", [noted, crashedEpisode]), default);
+        await activities.RecordAsync(new AuditBatch("second", [noted, replayedEpisode]), default);
+
+        var stored = await trail.QueryAsync("shop", At, At.AddSeconds(2), default).ToListAsync();
+        Assert.Single(stored, r => r.Action == "release.approved");
+        // Noted at two orchestration times, the step's record is two records: the trail never merges different times.
+        Assert.Equal([At, At.AddSeconds(2)], stored.Where(r => r.Action == "release.traffic-shifted").Select(r => r.At).Order());
+    }
+
+    [Fact]
+    public async Task RecordAsync_RecordsThatDifferInPlaceOrContent_AreKeptApart()
     {
         var trail = new TableAuditTrail(new TableClient(azurite.ConnectionString, AzuriteFixture.UniqueName("audit")));
         var activities = new AuditActivities(trail);
 
-        await activities.RecordAsync(new AuditBatch("first", [Record("release.approved")]), default);
-        await activities.RecordAsync(new AuditBatch("second", [Record("release.approved")]), default);
+        await activities.RecordAsync(new AuditBatch("one", [Record("release.analysis"), Record("release.analysis")]), default);
+        await activities.RecordAsync(new AuditBatch("two", [Record("release.analysis") with { Reason = "another reason" }]), default);
+        await activities.RecordAsync(new AuditBatch("three", [Record("release.analysis") with { Details = new Dictionary<string, string> { ["percent"] = "25" } }]), default);
 
-        Assert.Equal(2, (await trail.QueryAsync("shop", At, At, default).ToListAsync()).Count);
+        Assert.Equal(4, (await trail.QueryAsync("shop", At, At, default).ToListAsync()).Count);
     }
 }
