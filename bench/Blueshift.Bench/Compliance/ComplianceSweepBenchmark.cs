@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Azure;
 using Azure.Core.Pipeline;
+using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Sas;
 using Blueshift.AppServiceEmulator;
@@ -84,6 +86,25 @@ internal static class ComplianceSweepBenchmark
         finally
         {
             await azurite.DisposeAsync();
+        }
+    }
+
+    private static async Task<string> InstancesByStatusAsync(AzuriteFixture azurite)
+    {
+        try
+        {
+            var table = new TableClient(azurite.ConnectionString, TaskHub + "Instances");
+            var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+            await foreach (var entity in table.QueryAsync<TableEntity>(select: ["RuntimeStatus"]))
+            {
+                var status = entity.GetString("RuntimeStatus") ?? "?";
+                counts[status] = counts.GetValueOrDefault(status) + 1;
+            }
+            return string.Join(", ", counts.Select(c => $"{c.Key} {c.Value}"));
+        }
+        catch (RequestFailedException ex)
+        {
+            return $"not readable ({ex.Status})";
         }
     }
 
@@ -193,9 +214,16 @@ internal static class ComplianceSweepBenchmark
             }
             var runId = (await started.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("runId").GetString();
             JsonElement? lastRun = null;
+            var nextProgress = TimeSpan.FromSeconds(30);
             while (wall.Elapsed < timeout)
             {
                 await Task.Delay(TimeSpan.FromSeconds(1));
+                if (wall.Elapsed >= nextProgress)
+                {
+                    // Where the run is: the task hub's instances by runtime status (the job's and its sub-orchestrations).
+                    nextProgress += TimeSpan.FromSeconds(30);
+                    Console.WriteLine($"  {wall.Elapsed.TotalSeconds,6:0} s: instances {await InstancesByStatusAsync(azurite)}");
+                }
                 JsonElement status;
                 try
                 {
@@ -234,7 +262,21 @@ internal static class ComplianceSweepBenchmark
             rows.Add($"| {name} | {wall.Elapsed.TotalSeconds:0.0} | {armCalls.Count / n:0.00} | {vaultRequests / n:0.00} | {storageRequests / n:0.0} | {result} |");
         }
 
-        using var findings = await api.GetAsync("api/compliance/findings?status=open");
+        // What the runs left open, by kind: the seeded violations, and anything else (a check that could not finish in time).
+        var openByKind = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        string? token = null;
+        do
+        {
+            var page = await api.GetFromJsonAsync<FindingsPage>(
+                "api/compliance/findings?status=open" + (token is null ? "" : "&continuationToken=" + Uri.EscapeDataString(token)), Json);
+            foreach (var finding in page!.Findings)
+            {
+                openByKind[finding.Kind] = openByKind.GetValueOrDefault(finding.Kind) + 1;
+            }
+            token = page.ContinuationToken;
+        }
+        while (token is not null);
+        Console.WriteLine($"open findings: {string.Join(", ", openByKind.Select(k => $"{k.Key} {k.Value}"))}");
         Console.WriteLine();
         Console.WriteLine($"| job ({count} apps) | wall s | ARM calls/app | Key Vault requests/app | storage requests/app | run result and tallies |");
         Console.WriteLine("|---|---|---|---|---|---|");
