@@ -12,11 +12,11 @@ namespace Blueshift.Bench.Crash;
 internal static class CrashBenchmark
 {
     private const string Usage =
-        "usage: Blueshift.Bench crash [--kills 50] [--releases 24] [--concurrent 4] [--failing 0.5] [--kill-after-min 2] [--kill-after-max 6] [--bound-minutes 15] [--seed N]";
+        "usage: Blueshift.Bench crash [--kills 50] [--releases 80] [--concurrent 4] [--failing 0.5] [--kill-after-min 2] [--kill-after-max 6] [--bound-minutes 15] [--seed N]";
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var (kills, releases, concurrent, failing, killMin, killMax, boundMinutes, seed) = (50, 24, 4, 0.5, 2.0, 6.0, 15.0, Random.Shared.Next());
+        var (kills, releases, concurrent, failing, killMin, killMax, boundMinutes, seed) = (50, 80, 4, 0.5, 2.0, 6.0, 15.0, Random.Shared.Next());
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;
